@@ -1,0 +1,59 @@
+# Two commands matter: `make run` and `make test`. Everything a test needs is installed here.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+DEV_EXTRAS ?= dev,aws,gcp,azure
+HOST ?= 127.0.0.1
+PORT ?= 8080
+IMAGE ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test check lint typecheck predict info evaluate clean
+
+help:  ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): pyproject.toml | $(PY)
+	$(PIP) install .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml $(wildcard mk/*.mk) | $(PY)
+	$(PIP) install ".[$(DEV_EXTRAS)]"
+	@touch $@ $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)  ## Serve the embedded default model on http://127.0.0.1:8080
+	$(PY) -m core serve --host $(HOST) --port $(PORT)
+
+test: $(DEV_STAMP) test-deps  ## Install the dev set and run the whole suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: lint typecheck  ## ruff + mypy --strict
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check .
+
+typecheck: $(DEV_STAMP)
+	$(PY) -m mypy .
+
+predict: $(RUNTIME_STAMP)  ## Classify IMAGE=path-or-url with the default model
+	@test -n "$(IMAGE)" || { echo "usage: make predict IMAGE=path-or-url"; exit 2; }
+	$(PY) -m core predict "$(IMAGE)"
+
+info: $(RUNTIME_STAMP)  ## Print the default model's metadata
+	$(PY) -m core info
+
+clean:  ## Remove build outputs (keeps .venv)
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+
+# Per-area targets (model, aws, gcp, azure, convert, bench, ...) live in mk/*.mk.
+# Each may add prerequisites to `test-deps` for what its tests need installed.
+.PHONY: test-deps
+test-deps: $(DEV_STAMP)
+
+-include $(sort $(wildcard mk/*.mk))

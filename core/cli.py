@@ -1,0 +1,94 @@
+"""Command line: ``serve``, ``predict PATH_OR_URL``, ``info``, ``evaluate DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from core import errors
+from core.config import Settings
+from core.http import Request
+from core.service import Service
+
+
+def _serve(service: Service, args: argparse.Namespace) -> int:
+    from core.server import make_server
+
+    service.warm()
+    server = make_server(service, args.host, args.port)
+    host, port = str(server.server_address[0]), server.server_address[1]
+    print(f"serving {service.pipeline.classifier.manifest.name} on http://{host}:{port} "
+          "(Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _predict(service: Service, args: argparse.Namespace) -> int:
+    target: str = args.source
+    if target.startswith(("http://", "https://")):
+        body = json.dumps({"url": target}).encode()
+        headers = {"content-type": "application/json"}
+    else:
+        body = Path(target).read_bytes()
+        headers = {"content-type": "application/octet-stream"}
+    query = {"top_k": str(args.top_k)} if args.top_k else {}
+    response = service.handle(Request("POST", "/predict", headers, query, body))
+    print(json.dumps(response.json(), indent=2))
+    return 0 if response.status == 200 else 1
+
+
+def _info(service: Service, args: argparse.Namespace) -> int:
+    print(json.dumps(service.pipeline.classifier.describe(), indent=2))
+    return 0
+
+
+def _evaluate(service: Service, args: argparse.Namespace) -> int:
+    from core.evaluate import evaluate, format_report
+
+    report = evaluate(service.pipeline, Path(args.directory))
+    print(format_report(report))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m core``."""
+    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
+    parser.add_argument("--model", help="model .tflite or manifest .json (default: MODEL_PATH)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(run=_serve)
+    predict = sub.add_parser("predict", help="classify an image file or URL")
+    predict.add_argument("source", help="image path or http(s) URL")
+    predict.add_argument("--top-k", type=int, default=0)
+    predict.set_defaults(run=_predict)
+    info = sub.add_parser("info", help="print the model's metadata")
+    info.set_defaults(run=_info)
+    evaluate = sub.add_parser("evaluate", help="accuracy on a folder of <class>/<image> files")
+    evaluate.add_argument("directory")
+    evaluate.add_argument("--json", help="also write the report here")
+    evaluate.set_defaults(run=_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; configuration errors print one line and exit 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = (Settings.from_env(model_path=Path(args.model)) if args.model
+                    else Settings.from_env())
+        service = Service(settings)
+        return int(args.run(service, args))
+    except (errors.ConfigError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

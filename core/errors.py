@@ -1,0 +1,155 @@
+"""The one error hierarchy. Each class carries its HTTP status and a stable error code.
+
+Foreign exceptions (requests, Pillow, the interpreter) are translated into these where they arise;
+``core.service`` turns them into JSON responses in exactly one place. A 5xx always means a bug or
+a fault of the service itself, never something a caller sent.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base class: an error answered as ``{"error": {"code", "message"}}``."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def to_json(self) -> dict[str, dict[str, str | int]]:
+        """The JSON error body."""
+        return {"error": {"code": self.code, "message": self.message}}
+
+
+class BadRequest(ServiceError):
+    """The request is malformed: bad JSON, a missing or wrong field."""
+
+    status = 400
+    code = "bad_request"
+
+
+class InvalidJSON(BadRequest):
+    """The body is not valid JSON."""
+
+    code = "invalid_json"
+
+
+class InvalidField(BadRequest):
+    """A field is missing, unknown, or of the wrong type or value."""
+
+    code = "invalid_field"
+
+
+class URLNotAllowed(BadRequest):
+    """The image URL is refused by policy (scheme, port, credentials, address)."""
+
+    code = "url_not_allowed"
+
+
+class NotFound(ServiceError):
+    """No route matches the path."""
+
+    status = 404
+    code = "not_found"
+
+
+class MethodNotAllowed(ServiceError):
+    """The route exists but not for this method."""
+
+    status = 405
+    code = "method_not_allowed"
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class PayloadTooLarge(ServiceError):
+    """The request body, a download or an image is larger than allowed."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class ImageTooLarge(PayloadTooLarge):
+    """The image has more pixels or bytes than allowed (decompression bombs included)."""
+
+    code = "image_too_large"
+
+
+class UnsupportedMediaType(ServiceError):
+    """The request's Content-Type is not one the service reads."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class UnsupportedImageFormat(UnsupportedMediaType):
+    """The bytes are an image format the service does not open (PDF, SVG, TIFF, ...)."""
+
+    code = "unsupported_image_format"
+
+
+class Unprocessable(ServiceError):
+    """The request is well formed but its image cannot be used."""
+
+    status = 422
+    code = "unprocessable"
+
+
+class InvalidImage(Unprocessable):
+    """The bytes cannot be decoded as an image (corrupt, truncated, not an image)."""
+
+    code = "invalid_image"
+
+
+class FetchFailed(Unprocessable):
+    """The image URL could not be fetched."""
+
+    code = "fetch_failed"
+
+
+class URLUnreachable(FetchFailed):
+    """The image host could not be resolved or connected to."""
+
+    code = "url_unreachable"
+
+
+class URLStatus(FetchFailed):
+    """The image host answered with an error status."""
+
+    code = "url_status"
+
+
+class URLTimeout(FetchFailed):
+    """The image download took longer than allowed."""
+
+    code = "url_timeout"
+
+
+class DeadlineExceeded(ServiceError):
+    """The platform's time limit was about to run out before an answer was ready."""
+
+    status = 504
+    code = "deadline_exceeded"
+
+
+class InternalError(ServiceError):
+    """An unexpected fault in the service; the body never carries exception text."""
+
+    status = 500
+    code = "internal_error"
+
+
+class ModelError(InternalError):
+    """The interpreter failed on a well-formed input."""
+
+    code = "model_error"
+
+
+class ConfigError(Exception):
+    """The deployment is misconfigured (bad variable, model and labels disagree): fail at start."""

@@ -1,0 +1,108 @@
+"""The HTTP-neutral request and response every adapter maps its platform onto."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from core import errors
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request. Header names are lower case; the body is always bytes."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    deadline: float | None = None  # time.monotonic() by which an answer must be ready
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower case ('' when absent)."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+@dataclass
+class Response:
+    """One HTTP response; ``body`` is bytes, JSON unless the content type says otherwise."""
+
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        """The response's media type."""
+        return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+    @property
+    def is_binary(self) -> bool:
+        """True when the body is not text (the AWS adapter base64-encodes those)."""
+        kind = self.content_type
+        textual = kind.startswith("text/") or kind.endswith(("json", "xml", "javascript"))
+        return bool(self.body) and not textual
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
+
+
+def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+                  ) -> Response:
+    """A JSON response (compact, UTF-8)."""
+    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    merged = {"Content-Type": "application/json"}
+    merged.update(headers or {})
+    return Response(status, body, merged)
+
+
+def error_response(error: errors.ServiceError, headers: Mapping[str, str] | None = None
+                   ) -> Response:
+    """The JSON body and status of a service error."""
+    merged = dict(headers or {})
+    if isinstance(error, errors.MethodNotAllowed) and error.allowed:
+        merged["Allow"] = ", ".join(error.allowed)
+    return json_response(error.to_json(), error.status, merged)
+
+
+def decode_body(body: str | bytes | None, is_base64: bool = False) -> bytes:
+    """A platform's body as bytes: the one place request bodies are base64-decoded."""
+    if body is None:
+        return b""
+    if is_base64:
+        return b64decode(body)
+    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+
+
+def b64decode(data: str | bytes, what: str = "body") -> bytes:
+    """Strict base64 (standard or URL-safe alphabet, padding optional); 400 when invalid."""
+    raw = data.encode("ascii", "replace") if isinstance(data, str) else data
+    raw = b"".join(raw.split())
+    if raw.startswith(b"data:") and b"," in raw:  # a data: URL pasted as-is
+        raw = raw.split(b",", 1)[1]
+    raw = raw.replace(b"-", b"+").replace(b"_", b"/")
+    raw += b"=" * (-len(raw) % 4)
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise errors.InvalidField(f"the {what} is not valid base64") from exc
+
+
+def parse_query(query: str) -> dict[str, str]:
+    """A query string as a dict (the last value of a repeated name wins)."""
+    return dict(parse_qsl(query, keep_blank_values=True))
+
+
+def lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Header names in lower case (HTTP names are case-insensitive)."""
+    return {str(k).lower(): str(v) for k, v in (headers or {}).items()}

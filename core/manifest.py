@@ -1,0 +1,143 @@
+"""The model manifest: what the core must know about a model that the .tflite file does not say.
+
+A manifest is a JSON file next to the model (``model.json``)::
+
+    {"format": 1, "name": "...", "version": "...", "file": "model.tflite", "sha256": "...",
+     "labels": [...], "input": {"height": 224, "width": 224, "color": "RGB", "layout": "NHWC"},
+     "preprocessing": {"resize": "bilinear", "normalization": "mobilenet", "draft": true},
+     "output": "probabilities"}
+
+``convert/`` writes this format and the core reads it; nothing about a model is hard-coded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+FORMAT = 1
+RESAMPLE_NAMES = ("nearest", "bilinear", "bicubic", "lanczos", "box", "hamming")
+NORMALIZATIONS = (
+    "auto", "none", "mobilenet", "xception", "inception", "resnet50", "vgg16", "caffe",
+    "efficientnet", "torch",
+)
+OUTPUT_KINDS = ("probabilities", "logits")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything about one model that serving needs besides the weights."""
+
+    file: str
+    labels: tuple[str, ...] = ()
+    name: str = "model"
+    version: str = "0"
+    sha256: str = ""
+    height: int = 0
+    width: int = 0
+    color: str = "RGB"
+    resize: str = "bilinear"
+    normalization: str = "auto"
+    draft: bool = True
+    output: str = "probabilities"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_choice("preprocessing.resize", self.resize, RESAMPLE_NAMES)
+        _check_choice("preprocessing.normalization", self.normalization, NORMALIZATIONS)
+        _check_choice("output", self.output, OUTPUT_KINDS)
+        _check_choice("input.color", self.color, ("RGB", "BGR"))
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest as the JSON document written beside a model."""
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "name": self.name,
+            "version": self.version,
+            "file": self.file,
+            "sha256": self.sha256,
+            "labels": list(self.labels),
+            "input": {"height": self.height, "width": self.width, "color": self.color,
+                      "layout": "NHWC"},
+            "preprocessing": {"resize": self.resize, "normalization": self.normalization,
+                              "draft": self.draft},
+            "output": self.output,
+        }
+        data.update(self.extra)
+        return data
+
+    def with_overrides(self, **changes: Any) -> Manifest:
+        """A copy with the given fields replaced (``None`` values are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def summary(self) -> dict[str, Any]:
+        """A plain dict of the fields (for logs and tests)."""
+        return asdict(self)
+
+
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"manifest {name} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def sha256_of(path: Path) -> str:
+    """The hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read and validate a manifest file; a bad file raises ConfigError naming it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read model manifest {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"model manifest {path} must hold a JSON object")
+    return manifest_from_json(data, source=str(path))
+
+
+def manifest_from_json(data: dict[str, Any], source: str = "manifest") -> Manifest:
+    """Build a Manifest from its JSON form, with a clear error for a wrong field."""
+    known = {"format", "name", "version", "file", "sha256", "labels", "input",
+             "preprocessing", "output"}
+    inp = data.get("input", {})
+    pre = data.get("preprocessing", {})
+    labels = data.get("labels", [])
+    if not isinstance(inp, dict) or not isinstance(pre, dict):
+        raise ConfigError(f"{source}: 'input' and 'preprocessing' must be objects")
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        raise ConfigError(f"{source}: 'labels' must be a list of strings")
+    if data.get("format", FORMAT) != FORMAT:
+        raise ConfigError(f"{source}: unsupported manifest format {data.get('format')!r}")
+    try:
+        return Manifest(
+            file=str(data.get("file", "model.tflite")),
+            labels=tuple(labels),
+            name=str(data.get("name", "model")),
+            version=str(data.get("version", "0")),
+            sha256=str(data.get("sha256", "")),
+            height=int(inp.get("height", 0)),
+            width=int(inp.get("width", 0)),
+            color=str(inp.get("color", "RGB")),
+            resize=str(pre.get("resize", "bilinear")),
+            normalization=str(pre.get("normalization", "auto")),
+            draft=bool(pre.get("draft", True)),
+            output=str(data.get("output", "probabilities")),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
+
+
+def write_manifest(manifest: Manifest, path: Path) -> None:
+    """Write a manifest as pretty JSON (the format ``load_manifest`` reads)."""
+    path.write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,143 @@
+"""Reading a ``POST /predict`` request: JSON, raw image, or multipart form; every flaw a 4xx."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+
+from core import errors
+from core.http import Request, b64decode
+
+MAX_URL_LENGTH = 2048
+_FIELDS = ("url", "image", "urls", "top_k")
+_JSON_TYPES = ("application/json", "text/plain", "")
+
+
+@dataclass(frozen=True)
+class PredictInput:
+    """What to classify: exactly one of ``url``, ``image`` bytes or ``urls``."""
+
+    url: str | None = None
+    image: bytes | None = None
+    urls: tuple[str, ...] | None = None
+    top_k: int | None = None
+
+
+def parse_predict(request: Request, *, max_body: int, max_batch: int,
+                  classes: int) -> PredictInput:
+    """Validate and read a predict request."""
+    if len(request.body) > max_body:
+        raise errors.PayloadTooLarge(f"the request body is larger than {max_body} bytes")
+    kind = request.content_type
+    if kind.startswith("image/") or kind == "application/octet-stream":
+        parsed = PredictInput(image=_nonempty(request.body))
+    elif kind == "multipart/form-data":
+        parsed = _from_multipart(request)
+    elif kind in _JSON_TYPES or kind.endswith("+json") or _curl_form_json(request):
+        parsed = _from_json(request.body, max_batch)
+    else:
+        raise errors.UnsupportedMediaType(
+            f"Content-Type {kind!r} is not supported; send application/json, image/*, "
+            "or multipart/form-data")
+    query_k = request.query.get("top_k")
+    top_k = parsed.top_k if query_k is None else _top_k_from_text(query_k)
+    if top_k is not None and not 1 <= top_k <= classes:
+        raise errors.InvalidField(f"'top_k' must be between 1 and {classes}")
+    return PredictInput(parsed.url, parsed.image, parsed.urls, top_k)
+
+
+def _curl_form_json(request: Request) -> bool:
+    # `curl -d '{...}'` sends JSON labelled application/x-www-form-urlencoded.
+    return (request.content_type == "application/x-www-form-urlencoded"
+            and request.body.lstrip()[:1] == b"{")
+
+
+def _nonempty(body: bytes) -> bytes:
+    if not body:
+        raise errors.InvalidField("the request body is empty; send an image")
+    return body
+
+
+def _top_k_from_text(text: str) -> int:
+    if not text.strip().isdigit():
+        raise errors.InvalidField("'top_k' must be a positive integer")
+    return int(text)
+
+
+def _from_json(body: bytes, max_batch: int) -> PredictInput:
+    if not body.strip():
+        raise errors.InvalidJSON("the request body is empty; send {\"url\": \"...\"}")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise errors.InvalidJSON("the request body is not valid JSON") from exc
+    return from_object(data, max_batch)
+
+
+def from_object(data: Any, max_batch: int) -> PredictInput:
+    """Validate an already-parsed JSON body (the Lambda direct-invocation event too)."""
+    if not isinstance(data, dict):
+        raise errors.InvalidField("the JSON body must be an object such as {\"url\": \"...\"}")
+    unknown = sorted(str(k)[:40] for k in data if k not in _FIELDS)
+    if unknown:
+        raise errors.InvalidField(f"unknown field(s): {', '.join(unknown[:5])}")
+    sources = [k for k in ("url", "image", "urls") if k in data]
+    if len(sources) != 1:
+        raise errors.InvalidField("send exactly one of 'url', 'image' or 'urls'")
+    top_k = data.get("top_k")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)):
+        raise errors.InvalidField("'top_k' must be a positive integer")
+    if "url" in data:
+        return PredictInput(url=check_url(data["url"], "url"), top_k=top_k)
+    if "image" in data:
+        if not isinstance(data["image"], str) or not data["image"]:
+            raise errors.InvalidField("'image' must be a non-empty base64 string")
+        return PredictInput(image=b64decode(data["image"], "'image' field"), top_k=top_k)
+    urls = data["urls"]
+    if not isinstance(urls, list) or not urls:
+        raise errors.InvalidField("'urls' must be a non-empty list of URLs")
+    if len(urls) > max_batch:
+        raise errors.InvalidField(f"'urls' holds {len(urls)} URLs; the maximum is {max_batch}")
+    return PredictInput(urls=tuple(check_url(u, f"urls[{i}]") for i, u in enumerate(urls)),
+                        top_k=top_k)
+
+
+def check_url(value: Any, name: str) -> str:
+    """A URL field: a non-empty string of bounded length (the policy checks the rest)."""
+    if not isinstance(value, str) or not value.strip():
+        raise errors.InvalidField(f"'{name}' must be a non-empty string")
+    if len(value) > MAX_URL_LENGTH:
+        raise errors.InvalidField(f"'{name}' is longer than {MAX_URL_LENGTH} characters")
+    return value.strip()
+
+
+def _from_multipart(request: Request) -> PredictInput:
+    header = request.headers.get("content-type", "")
+    if "boundary=" not in header:
+        raise errors.InvalidField("multipart/form-data needs a boundary parameter")
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + header.encode("latin-1", "replace") + b"\r\n\r\n" + request.body)
+    fields: dict[str, Message] = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str) and name not in fields:
+            fields[name] = part
+    top_k = _form_text(fields["top_k"]) if "top_k" in fields else None
+    k = _top_k_from_text(top_k) if top_k is not None else None
+    for name in ("file", "image"):
+        if name in fields:
+            data = fields[name].get_payload(decode=True)
+            return PredictInput(image=_nonempty(data if isinstance(data, bytes) else b""),
+                                top_k=k)
+    if "url" in fields:
+        return PredictInput(url=check_url(_form_text(fields["url"]), "url"), top_k=k)
+    raise errors.InvalidField("the form needs a 'file' (or 'image') part, or a 'url' field")
+
+
+def _form_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""

@@ -1,0 +1,198 @@
+"""Image decoding and preprocessing: bytes -> RGB uint8 pixels at the model's input size.
+
+Decoding is split in two steps that the service times separately: ``open_image`` (format check,
+pixel limit, JPEG draft decoding, mode conversion to RGB) and ``resize_image`` (resize with the
+manifest's filter, then EXIF orientation, applied to the small image). Normalisation families are
+per-channel affine maps, so ``core.model`` folds them into the input tensor's quantisation.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import (
+    BmpImagePlugin,  # noqa: F401 - registers the decoders we allow, and no others
+    GifImagePlugin,  # noqa: F401
+    Image,
+    ImageFile,
+    JpegImagePlugin,  # noqa: F401
+    PngImagePlugin,  # noqa: F401
+    WebPImagePlugin,  # noqa: F401
+)
+
+from core import errors
+
+# Only these decoders are ever run on caller bytes (the JPEG one also opens phones' MPO files).
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+RESAMPLE = {
+    "nearest": Image.Resampling.NEAREST, "bilinear": Image.Resampling.BILINEAR,
+    "bicubic": Image.Resampling.BICUBIC, "lanczos": Image.Resampling.LANCZOS,
+    "box": Image.Resampling.BOX, "hamming": Image.Resampling.HAMMING,
+}
+# Signatures of image formats we recognise but refuse (415, not 422).
+_REFUSED_SIGNATURES = (
+    (b"%PDF", "PDF"), (b"%!PS", "PostScript/EPS"), (b"\xc5\xd0\xd3\xc6", "EPS"),
+    (b"8BPS", "PSD"), (b"SIMPLE  =", "FITS"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
+    (b"\x00\x00\x01\x00", "ICO"), (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"), (b"DDS ", "DDS"), (b"icns", "ICNS"),
+    (b"qoif", "QOI"), (b"\x76\x2f\x31\x01", "OpenEXR"),
+)
+# EXIF orientation -> the transpose that undoes it.
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
+}
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An opened image in RGB with what resizing still needs to know."""
+
+    image: Image.Image
+    orientation: int
+    format: str
+    source_size: tuple[int, int]
+
+
+def sniff_refused(data: bytes) -> str | None:
+    """The name of a recognised but unsupported format, or None."""
+    head = data[:64]
+    for signature, name in _REFUSED_SIGNATURES:
+        if head.startswith(signature):
+            return name
+    text = head.lstrip().lower()
+    if text.startswith((b"<svg", b"<?xml", b"<!doctype svg")):
+        return "SVG"
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif", b"ftypavis"):
+        return "HEIF/AVIF"
+    return None
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
+    if not data:
+        raise errors.InvalidImage("the image is empty")
+    refused = sniff_refused(data)
+    if refused:
+        raise errors.UnsupportedImageFormat(
+            f"{refused} images are not supported; send JPEG, PNG, WebP, GIF or BMP")
+    try:
+        image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    except Image.DecompressionBombError as exc:
+        raise errors.ImageTooLarge("the image has too many pixels") from exc
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as exc:
+        raise errors.InvalidImage("the data is not a decodable JPEG, PNG, WebP, GIF or BMP "
+                                  "image") from exc
+    width, height = image.size
+    if width <= 0 or height <= 0:
+        raise errors.InvalidImage("the image has no pixels")
+    if width * height > max_pixels:
+        raise errors.ImageTooLarge(
+            f"the image is {width}x{height} pixels; the limit is {max_pixels} pixels")
+    return image
+
+
+def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int,
+               draft: bool = True) -> Decoded:
+    """Decode ``data`` into an RGB image, using JPEG draft mode to decode no more than needed."""
+    image = _open(data, max_pixels)
+    source_size = image.size
+    fmt = image.format or "?"
+    try:
+        orientation = int(image.getexif().get(0x0112, 1))
+    except Exception:
+        orientation = 1
+    try:
+        if draft and fmt in ("JPEG", "MPO") and image.mode in ("RGB", "L"):
+            side = max(target)
+            image.draft("RGB" if image.mode == "RGB" else "L", (side, side))
+        image.load()
+        rgb = to_rgb(image)
+    except Image.DecompressionBombWarning as exc:
+        raise errors.ImageTooLarge("the image has too many pixels") from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise errors.InvalidImage("the image is truncated or corrupt") from exc
+    return Decoded(rgb, orientation if orientation in _ORIENTATION else 1, fmt, source_size)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode as 8-bit RGB: alpha composited on white, 16-bit rescaled, not clipped."""
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode.startswith("I") or mode == "F":
+        return Image.fromarray(_to_8bit(image), "L").convert("RGB")
+    if mode == "P" and "transparency" in image.info:
+        image, mode = image.convert("RGBA"), "RGBA"
+    if mode in ("RGBA", "LA", "RGBa", "La", "PA"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _to_8bit(image: Image.Image) -> np.ndarray:
+    """16-bit (I;16*, I) or float (F) grey levels mapped onto 0..255 by scaling."""
+    values: np.ndarray = np.asarray(image)
+    if image.mode == "F":
+        values = np.clip(values, 0, 255)
+    else:
+        values = (np.clip(values.astype(np.int64), 0, 65535) * 255 + 32767) // 65535
+    return values.astype(np.uint8)
+
+
+def resize_image(decoded: Decoded, size: tuple[int, int], resample: str) -> np.ndarray:
+    """Resize to ``size`` (width, height) and undo the EXIF orientation: uint8 (H, W, 3)."""
+    width, height = size
+    transpose = _ORIENTATION.get(decoded.orientation)
+    swapped = decoded.orientation in (5, 6, 7, 8)
+    target = (height, width) if swapped else (width, height)
+    image = decoded.image
+    if image.size != target:
+        image = image.resize(target, RESAMPLE[resample])
+    if transpose is not None:
+        image = image.transpose(transpose)
+    pixels: np.ndarray = np.asarray(image, dtype=np.uint8)
+    return pixels
+
+
+def load_rgb(data: bytes, size: tuple[int, int], resample: str = "bilinear",
+             draft: bool = True, max_pixels: int = 40_000_000) -> np.ndarray:
+    """Bytes to uint8 (H, W, 3) pixels exactly as the service prepares them."""
+    decoded = open_image(data, target=size, max_pixels=max_pixels, draft=draft)
+    return resize_image(decoded, size, resample)
+
+
+# Normalisation families as (channel order, scale, offset): value = pixel * scale + offset.
+_IMAGENET_MEAN = np.array([0.485, 0.456, 0.406]) * 255.0
+_IMAGENET_STD = np.array([0.229, 0.224, 0.225]) * 255.0
+_CAFFE_MEAN_BGR = np.array([103.939, 116.779, 123.68])
+FAMILIES: dict[str, tuple[str, np.ndarray, np.ndarray]] = {
+    "none": ("RGB", np.ones(3), np.zeros(3)),
+    "efficientnet": ("RGB", np.ones(3), np.zeros(3)),
+    "mobilenet": ("RGB", np.full(3, 1 / 127.5), np.full(3, -1.0)),
+    "torch": ("RGB", 1.0 / _IMAGENET_STD, -_IMAGENET_MEAN / _IMAGENET_STD),
+    "caffe": ("BGR", np.ones(3), -_CAFFE_MEAN_BGR),
+}
+ALIASES = {"xception": "mobilenet", "inception": "mobilenet", "resnet50": "caffe",
+           "vgg16": "caffe"}
+
+
+def affine(family: str) -> tuple[str, np.ndarray, np.ndarray]:
+    """(channel order, per-channel scale, per-channel offset) of a normalisation family."""
+    name = ALIASES.get(family, family)
+    if name not in FAMILIES:
+        raise errors.ConfigError(f"unknown normalisation {family!r}")
+    return FAMILIES[name]
+
+
+def normalize(pixels: np.ndarray, family: str) -> np.ndarray:
+    """Apply a Keras-style normalisation to uint8 RGB pixels (..., H, W, 3): float32."""
+    order, scale, offset = affine(family)
+    data = pixels[..., ::-1] if order == "BGR" else pixels
+    return (data.astype(np.float32) * scale.astype(np.float32)) + offset.astype(np.float32)

@@ -1,0 +1,59 @@
+"""Which TFLite interpreter to use: LiteRT first, then tflite-runtime, then tensorflow.lite."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from core.errors import ConfigError
+
+# (setting name, module holding Interpreter, distribution whose version we report)
+_CANDIDATES = (
+    ("litert", "ai_edge_litert.interpreter", "ai-edge-litert"),
+    ("tflite_runtime", "tflite_runtime.interpreter", "tflite-runtime"),
+    ("tensorflow", "tensorflow.lite", "tensorflow"),
+)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """An importable interpreter implementation."""
+
+    name: str
+    version: str
+    interpreter_class: Any
+
+    def create(self, model_path: str, num_threads: int) -> Any:
+        """A new interpreter on ``model_path`` with tensors allocated."""
+        interpreter = self.interpreter_class(model_path=model_path, num_threads=num_threads)
+        interpreter.allocate_tensors()
+        return interpreter
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def find_runtime(preference: str = "auto") -> Runtime:
+    """The first importable runtime in priority order, or the one named by ``preference``."""
+    names = [c[0] for c in _CANDIDATES]
+    if preference != "auto" and preference not in names:
+        raise ConfigError(f"MODEL_RUNTIME must be auto or one of {', '.join(names)}, "
+                          f"got {preference!r}")
+    tried: list[str] = []
+    for name, module_name, distribution in _CANDIDATES:
+        if preference not in ("auto", name):
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            tried.append(f"{distribution} ({exc.__class__.__name__})")
+            continue
+        return Runtime(name, _version(distribution), module.Interpreter)
+    raise ConfigError("no TFLite runtime is installed; tried " + ", ".join(tried)
+                      + ". Install ai-edge-litert.")

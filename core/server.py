@@ -1,0 +1,64 @@
+"""A local threaded HTTP server around ``Service.handle`` (``python -m core serve``)."""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+from core import errors
+from core.http import Request, Response, error_response, lower_headers, parse_query
+from core.service import Service
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "serverless-classifier"
+    protocol_version = "HTTP/1.1"
+    service: Service
+
+    def _serve(self) -> None:
+        parts = urlsplit(self.path)
+        headers = lower_headers(dict(self.headers.items()))
+        limit = self.service.settings.max_body_bytes
+        length_text = headers.get("content-length", "0") or "0"
+        if not length_text.isdigit():
+            self._send(error_response(errors.BadRequest("invalid Content-Length")), close=True)
+            return
+        length = int(length_text)
+        if length > limit:
+            message = f"the request body is larger than {limit} bytes"
+            self._send(error_response(errors.PayloadTooLarge(message)), close=True)
+            return
+        body = self.rfile.read(length) if length else b""
+        request = Request(method=self.command, path=parts.path or "/", headers=headers,
+                          query=parse_query(parts.query), body=body)
+        self._send(self.service.handle(request))
+
+    def _send(self, response: Response, close: bool = False) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if close:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Silenced: the service logs one JSON line per request itself."""
+
+
+class Server(ThreadingHTTPServer):
+    """Threaded server; worker threads are daemons so Ctrl-C stops at once."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(service: Service, host: str = "127.0.0.1", port: int = 8080) -> Server:
+    """A server bound to (host, port) answering with ``service`` (port 0: any free port)."""
+    handler = type("Handler", (_Handler,), {"service": service})
+    return Server((host, port), handler)

@@ -1,0 +1,157 @@
+"""The HTTP-neutral service: ``handle(Request) -> Response``, used by every adapter.
+
+Exceptions become responses here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from core import errors
+from core.config import Settings
+from core.fetch import Fetcher
+from core.http import Request, Response, error_response, json_response
+from core.logs import configure, log_json, redact_url
+from core.model import Classifier
+from core.pipeline import Pipeline, Timings
+from core.routes import resolve
+
+Handler = Callable[[Request, Timings], Response]
+
+
+class Service:
+    """Routes requests onto the model; loads the model once, lazily and thread-safely."""
+
+    def __init__(self, settings: Settings | None = None,
+                 classifier: Classifier | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        configure(self.settings.log_level)
+        self._classifier = classifier
+        self._pipeline: Pipeline | None = None
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch")
+        self._routes: dict[str, dict[str, Handler]] = {
+            "/predict": {"POST": self._predict},
+            "/health": {"GET": self._health},
+            "/model": {"GET": self._model},
+        }
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The model pipeline, created on first use (the cold start)."""
+        if self._pipeline is None:
+            with self._lock:
+                if self._pipeline is None:
+                    classifier = self._classifier or load_classifier(self.settings)
+                    self._pipeline = Pipeline(self.settings, classifier,
+                                              Fetcher(self.settings), self._pool)
+        return self._pipeline
+
+    def warm(self) -> None:
+        """Load the model now (call at import time so it happens in the init phase)."""
+        _ = self.pipeline
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request; never raises."""
+        started = time.perf_counter()
+        timings = Timings()
+        error: BaseException | None = None
+        try:
+            response = self._dispatch(request, timings)
+        except errors.ServiceError as exc:
+            error, response = exc, error_response(exc)
+        except Exception as exc:
+            error, response = exc, error_response(errors.InternalError("internal error"))
+        self._finish(request, response, timings)
+        self._log(request, response, timings, error, time.perf_counter() - started)
+        return response
+
+    def _dispatch(self, request: Request, timings: Timings) -> Response:
+        route, methods = resolve(request.path, self._routes)
+        if request.method == "OPTIONS":
+            return Response(204, b"", {"Allow": ", ".join([*methods, "OPTIONS"])})
+        handler = methods.get(request.method)
+        if handler is None:
+            raise errors.MethodNotAllowed(
+                f"{request.method} is not allowed on {route}; use {', '.join(methods)}",
+                allowed=tuple(methods))
+        return handler(request, timings)
+
+    def _predict(self, request: Request, timings: Timings) -> Response:
+        return json_response(self.pipeline.predict_request(request, timings))
+
+    def _health(self, request: Request, timings: Timings) -> Response:
+        classifier = self.pipeline.classifier
+        return json_response({"status": "ok", "model_loaded": True,
+                              "model": classifier.manifest.name,
+                              "version": classifier.manifest.version,
+                              "runtime": classifier.runtime.name,
+                              "runtime_version": classifier.runtime.version})
+
+    def _model(self, request: Request, timings: Timings) -> Response:
+        return json_response(self.pipeline.classifier.describe())
+
+    def _finish(self, request: Request, response: Response, timings: Timings) -> None:
+        response.headers.setdefault("X-Request-Id", request.request_id)
+        response.headers.setdefault("Cache-Control", "no-store")
+        if timings.parts:
+            response.headers["Server-Timing"] = timings.header()
+        origin = self.settings.cors_allow_origin
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Expose-Headers"] = "Server-Timing, X-Request-Id"
+
+    def _log(self, request: Request, response: Response, timings: Timings,
+             error: BaseException | None, seconds: float) -> None:
+        fields: dict[str, object] = {
+            "request_id": request.request_id, "method": request.method,
+            "route": request.path[:100], "status": response.status,
+            "ms": round(seconds * 1000, 2), "timings": timings.as_ms(), **timings.info,
+        }
+        if timings.url is not None:
+            fields["url"] = redact_url(timings.url)
+        level = logging.INFO
+        if isinstance(error, errors.ServiceError):
+            fields["error"] = error.code
+            level = logging.ERROR if error.status >= 500 else logging.WARNING
+        elif error is not None:
+            fields["error"] = "internal_error"
+            fields["exception"] = "".join(traceback.format_exception(error))[-4000:]
+            level = logging.ERROR
+        log_json(level, "request", **fields)
+
+
+def load_classifier(settings: Settings) -> Classifier:
+    """The model named by the settings, with every override the settings carry."""
+    return Classifier.load(
+        settings.model_path, manifest_path=settings.model_manifest,
+        labels=settings.model_labels or None, threads=settings.model_threads,
+        runtime=settings.model_runtime, labels_file=settings.model_labels_file,
+        normalization=settings.model_normalization, resize=settings.model_resize,
+        output=settings.model_output, draft=settings.jpeg_draft)
+
+
+_default: Service | None = None
+_default_lock = threading.Lock()
+
+
+def default_service() -> Service:
+    """The process's one service, configured from the environment."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Service()
+    return _default
+
+
+def handle(request: Request) -> Response:
+    """Answer ``request`` with the process's default service."""
+    return default_service().handle(request)
