@@ -9,12 +9,14 @@ from typing import Any
 
 from core.errors import ConfigError
 
-# (setting name, module holding Interpreter, distribution whose version we report)
+# (setting name, module to import, path to the Interpreter class in it, distribution)
 _CANDIDATES = (
-    ("litert", "ai_edge_litert.interpreter", "ai-edge-litert"),
-    ("tflite_runtime", "tflite_runtime.interpreter", "tflite-runtime"),
-    ("tensorflow", "tensorflow.lite", "tensorflow"),
+    ("litert", "ai_edge_litert.interpreter", "Interpreter", "ai-edge-litert"),
+    ("tflite_runtime", "tflite_runtime.interpreter", "Interpreter", "tflite-runtime"),
+    ("tensorflow", "tensorflow", "lite.Interpreter", "tensorflow"),
 )
+
+MODULES = tuple(candidate[1] for candidate in _CANDIDATES)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def find_runtime(preference: str = "auto") -> Runtime:
         raise ConfigError(f"MODEL_RUNTIME must be auto or one of {', '.join(names)}, "
                           f"got {preference!r}")
     tried: list[str] = []
-    for name, module_name, distribution in _CANDIDATES:
+    for name, module_name, attribute, distribution in _CANDIDATES:
         if preference not in ("auto", name):
             continue
         try:
@@ -54,6 +56,9 @@ def find_runtime(preference: str = "auto") -> Runtime:
         except ImportError as exc:
             tried.append(f"{distribution} ({exc.__class__.__name__})")
             continue
-        return Runtime(name, _version(distribution), module.Interpreter)
+        found: Any = module
+        for part in attribute.split("."):
+            found = getattr(found, part)
+        return Runtime(name, _version(distribution), found)
     raise ConfigError("no TFLite runtime is installed; tried " + ", ".join(tried)
                       + ". Install ai-edge-litert.")

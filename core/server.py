@@ -9,6 +9,8 @@ from core import errors
 from core.http import Request, Response, error_response, lower_headers, parse_query
 from core.service import Service
 
+_DRAIN_LIMIT = 64 * 1024 * 1024
+
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "serverless-classifier"
@@ -25,6 +27,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(length_text)
         if length > limit:
+            self._discard(length)
             message = f"the request body is larger than {limit} bytes"
             self._send(error_response(errors.PayloadTooLarge(message)), close=True)
             return
@@ -32,6 +35,16 @@ class _Handler(BaseHTTPRequestHandler):
         request = Request(method=self.command, path=parts.path or "/", headers=headers,
                           query=parse_query(parts.query), body=body)
         self._send(self.service.handle(request))
+
+    def _discard(self, length: int) -> None:
+        """Read and drop a moderately oversized body so the client sees the 413, not a reset."""
+        if length > _DRAIN_LIMIT:
+            return
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 16))
+            if not chunk:
+                return
+            length -= len(chunk)
 
     def _send(self, response: Response, close: bool = False) -> None:
         self.send_response(response.status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -16,7 +18,9 @@ def _nearest_index(src: int, dst: int) -> np.ndarray:
     scale = src / dst
     step = int(np.floor(scale * 65536 + 0.5))
     start = int(np.floor(scale * 0.5 * 65536 + 0.5))
-    return np.minimum((start + np.arange(dst, dtype=np.int64) * step) >> 16, src - 1)
+    index: np.ndarray = np.minimum((start + np.arange(dst, dtype=np.int64) * step) >> 16,
+                                   src - 1)
+    return index
 
 
 def _reference_nearest(image: Image.Image, width: int, height: int) -> np.ndarray:
@@ -24,7 +28,8 @@ def _reference_nearest(image: Image.Image, width: int, height: int) -> np.ndarra
     src = np.asarray(image.convert("RGB"))
     rows = _nearest_index(src.shape[0], height)
     cols = _nearest_index(src.shape[1], width)
-    return src[rows][:, cols]
+    picked: np.ndarray = src[rows][:, cols]
+    return picked
 
 
 @pytest.mark.parametrize("size", [(640, 480), (1000, 750), (299, 299), (123, 457)])
@@ -32,7 +37,7 @@ def test_lesson_reference_nearest_xception_is_reproduced_exactly(size: tuple[int
     data = images.jpeg(*size)
     ours = normalize(load_rgb(data, (299, 299), "nearest", draft=False)[np.newaxis], "xception")
     # The lesson (keras-image-helper): PIL decode, NEAREST to 299x299, x / 127.5 - 1.
-    reference = _reference_nearest(Image.open(__import__("io").BytesIO(data)), 299, 299)
+    reference = _reference_nearest(Image.open(io.BytesIO(data)), 299, 299)
     expected = reference.astype(np.float32)[np.newaxis] / 127.5 - 1.0
     np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-6)
 
@@ -57,7 +62,7 @@ def test_exif_orientation_is_applied() -> None:
     data = images.exif_rotated_jpeg(orientation=6, width=300, height=200)
     decoded = open_image(data, target=(200, 300), max_pixels=10**6, draft=False)
     shown = resize_image(decoded, (200, 300), "nearest")
-    stored = np.asarray(Image.open(__import__("io").BytesIO(data)).convert("RGB"))
+    stored = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
     expected = np.asarray(Image.fromarray(stored).transpose(Image.Transpose.ROTATE_270))
     assert shown.shape == (300, 200, 3)
     assert np.abs(shown.astype(int) - expected.astype(int)).mean() < 2
@@ -132,5 +137,5 @@ def test_normalisation_families(family: str, pixel: tuple[float, float, float],
     source = np.array(pixel, dtype=np.float64).reshape(1, 1, 3)
     if family != "mobilenet":
         source = source.astype(np.float32)
-    result = normalize(source, family)  # type: ignore[arg-type]
+    result = normalize(source, family)
     np.testing.assert_allclose(result.ravel(), expected, atol=1e-3)
