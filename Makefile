@@ -48,6 +48,13 @@ predict: $(RUNTIME_STAMP)  ## Classify IMAGE=path-or-url with the default model
 info: $(RUNTIME_STAMP)  ## Print the default model's metadata
 	$(PY) -m core info
 
+SHARED_DIR ?= ../shared
+VALIDATION ?= $(SHARED_DIR)/data/clothing-dataset-small/validation
+evaluate: $(RUNTIME_STAMP)  ## Accuracy of the served pipeline on the validation split (reads ../shared)
+	@test -d "$(VALIDATION)" || { echo "error: $(VALIDATION) not found; set SHARED_DIR"; exit 2; }
+	@mkdir -p build
+	$(PY) -m core evaluate "$(VALIDATION)" --json build/evaluate.json
+
 clean:  ## Remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
 
