@@ -110,8 +110,11 @@ class Pipeline:
                       deadline: float | None) -> list[Any]:
         """Fetch and decode concurrently, then one invoke per image, answers in request order.
 
-        One invoke per image: measured here, batching the invoke is not faster per image on
-        this CPU, and a fixed-batch model cannot batch at all.
+        One invoke per image, measured here (2 threads, default model): 8 single invokes take
+        20 ms against 15 ms for one steady batch of 8, but resizing the input tensor between
+        batch sizes costs more than that (a batch of 8 after a single: 40 ms; a single after
+        a batch: 5.7 ms against 2.0 ms), and on the lesson's Xception a batch of 8 is slower per
+        image than batch 1. Per-image invokes also start as soon as the first image arrives.
         """
         def load(url: str) -> tuple[np.ndarray, Timings]:
             own = Timings()
