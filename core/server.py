@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from core import errors
-from core.http import Request, Response, error_response, lower_headers, parse_query
+from core.http import Request, Response, lower_headers, parse_query
 from core.service import Service
 
 _DRAIN_LIMIT = 64 * 1024 * 1024
@@ -20,21 +21,22 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         parts = urlsplit(self.path)
         headers = lower_headers(dict(self.headers.items()))
+        request = Request(method=self.command, path=parts.path or "/", headers=headers,
+                          query=parse_query(parts.query))
         limit = self.service.settings.max_body_bytes
         length_text = headers.get("content-length", "0") or "0"
         if not length_text.isdigit():
-            self._send(error_response(errors.BadRequest("invalid Content-Length")), close=True)
+            invalid = errors.BadRequest("invalid Content-Length")
+            self._send(self.service.reject(request, invalid), close=True)
             return
         length = int(length_text)
         if length > limit:
             self._discard(length)
-            message = f"the request body is larger than {limit} bytes"
-            self._send(error_response(errors.PayloadTooLarge(message)), close=True)
+            too_large = errors.PayloadTooLarge(f"the request body is larger than {limit} bytes")
+            self._send(self.service.reject(request, too_large), close=True)
             return
         body = self.rfile.read(length) if length else b""
-        request = Request(method=self.command, path=parts.path or "/", headers=headers,
-                          query=parse_query(parts.query), body=body)
-        self._send(self.service.handle(request))
+        self._send(self.service.handle(replace(request, body=body)))
 
     def _discard(self, length: int) -> None:
         """Read and drop a moderately oversized body so the client sees the 413, not a reset."""

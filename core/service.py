@@ -39,6 +39,7 @@ class Service:
             "/predict": {"POST": self._predict},
             "/health": {"GET": self._health},
             "/model": {"GET": self._model},
+            "/": {"GET": self._page},
         }
 
     @property
@@ -71,6 +72,18 @@ class Service:
         self._log(request, response, timings, error, time.perf_counter() - started)
         return response
 
+    def reject(self, request: Request, error: errors.ServiceError) -> Response:
+        """The answer to a request refused before its body was read (an oversized body).
+
+        Adapters call this instead of building the error themselves, so the refusal carries
+        the same headers (request id, CORS) and log line as any other answer.
+        """
+        response = error_response(error)
+        timings = Timings()
+        self._finish(request, response, timings)
+        self._log(request, response, timings, error, 0.0)
+        return response
+
     def _dispatch(self, request: Request, timings: Timings) -> Response:
         route, methods = resolve(request.path, self._routes)
         if request.method == "OPTIONS":
@@ -95,6 +108,11 @@ class Service:
 
     def _model(self, request: Request, timings: Timings) -> Response:
         return json_response(self.pipeline.classifier.describe())
+
+    def _page(self, request: Request, timings: Timings) -> Response:
+        from core.page import page_response  # the demo page; never loads the model
+
+        return page_response()
 
     def _finish(self, request: Request, response: Response, timings: Timings) -> None:
         response.headers.setdefault("X-Request-Id", request.request_id)

@@ -1,0 +1,36 @@
+"""Event shapes, tried in a fixed order; the first whose ``matches`` is true translates.
+
+Each module exposes ``matches(event)``, ``to_request(event, context)``,
+``from_response(response, event)`` and ``TIME_LIMIT_MS`` (the front door's own time limit, or
+None), like mangum's ``handlers/``. ``direct`` matches anything, so it comes last.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from aws_lambda.events import alb, apigw_rest, direct, http_v2
+from core.http import Request, Response
+
+
+class Shape(Protocol):
+    """What every event-shape module provides."""
+
+    TIME_LIMIT_MS: int | None
+
+    def matches(self, event: Any) -> bool: ...  # pragma: no cover - protocol
+
+    def to_request(self, event: Any, context: Any) -> Request: ...  # pragma: no cover
+
+    def from_response(self, response: Response, event: Any) -> Any: ...  # pragma: no cover
+
+
+SHAPES: tuple[Shape, ...] = (alb, http_v2, apigw_rest, direct)
+
+
+def find_shape(event: Any) -> Shape:
+    """The first shape that recognises ``event`` (``direct`` when no HTTP shape does)."""
+    for shape in SHAPES:
+        if shape.matches(event):
+            return shape
+    return direct  # pragma: no cover - direct matches everything

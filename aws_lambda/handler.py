@@ -1,0 +1,88 @@
+"""One Lambda invocation: pick the event shape, set the deadline, let the core answer.
+
+Nothing here raises: an unhandled exception would reach Lambda as a function error, which
+API Gateway turns into a bare 502. Every fault becomes the shape's own 500 JSON answer instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+import traceback
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda.events import Shape, common, direct, find_shape
+from core import errors
+from core.errors import ConfigError
+from core.http import Request, Response, error_response
+from core.logs import log_json
+from core.service import Service
+
+MARGIN_ENV = "LAMBDA_DEADLINE_MARGIN_MS"
+DEFAULT_MARGIN_MS = 1000
+
+
+def margin_from_env(env: Mapping[str, str] | None = None) -> int:
+    """The safety margin (ms) kept between our answer and the platform's time limit."""
+    raw = (os.environ if env is None else env).get(MARGIN_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MARGIN_MS
+    if not raw.isdigit():
+        raise ConfigError(f"{MARGIN_ENV} must be a whole number of milliseconds, got {raw!r}")
+    return int(raw)
+
+
+def budget_ms(context: Any, limit_ms: int | None, margin_ms: int) -> float | None:
+    """Milliseconds the request may use: the time left (and the front door's cap) less margin."""
+    limits: list[float] = [] if limit_ms is None else [float(limit_ms)]
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining):
+        limits.append(float(remaining()))
+    if not limits:
+        return None
+    return min(limits) - margin_ms
+
+
+def with_deadline(request: Request, context: Any, limit_ms: int | None,
+                  margin_ms: int) -> Request:
+    """``request`` with ``deadline`` set as a time.monotonic() value."""
+    budget = budget_ms(context, limit_ms, margin_ms)
+    if budget is None:
+        return request
+    return dataclasses.replace(request, deadline=time.monotonic() + budget / 1000)
+
+
+def handle_event(service: Service, event: Any, context: Any,
+                 margin_ms: int = DEFAULT_MARGIN_MS) -> Any:
+    """The invocation's result in the event's own shape; never raises."""
+    shape = find_shape(event)
+    try:
+        response = _answer(service, shape, event, context, margin_ms)
+    except Exception as exc:  # the core never raises; this guards the adapter itself
+        response = _fault(exc)
+    try:
+        return shape.from_response(response, event)
+    except Exception as exc:
+        _fault(exc)
+        return direct.error_object(500)
+
+
+def _answer(service: Service, shape: Shape, event: Any, context: Any,
+            margin_ms: int) -> Response:
+    try:
+        request = shape.to_request(event, context)
+    except errors.ServiceError as exc:  # a malformed event, e.g. a "base64" body that is not
+        log_json(logging.WARNING, "bad_event", error=exc.code, status=exc.status)
+        rid = common.request_id(context) or uuid.uuid4().hex
+        return service.reject(Request("POST", "/", request_id=rid), exc)
+    return service.handle(with_deadline(request, context, shape.TIME_LIMIT_MS, margin_ms))
+
+
+def _fault(exc: BaseException) -> Response:
+    log_json(logging.ERROR, "adapter_fault", error="internal_error",
+             exception="".join(traceback.format_exception(exc))[-4000:])
+    return error_response(errors.InternalError("internal error"))

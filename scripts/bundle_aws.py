@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Build the Lambda zip: runtime wheels for one architecture, the core, the adapter, the model.
+
+    python scripts/bundle_aws.py --arch x86_64 --python-version 3.12   # what `make bundle-aws` runs
+    python scripts/bundle_aws.py --source local                        # this interpreter's packages
+
+``--source pypi`` asks pip for manylinux wheels of the target (``--platform``, ``--only-binary``,
+``--python-version``, ``--implementation cp``), so an x86 laptop builds an arm64 bundle too.
+``--source local`` copies the running environment's installed runtime set instead: for this
+machine's Python and architecture, offline (the tests use it to import and run the bundle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIREMENTS = ROOT / "docker" / "requirements-lambda.txt"
+# (source in the repository, destination in the bundle); the handler sits at the root.
+APP = (("core", "core"), ("aws_lambda", "aws_lambda"),
+       ("aws_lambda/lambda_function.py", "lambda_function.py"),
+       ("models/clothing", "models/clothing"))
+MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64"}
+# pip does not widen --platform to older glibc tags, so every accepted tag is listed; the
+# Lambda python3.12+ runtimes run Amazon Linux 2023 (glibc 2.34).
+GLIBC_TAGS = ("manylinux_2_34", "manylinux_2_28", "manylinux_2_27", "manylinux2014")
+LIMIT_BYTES = 250 * 1024 * 1024  # Lambda's limit on a function's unzipped deployment package
+_SKIP = re.compile(r"(^|/)(__pycache__)(/|$)|\.pyc$")
+
+
+def pip_command(arch: str, python_version: str, target: Path) -> list[str]:
+    """The pip install of the runtime set as manylinux wheels for ``arch``."""
+    machine = MACHINES[arch]
+    platforms = [arg for tag in GLIBC_TAGS for arg in ("--platform", f"{tag}_{machine}")]
+    return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+            "--only-binary=:all:", "--implementation", "cp", "--python-version",
+            python_version, *platforms, "--target", str(target), "-r", str(REQUIREMENTS)]
+
+
+def requirement_names(path: Path = REQUIREMENTS) -> list[str]:
+    """The distribution names in a requirements file."""
+    names = []
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.append(re.split(r"[\s<>=!~;\[]", line, maxsplit=1)[0])
+    return names
+
+
+def runtime_distributions(names: list[str]) -> list[metadata.Distribution]:
+    """The installed distributions of ``names`` and everything they require (no extras)."""
+    from packaging.requirements import Requirement  # pytest's dependency; only for --source local
+
+    found: dict[str, metadata.Distribution] = {}
+    todo = list(names)
+    while todo:
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        if name in found:
+            continue
+        dist = metadata.distribution(name)
+        found[name] = dist
+        for text in dist.requires or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return list(found.values())
+
+
+def copy_installed(target: Path) -> None:
+    """Copy the running environment's runtime set (files and dist-info) into ``target``."""
+    for dist in runtime_distributions(requirement_names()):
+        for file in dist.files or []:
+            relative = Path(str(file))
+            if relative.parts[:1] == ("..",) or _SKIP.search(relative.as_posix()):
+                continue  # console scripts outside site-packages, bytecode caches
+            source = Path(str(dist.locate_file(file)))
+            if source.is_file():
+                (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target / relative)
+
+
+def copy_app(target: Path) -> None:
+    """The core, the adapter, the handler module and the embedded model."""
+    for source, destination in APP:
+        path, out = ROOT / source, target / destination
+        if path.is_dir():
+            shutil.copytree(path, out, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(path, out)
+
+
+def write_zip(source: Path, out: Path) -> None:
+    """Zip ``source`` (sorted, permissions kept) into ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".zip.partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
+        for path in sorted(source.rglob("*")):
+            if path.is_file() and not _SKIP.search(path.as_posix()):
+                info = zipfile.ZipInfo.from_file(path, path.relative_to(source).as_posix())
+                info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with path.open("rb") as data, bundle.open(info, "w") as entry:
+                    shutil.copyfileobj(data, entry, 1 << 20)
+    partial.replace(out)
+
+
+def unzipped_size(bundle: Path) -> int:
+    """Bytes the bundle takes once unzipped (what Lambda's 250 MB limit counts)."""
+    with zipfile.ZipFile(bundle) as archive:
+        return sum(info.file_size for info in archive.infolist())
+
+
+def build(out: Path, source: str, arch: str, python_version: str) -> int:
+    """Build the zip; return its unzipped size in bytes."""
+    with tempfile.TemporaryDirectory(prefix="aws-bundle-") as tmp:
+        staging = Path(tmp)
+        if source == "local":
+            copy_installed(staging)
+        else:
+            subprocess.run(pip_command(arch, python_version, staging), check=True)
+        shutil.rmtree(staging / "bin", ignore_errors=True)
+        copy_app(staging)
+        write_zip(staging, out)
+    return unzipped_size(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", default="x86_64", choices=sorted(MACHINES))
+    parser.add_argument("--python-version", default="3.12")
+    parser.add_argument("--source", default="pypi", choices=("pypi", "local"))
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "aws_lambda.zip")
+    parser.add_argument("--print-pip", action="store_true", help="print the pip command only")
+    args = parser.parse_args(argv)
+    if args.print_pip:
+        print(" ".join(pip_command(args.arch, args.python_version, Path("TARGET"))))
+        return 0
+    size = build(args.out, args.source, args.arch, args.python_version)
+    zipped = args.out.stat().st_size
+    print(f"{args.out}: {zipped / 2**20:.1f} MiB zipped, {size / 2**20:.1f} MiB unzipped "
+          f"(limit {LIMIT_BYTES / 2**20:.0f} MiB)")
+    return 0 if size < LIMIT_BYTES else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

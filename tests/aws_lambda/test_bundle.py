@@ -1,0 +1,100 @@
+"""The zip bundle: built, under Lambda's size limit, and working from a clean directory.
+
+The bundle is built from this environment's installed runtime set (``--source local``), for
+this machine's Python and architecture, so that it can be imported and run here, offline.
+``make bundle-aws`` runs the same builder with ``--source pypi`` for Lambda's Python 3.12
+manylinux wheels (x86_64 or arm64), which needs PyPI and so is not run by the tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests import images
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "bundle_aws.py"
+LIMIT_BYTES = 250 * 1024 * 1024
+
+CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+assert not [p for p in sys.path if "site-packages" in p or "dist-packages" in p], sys.path
+try:
+    import pytest  # noqa: F401
+except ImportError:
+    pass
+else:
+    raise SystemExit("a dev package is importable: the bundle is not isolated")
+import lambda_function
+
+class Context:
+    aws_request_id = "bundle-test"
+    def get_remaining_time_in_millis(self):
+        return 30000
+
+result = lambda_function.lambda_handler({"image": sys.stdin.read()}, Context())
+print(json.dumps({"result": result, "numpy": sys.modules["numpy"].__file__}))
+"""
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("bundle") / "aws_lambda.zip"
+    subprocess.run([sys.executable, str(SCRIPT), "--source", "local", "--out", str(out)],
+                   check=True, timeout=600)
+    return out
+
+
+def test_bundle_is_under_lambdas_unzipped_limit(bundle: Path) -> None:
+    with zipfile.ZipFile(bundle) as archive:
+        names = set(archive.namelist())
+        size = sum(info.file_size for info in archive.infolist())
+    assert size < LIMIT_BYTES, f"{size / 2**20:.1f} MiB unzipped"
+    assert {"lambda_function.py", "core/service.py", "aws_lambda/handler.py",
+            "aws_lambda/events/http_v2.py", "models/clothing/model.tflite",
+            "models/clothing/model.json"} <= names
+    assert not any(n.startswith(("tests/", "pytest", "_pytest", "tensorflow", "mypy"))
+                   or "__pycache__" in n for n in names)
+
+
+def test_bundle_answers_a_prediction_from_a_clean_directory(
+        bundle: Path, tmp_path: Path) -> None:
+    task = tmp_path / "task"
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(task)
+    assert ROOT not in task.parents
+    # -I: no environment variables, no user site, no script dir; -S: no site-packages at all.
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", CHILD, str(task)], cwd=task, capture_output=True,
+        input=base64.b64encode(images.jpeg()).decode(), text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(answer["numpy"]).is_relative_to(task)
+    scores = answer["result"]
+    assert len(scores) == 10 and all(type(v) is float for v in scores.values())
+
+
+@pytest.mark.parametrize(("arch", "machine"), [("x86_64", "x86_64"), ("arm64", "aarch64")])
+def test_pypi_build_asks_for_the_target_architectures_wheels(arch: str, machine: str) -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--arch", arch, "--print-pip"],
+                          capture_output=True, text=True, check=True, timeout=60)
+    command = done.stdout.split()
+    assert "--only-binary=:all:" in command and "cp" in command and "3.12" in command
+    assert f"manylinux2014_{machine}" in command and f"manylinux_2_28_{machine}" in command
+
+
+def test_lambda_requirements_are_the_projects_runtime_set() -> None:
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (ROOT / "docker" / "requirements-lambda.txt").read_text().splitlines()
+    listed = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert sorted(listed) == sorted(declared)
