@@ -1,0 +1,12 @@
+# The demo page (GET /, core/static/index.html). Its browser test (tests/core/test_page.py)
+# drives Debian's Chromium (/usr/bin/chromium) with Playwright; no browser is downloaded.
+CHROMIUM_STAMP := $(VENV)/.chromium-installed
+
+.PHONY: chromium-installed
+chromium-installed: $(CHROMIUM_STAMP)  ## Install Debian's chromium for the page test (apt)
+
+$(CHROMIUM_STAMP): | $(PY)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	@touch $@
+
+test-deps: chromium-installed
