@@ -1,0 +1,112 @@
+"""Azure Functions entry point (Python v2 programming model): translates to the core and back.
+
+Routes: POST /api/predict, GET /api/health, GET /api/model, and a catch-all so any other path or
+method gets the core's JSON 404/405 instead of the host's empty one. Tests may replace ``service``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import azure.functions as func
+
+from core.errors import ConfigError
+from core.http import Request, Response, lower_headers
+from core.service import Service, default_service
+
+AUTH_LEVELS = {"anonymous": func.AuthLevel.ANONYMOUS, "function": func.AuthLevel.FUNCTION,
+               "admin": func.AuthLevel.ADMIN}
+ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+def auth_level(environ: Mapping[str, str] = os.environ) -> func.AuthLevel:
+    """AZURE_AUTH_LEVEL (anonymous, function or admin); anonymous when unset."""
+    raw = environ.get("AZURE_AUTH_LEVEL", "").strip().lower() or "anonymous"
+    if raw not in AUTH_LEVELS:
+        raise ConfigError(f"AZURE_AUTH_LEVEL must be anonymous, function or admin, got {raw!r}")
+    return AUTH_LEVELS[raw]
+
+
+def deadline_seconds(environ: Mapping[str, str] = os.environ) -> float:
+    """AZURE_DEADLINE_SECONDS: answer before Azure's 230 s HTTP limit (default 220)."""
+    raw = environ.get("AZURE_DEADLINE_SECONDS", "").strip() or "220"
+    try:
+        seconds = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"AZURE_DEADLINE_SECONDS has a bad value {raw!r}") from exc
+    if seconds <= 0:
+        raise ConfigError(f"AZURE_DEADLINE_SECONDS must be positive, got {raw!r}")
+    return seconds
+
+
+def route_prefix(environ: Mapping[str, str] = os.environ) -> str:
+    """AZURE_ROUTE_PREFIX: host.json's extensions.http.routePrefix ("api" unless changed)."""
+    return environ.get("AZURE_ROUTE_PREFIX", "api").strip().strip("/")
+
+
+def strip_prefix(path: str, prefix: str) -> str:
+    """The path the core routes: ``/api/predict`` -> ``/predict``, ``/api/`` -> ``/``."""
+    head = f"/{prefix}" if prefix else ""
+    if head and (path == head or path.startswith(head + "/")):
+        return path[len(head):] or "/"
+    return path or "/"
+
+
+DEADLINE_SECONDS = deadline_seconds()
+ROUTE_PREFIX = route_prefix()
+service: Service = default_service()
+service.warm()  # the model loads while the worker indexes the app, not on the first request
+
+app = func.FunctionApp(http_auth_level=auth_level())
+
+
+def to_core(req: func.HttpRequest, started: float) -> Request:
+    """The core request for an Azure request; the deadline leaves time to answer cleanly."""
+    return Request(method=req.method.upper(),
+                   path=strip_prefix(urlsplit(req.url).path, ROUTE_PREFIX),
+                   headers=lower_headers(dict(req.headers.items())), query=dict(req.params),
+                   body=req.get_body() or b"", deadline=started + DEADLINE_SECONDS)
+
+
+def to_azure(response: Response) -> func.HttpResponse:
+    """The Azure response carrying the core response's status, headers and bytes."""
+    return func.HttpResponse(body=response.body, status_code=response.status,
+                             headers=dict(response.headers),
+                             mimetype=response.content_type or None)
+
+
+def answer(req: func.HttpRequest) -> func.HttpResponse:
+    """Every route's body: the core decides (including 404 and 405)."""
+    started = time.monotonic()
+    return to_azure(service.handle(to_core(req, started)))
+
+
+@app.function_name("predict")
+@app.route(route="predict", methods=["POST", "OPTIONS"])
+def predict(req: func.HttpRequest) -> func.HttpResponse:
+    """POST /api/predict: classify a URL, a base64 image, raw bytes, a form file or a batch."""
+    return answer(req)
+
+
+@app.function_name("health")
+@app.route(route="health", methods=["GET", "OPTIONS"])
+def health(req: func.HttpRequest) -> func.HttpResponse:
+    """GET /api/health: the model is loaded."""
+    return answer(req)
+
+
+@app.function_name("model")
+@app.route(route="model", methods=["GET", "OPTIONS"])
+def model(req: func.HttpRequest) -> func.HttpResponse:
+    """GET /api/model: the model's metadata."""
+    return answer(req)
+
+
+@app.function_name("fallback")
+@app.route(route="{*path}", methods=list(ALL_METHODS))
+def fallback(req: func.HttpRequest) -> func.HttpResponse:
+    """Any other path or method: the core's JSON 404 or 405."""
+    return answer(req)

@@ -1,0 +1,74 @@
+"""Google Cloud Functions (gen2) entry point: translates Flask to the core and back.
+
+One deployed function answers every route (``/predict``, ``/health``, ``/model``): the core
+resolves paths. Deploy with ``--entry-point predict``. Tests may replace ``service``.
+"""
+
+from __future__ import annotations
+
+from typing import IO
+
+import flask
+import functions_framework
+
+from core import errors
+from core.http import Request, Response, lower_headers, parse_query
+from core.service import Service, default_service
+
+service: Service = default_service()
+service.warm()  # the model loads during the instance's start, not on the first request
+
+
+def to_core(request: flask.Request, body: bytes) -> Request:
+    """The core request for a Flask request whose body was already read."""
+    return Request(method=request.method.upper(), path=request.path or "/",
+                   headers=lower_headers(dict(request.headers.items())),
+                   query=parse_query(request.query_string.decode("latin-1")), body=body)
+
+
+def to_flask(response: Response) -> flask.Response:
+    """The Flask response carrying the core response's status, headers and bytes."""
+    result = flask.Response(response.body, status=response.status)
+    if "Content-Type" not in response.headers:
+        del result.headers["Content-Type"]  # no body type (e.g. 204): don't invent text/html
+    for name, value in response.headers.items():
+        result.headers[name] = value
+    return result
+
+
+def too_large(limit: int) -> errors.PayloadTooLarge:
+    """The core's error for a body over MAX_BODY_BYTES (the same message the core uses)."""
+    return errors.PayloadTooLarge(f"the request body is larger than {limit} bytes")
+
+
+def read_body(request: flask.Request, limit: int) -> bytes:
+    """The body, refused (413) before reading when its Content-Length is over ``limit``."""
+    length = request.content_length
+    if length is None:  # chunked: read at most limit + 1 bytes
+        return read_stream(request.stream, limit)
+    if length > limit:
+        raise too_large(limit)
+    return request.get_data(cache=False)
+
+
+def read_stream(stream: IO[bytes], limit: int) -> bytes:
+    """A stream of unknown length, refused as soon as it passes ``limit`` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    while chunk := stream.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+@functions_framework.http
+def predict(request: flask.Request) -> flask.Response:
+    """Answer any route of the API (the name is the deployed entry point)."""
+    current = service
+    try:
+        body = read_body(request, current.settings.max_body_bytes)
+    except errors.PayloadTooLarge as exc:
+        return to_flask(current.reject(to_core(request, b""), exc))
+    return to_flask(current.handle(to_core(request, body)))

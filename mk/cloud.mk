@@ -1,0 +1,10 @@
+# Google Cloud Functions and Azure Functions bundles (docs/gcp_azure.md). The script needs only
+# the standard library; the tests' packages (functions-framework, azure-functions) come from the
+# gcp and azure extras in DEV_EXTRAS, so nothing is added to `test-deps`.
+.PHONY: bundle-gcp bundle-azure
+
+bundle-gcp: | $(PY)  ## Assemble build/gcp_function/ (main.py, core/, model, requirements)
+	$(PY) scripts/bundle.py gcp
+
+bundle-azure: | $(PY)  ## Assemble build/azure_function/ (function_app.py, host.json, ...)
+	$(PY) scripts/bundle.py azure

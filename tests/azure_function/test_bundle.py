@@ -1,0 +1,87 @@
+"""`scripts/bundle.py azure`: exactly the expected files, and it answers from a clean directory."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from types import ModuleType
+
+from tests import images
+from tests.conftest import ROOT
+
+# Runs inside the bundle: sys.path is the bundle plus the venv's third-party packages, never
+# the repository; the image path arrives as argv[1].
+CHILD = """
+import json, sys
+bundle, site = sys.argv[2], sys.argv[3]
+sys.path[:] = [bundle, site] + [p for p in sys.path if p.startswith(sys.base_prefix)]
+import azure.functions as func
+import core
+import function_app
+functions = {f.get_function_name(): f for f in function_app.app.get_functions()}
+image = open(sys.argv[1], "rb").read()
+request = func.HttpRequest("POST", "https://app.azurewebsites.net/api/predict",
+                           headers={"Content-Type": "image/jpeg"}, body=image)
+response = functions["predict"].get_user_function()(request)
+health = functions["health"].get_user_function()(
+    func.HttpRequest("GET", "https://app.azurewebsites.net/api/health", body=b""))
+print(json.dumps({"core": core.__file__, "status": response.status_code,
+                  "body": json.loads(response.get_body()), "health": health.status_code}))
+"""
+
+
+def load_bundler() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bundle", ROOT / "scripts" / "bundle.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def listing(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_bundle_holds_exactly_the_deployable_files(tmp_path: Path) -> None:
+    bundler = load_bundler()
+    out = bundler.build("azure", tmp_path / "azure_function")
+    files = listing(out)
+    assert files == bundler.expected_files("azure")
+    assert {"function_app.py", "host.json", ".funcignore", "requirements.txt", "core/service.py",
+            "models/clothing/model.tflite", "models/clothing/model.json"} <= set(files)
+    sources = {p.name for p in (ROOT / "core").glob("*.py")}
+    assert sources <= {f.removeprefix("core/") for f in files if f.startswith("core/")}
+    assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
+    assert not [f for f in files if f.startswith(("tests/", "azure_function/", "scripts/"))]
+
+
+def test_host_json_and_requirements() -> None:
+    host = json.loads((ROOT / "azure_function" / "host.json").read_text())
+    assert host["version"] == "2.0"
+    assert host["extensionBundle"] == {"id": "Microsoft.Azure.Functions.ExtensionBundle",
+                                       "version": "[4.*, 5.0.0)"}
+    text = (ROOT / "azure_function" / "requirements.txt").read_text()
+    assert "azure-functions>=1.21,<2; python_version < '3.13'" in text
+    for floor in ("pillow>=12.3.0", "requests>=2.32.4", "urllib3>=2.7.0", "ai-edge-litert",
+                  "numpy"):
+        assert floor in text
+
+
+def test_bundle_answers_from_a_clean_directory(tmp_path: Path) -> None:
+    out = load_bundler().build("azure", tmp_path / "azure_function")
+    image = tmp_path / "photo.jpg"
+    image.write_bytes(images.jpeg())
+    site = sysconfig.get_paths()["purelib"]
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", CHILD, str(image), str(out), site],
+        cwd=out, env={"PATH": "/usr/bin:/bin", "MODEL_THREADS": "1"},
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert Path(answer["core"]).is_relative_to(out)
+    assert answer["status"] == 200 and answer["health"] == 200
+    assert answer["body"] and all(isinstance(v, float) for v in answer["body"].values())

@@ -1,0 +1,202 @@
+"""One API on every platform: the same requests through Lambda, GCP and Azure, the same answers.
+
+Every leg runs on one shared Service (the committed model, private URLs allowed, a 256 KiB body
+limit) injected into each adapter's module-level service variable. Each leg goes through its
+platform's real request objects: an HTTP API 2.0 event for Lambda, functions-framework's Flask
+app for GCP, ``func.HttpRequest`` through the registered function for Azure (the Functions host
+cannot run here, so the route is chosen the way the host would choose it).
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from core.model import Classifier
+from core.service import Service
+from tests import images
+from tests.conftest import ROOT, make_settings
+from tests.core.test_service import multipart
+
+LIMIT = 256 * 1024
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    body: bytes = b""
+    content_type: str | None = None
+    query: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+    allow: str | None
+
+
+Leg = Callable[[Call], Answer]
+
+
+def as_json(data: Any) -> bytes:
+    return json.dumps(data).encode()
+
+
+def form_body() -> tuple[bytes, str]:
+    return multipart({"file": ("photo.jpg", images.jpeg())})
+
+
+# id -> (the call, built from the image server's base URL; expected status; expected error code)
+CASES: dict[str, tuple[Callable[[str], Call], int, str | None]] = {
+    "url": (lambda u: Call("POST", "/predict", as_json({"url": f"{u}/img/photo.jpg"}), JSON),
+            200, None),
+    "base64": (lambda u: Call("POST", "/predict", as_json(
+        {"image": base64.b64encode(images.jpeg()).decode(), "top_k": 3}), JSON), 200, None),
+    "raw-jpeg": (lambda u: Call("POST", "/predict", images.jpeg(), "image/jpeg",
+                                {"top_k": "2"}), 200, None),
+    "multipart": (lambda u: Call("POST", "/predict", *form_body()), 200, None),
+    "urls-batch": (lambda u: Call("POST", "/predict", as_json(
+        {"urls": [f"{u}/img/photo.jpg", f"{u}/missing", f"{u}/img/alpha.png"]}), JSON),
+        200, None),
+    "health": (lambda u: Call("GET", "/health"), 200, None),
+    "model": (lambda u: Call("GET", "/model"), 200, None),
+    "bad-json": (lambda u: Call("POST", "/predict", b"{not json", JSON), 400, "invalid_json"),
+    "missing-field": (lambda u: Call("POST", "/predict", b'{"nothing": 1}', JSON), 400,
+                      "invalid_field"),
+    "wrong-type": (lambda u: Call("POST", "/predict", b'{"url": 5}', JSON), 400,
+                   "invalid_field"),
+    "unknown-route": (lambda u: Call("GET", "/nope"), 404, "not_found"),
+    "wrong-method": (lambda u: Call("GET", "/predict"), 405, "method_not_allowed"),
+    "too-large": (lambda u: Call("POST", "/predict", b"\xff" * (LIMIT + 1), "image/jpeg"), 413,
+                  "payload_too_large"),
+    "unsupported-media": (lambda u: Call("POST", "/predict", b"<xml/>", "application/xml"), 415,
+                          "unsupported_media_type"),
+    "undecodable-image": (lambda u: Call("POST", "/predict", b"GIF89a garbage", "image/gif"),
+                          422, "invalid_image"),
+    "unreachable-url": (lambda u: Call("POST", "/predict", b'{"url": "http://127.0.0.1:9/x"}',
+                                       JSON), 422, "url_unreachable"),
+}
+
+
+def inject(module: ModuleType, service: Service, patch: pytest.MonkeyPatch) -> None:
+    """Point an adapter module's module-level service (``service`` or ``SERVICE``) at ours."""
+    names = [name for name in ("service", "SERVICE") if hasattr(module, name)]
+    assert names, f"{module.__name__} has no module-level service to inject"
+    for name in names:
+        patch.setattr(module, name, service)
+
+
+def header(headers: Any, name: str) -> str | None:
+    found = {str(k).lower(): str(v) for k, v in dict(headers).items()}
+    return found.get(name.lower())
+
+
+def lambda_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
+    module = importlib.import_module("aws_lambda.lambda_function")
+    inject(module, service, patch)
+
+    def run(call: Call) -> Answer:
+        query = "&".join(f"{k}={v}" for k, v in call.query.items())
+        headers = {"host": "api.example.com"}
+        if call.content_type:
+            headers["content-type"] = call.content_type
+        binary = call.content_type not in (None, JSON, "application/xml")
+        body = base64.b64encode(call.body).decode() if binary else call.body.decode()
+        event = {"version": "2.0", "routeKey": "$default", "rawPath": call.path,
+                 "rawQueryString": query, "headers": headers,
+                 "queryStringParameters": call.query or None,
+                 "requestContext": {"http": {"method": call.method, "path": call.path,
+                                             "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
+                                             "userAgent": "contract-test"},
+                                    "stage": "$default", "routeKey": "$default",
+                                    "requestId": "contract", "domainName": "api.example.com"},
+                 "body": body or None, "isBase64Encoded": binary}
+        result = module.lambda_handler(event, None)
+        raw = result.get("body") or ""
+        data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
+        return Answer(result["statusCode"], header(result["headers"], "content-type") or "",
+                      data, header(result["headers"], "allow"))
+    return run
+
+
+def gcp_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
+    from functions_framework import create_app
+
+    source = str(ROOT / "gcp_function" / "main.py")
+    app = create_app(target="predict", source=source)  # type: ignore[no-untyped-call]
+    inject(sys.modules["main"], service, patch)
+    client = app.test_client()
+
+    def run(call: Call) -> Answer:
+        response = client.open(call.path, method=call.method, data=call.body,
+                               content_type=call.content_type, query_string=call.query)
+        return Answer(response.status_code, response.headers.get("Content-Type", ""),
+                      response.data, response.headers.get("Allow"))
+    return run
+
+
+def azure_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
+    import azure.functions as func
+
+    module = importlib.import_module("azure_function.function_app")
+    inject(module, service, patch)
+    patch.setattr(module.app, "functions_bindings", None)  # the worker indexes once; we re-index
+    functions = {f.get_function_name(): f for f in module.app.get_functions()}
+
+    def route(call: Call) -> Any:  # the host: a literal route with the method, else catch-all
+        name = call.path.strip("/")
+        trigger = functions[name].get_trigger() if name in functions else None
+        methods = {str(m.value) for m in getattr(trigger, "methods", None) or ()}
+        chosen = name if call.method in methods else "fallback"
+        return functions[chosen].get_user_function()
+
+    def run(call: Call) -> Answer:
+        headers = {"Content-Type": call.content_type} if call.content_type else {}
+        request = func.HttpRequest(call.method, f"https://app.azurewebsites.net/api{call.path}",
+                                   headers=headers, params=call.query, body=call.body)
+        response = route(call)(request)
+        return Answer(response.status_code, response.headers.get("Content-Type", ""),
+                      response.get_body(), response.headers.get("Allow"))
+    return run
+
+
+@pytest.fixture(scope="module")
+def legs(classifier: Classifier) -> Iterator[dict[str, Leg]]:
+    service = Service(make_settings(max_body_bytes=LIMIT), classifier=classifier)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ALLOW_PRIVATE_URLS", "true")  # set before any adapter is imported
+        patch.setenv("MAX_BODY_BYTES", str(LIMIT))
+        yield {"lambda": lambda_leg(patch, service), "gcp": gcp_leg(patch, service),
+               "azure": azure_leg(patch, service)}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_platform_answers_alike(case: str, legs: dict[str, Leg],
+                                      image_server: HTTPServer) -> None:
+    build, status, code = CASES[case]
+    call = build(image_server.url_for("").rstrip("/"))
+    answers = {name: leg(call) for name, leg in legs.items()}
+    reference = answers["gcp"]
+    for name, answer in answers.items():
+        assert answer.status == status, (name, answer.body[:300])
+        assert answer.content_type == "application/json", name
+        assert answer.body == reference.body, name
+        assert answer.allow == reference.allow, name
+    body = json.loads(reference.body)
+    if code is not None:
+        assert body["error"]["code"] == code
+    if case == "wrong-method":
+        assert reference.allow == "POST"
