@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench-*``); results go under ``build/bench/``, never committed."""

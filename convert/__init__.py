@@ -1,0 +1,12 @@
+"""Keras to TFLite conversion, with quantisation and a parity report (``python -m convert``).
+
+TensorFlow is a build-time dependency of this package only; it is imported lazily, inside
+functions, so ``python -m convert --help`` and the runtime bundles never load it.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")

@@ -1,0 +1,14 @@
+# convert/: Keras -> TFLite (issue 6). TensorFlow comes from the `convert` extra and is a
+# build-time dependency only; no runtime bundle imports it.
+PY ?= .venv/bin/python
+
+.PHONY: bench-convert test-convert
+
+## bench-convert: convert the lesson's Xception in every quantisation mode; writes
+## build/bench/convert.json and the table in docs/convert.md (a few minutes on 2 cores)
+bench-convert:
+	$(PY) -m benchmarks.convert_xception
+
+## test-convert: only the conversion tests (they also run in `make test`)
+test-convert:
+	$(PY) -m pytest tests/convert -q
