@@ -6,9 +6,9 @@ PY ?= .venv/bin/python
 
 ## bench-convert: convert the lesson's Xception in every quantisation mode; writes
 ## build/bench/convert.json and the table in docs/convert.md (a few minutes on 2 cores)
-bench-convert:
+bench-convert: $(DEV_STAMP)
 	$(PY) -m benchmarks.convert_xception
 
 ## test-convert: only the conversion tests (they also run in `make test`)
-test-convert:
+test-convert: $(DEV_STAMP)
 	$(PY) -m pytest tests/convert -q
