@@ -1,0 +1,1 @@
+"""Embedded models shipped with the repository and the code that builds them."""

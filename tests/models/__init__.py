@@ -1,0 +1,1 @@
+"""Tests of the embedded default model and of its build."""
