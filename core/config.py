@@ -6,7 +6,9 @@ A bad value raises ConfigError naming the variable and the value.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -43,7 +45,7 @@ class Settings:
     model_runtime: str = field(default="auto", metadata={"env": "MODEL_RUNTIME"})
     max_body_bytes: int = field(default=6 * 1024 * 1024, metadata={"env": "MAX_BODY_BYTES"})
     max_image_bytes: int = field(default=10 * 1024 * 1024, metadata={"env": "MAX_IMAGE_BYTES"})
-    max_image_pixels: int = field(default=40_000_000, metadata={"env": "MAX_IMAGE_PIXELS"})
+    max_image_pixels: int = field(default=25_000_000, metadata={"env": "MAX_IMAGE_PIXELS"})
     max_batch: int = field(default=16, metadata={"env": "MAX_BATCH_URLS"})
     fetch_connect_timeout: float = field(default=3.0, metadata={"env": "FETCH_CONNECT_TIMEOUT"})
     fetch_read_timeout: float = field(default=5.0, metadata={"env": "FETCH_READ_TIMEOUT"})
@@ -87,6 +89,10 @@ class Settings:
         if self.fetch_max_redirects < 0:
             raise ConfigError(
                 f"FETCH_MAX_REDIRECTS must be 0 or more, got {self.fetch_max_redirects!r}")
+        for entry in self.url_allowlist:
+            if not _allow_entry(entry):
+                raise ConfigError(f"URL_ALLOWLIST has a bad entry {entry!r}: use a host name, "
+                                  ".suffix or CIDR")
         if self.model_runtime not in ("auto", "litert", "tflite_runtime", "tensorflow"):
             raise ConfigError(
                 "MODEL_RUNTIME must be one of auto, litert, tflite_runtime, tensorflow, "
@@ -99,6 +105,17 @@ def env_name(name: str) -> str:
         if spec.name == name:
             return str(spec.metadata["env"])
     raise KeyError(name)
+
+
+def _allow_entry(entry: str) -> bool:
+    """A URL_ALLOWLIST entry: a CIDR/IP, a host name, or a ``.suffix`` of host names."""
+    try:
+        ipaddress.ip_network(entry, strict=False)
+        return True
+    except ValueError:
+        pass
+    return re.fullmatch(r"\.?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?", entry.lower()) is not None \
+        and ".." not in entry and "/" not in entry
 
 
 def _bool(text: str) -> bool:

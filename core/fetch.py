@@ -1,8 +1,10 @@
 """Fetching an image URL: http(s) only, timeouts, a total deadline, a byte cap, checked redirects.
 
 ``requests`` bounds each socket read with its timeout, not the download, so the deadline and the
-byte cap are checked inside the read loop, on the bytes actually read (a lying or missing
-Content-Length changes nothing). Every URL, the first and each redirect target, passes through
+byte cap are checked inside the read loop after every socket read (``read1``), on the decoded
+bytes actually read (a lying or missing Content-Length, or a gzip bomb, changes nothing; urllib3
+>= 2.6 inflates at most the amount asked for). Each socket read waits at most what is left of the
+deadline. Every URL, the first and each redirect target, passes through
 ``core.netpolicy.UrlPolicy`` before any connection is made.
 """
 
@@ -10,13 +12,16 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 
 from core import errors
 from core.config import Settings
-from core.netpolicy import Target, UrlPolicy
+from core.netpolicy import UrlPolicy
+from core.pinning import Target
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 _CHUNK = 64 * 1024
@@ -35,15 +40,29 @@ class Fetcher:
         if session is None:
             session = self.policy.session()
             session.trust_env = False  # no proxies or .netrc from the environment
+            session.verify = True
             session.headers["User-Agent"] = self.settings.fetch_user_agent
             session.headers["Accept"] = "image/*"
             self._local.session = session
         return session
 
     def fetch(self, url: str, deadline: float | None = None) -> bytes:
-        """The body of ``url`` (after at most N checked redirects), as bytes."""
+        """The body of ``url`` (after at most N checked redirects), as bytes.
+
+        ``deadline`` is the caller's (the platform's time limit, as time.monotonic()); when it,
+        rather than FETCH_DEADLINE, cuts the download short, the answer is 504
+        ``deadline_exceeded`` (the platform's fault), not 422 ``url_timeout`` (the host's).
+        """
         own = time.monotonic() + self.settings.fetch_deadline
-        deadline = own if deadline is None else min(deadline, own)
+        try:
+            return self._follow(url, own if deadline is None else min(deadline, own))
+        except errors.URLTimeout as exc:
+            if deadline is not None and deadline <= own and time.monotonic() >= deadline - 0.05:
+                raise errors.DeadlineExceeded(
+                    "the time limit ran out while downloading the image") from exc
+            raise
+
+    def _follow(self, url: str, deadline: float) -> bytes:
         for _ in range(self.settings.fetch_max_redirects + 1):
             target = self.policy.check(url)
             response = self._get(url, target, deadline)
@@ -65,32 +84,49 @@ class Fetcher:
         timeout = (min(self.settings.fetch_connect_timeout, remaining),
                    min(self.settings.fetch_read_timeout, remaining))
         try:
-            return self.policy.get(self._session(), url, target, timeout)
+            return self.policy.get(self._session(), url, target, timeout, deadline)
         except requests.exceptions.Timeout as exc:
             raise errors.URLTimeout("the image host did not answer in time") from exc
         except requests.exceptions.InvalidURL as exc:
             raise errors.InvalidField("'url' is not a valid URL") from exc
         except (requests.exceptions.ConnectionError, requests.exceptions.TooManyRedirects,
                 requests.exceptions.ChunkedEncodingError, requests.exceptions.SSLError) as exc:
+            if time.monotonic() >= deadline:  # the watchdog cut a header drip short
+                raise errors.URLTimeout("the image host did not answer in time") from exc
             raise errors.URLUnreachable("the image host could not be reached") from exc
         except requests.exceptions.RequestException as exc:
             raise errors.URLUnreachable("the image could not be fetched") from exc
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
+        """The body, decoded, checking the cap and the deadline after every socket read."""
         cap = self.settings.max_image_bytes
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise errors.ImageTooLarge(f"the image is larger than {cap} bytes")
+        raw = response.raw
         body = bytearray()
         try:
-            for chunk in response.iter_content(_CHUNK):
+            while True:
+                self._arm(raw, deadline)
+                chunk = raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
                 body += chunk
                 if len(body) > cap:
                     raise errors.ImageTooLarge(f"the image is larger than {cap} bytes")
-                if time.monotonic() > deadline:
-                    raise errors.URLTimeout("the image download took too long")
-        except requests.exceptions.Timeout as exc:
-            raise errors.URLTimeout("the image host stopped sending in time") from exc
-        except (requests.exceptions.RequestException, OSError) as exc:
+        except (TimeoutError, urllib3.exceptions.TimeoutError) as exc:
+            raise errors.URLTimeout("the image download took too long") from exc
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            if time.monotonic() >= deadline:
+                raise errors.URLTimeout("the image download took too long") from exc
             raise errors.URLUnreachable("the image download was interrupted") from exc
         return bytes(body)
+
+    def _arm(self, raw: Any, deadline: float) -> None:
+        """Raise once past the deadline; else bound the next socket read by what is left."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("deadline")
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        if sock is not None:
+            sock.settimeout(min(self.settings.fetch_read_timeout, remaining))

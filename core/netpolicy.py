@@ -1,28 +1,68 @@
-"""Which image URLs may be fetched: the seam between fetching and SSRF protection."""
+"""Which image URLs may be fetched, and the one place a fetch connects: the SSRF seam.
+
+``check`` validates a URL (scheme, credentials, port, host notation), resolves its host ONCE and
+refuses it when any address is non-public (IPv4 forms embedded in IPv6 are unwrapped first).
+``get`` then connects to that validated address and nothing else: the connection pool is keyed
+on the pinned IP, while the Host header, TLS SNI and certificate check use the original host name,
+so DNS rebinding between check and connect cannot change where the request goes.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
 
 from core import errors
 from core.config import Settings
+from core.pinning import (
+    LOCAL,
+    PIN,
+    Address,
+    PinnedAdapter,
+    Target,
+    clip,
+    connect_failed,
+    host_header,
+)
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Refused even when ``is_global`` says otherwise (Python's tables vary between versions).
+BLOCKED_NETWORKS: tuple[Network, ...] = tuple(ipaddress.ip_network(n) for n in (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16",
+    "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    "::/128", "::1/128", "::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
+    "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+))
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+_HOST_RE = re.compile(r"^[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?)*$")
 
 
-@dataclass(frozen=True)
-class Target:
-    """A URL that passed the policy, with the addresses its host resolved to."""
+def embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...]:
+    """IPv4 addresses carried inside an IPv6 one: mapped, NAT64, 6to4, Teredo, compatible."""
+    found = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if address in _NAT64 or (int(address) >> 32 == 0 and int(address) > 1):
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return tuple(a for a in found if a is not None)
 
-    url: str
-    host: str
-    port: int
-    addresses: tuple[Address, ...]
+
+def is_forbidden(address: Address) -> bool:
+    """True unless ``address`` (and every IPv4 address embedded in it) is publicly routable."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if any(is_forbidden(a) for a in inner):
+            return True
+        if address.ipv4_mapped or address.sixtofour or address in _NAT64:
+            return False  # the embedded IPv4 address is the real destination
+    return (not address.is_global or address.is_multicast or address.is_reserved
+            or address.is_unspecified or address.is_loopback or address.is_link_local
+            or any(address in net for net in BLOCKED_NETWORKS if net.version == address.version))
 
 
 class UrlPolicy:
@@ -30,43 +70,114 @@ class UrlPolicy:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        names, nets = [], []
+        for entry in settings.url_allowlist:
+            try:
+                nets.append(ipaddress.ip_network(entry, strict=False))
+            except ValueError:
+                names.append(entry.lower().rstrip("."))
+        self._allow_names = tuple(names)
+        self._allow_nets: tuple[Network, ...] = tuple(nets)
 
     def session(self) -> requests.Session:
-        """A new HTTP session for one thread."""
-        return requests.Session()
+        """A new HTTP session for one thread: pinned connections, no proxies, TLS verified."""
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = True
+        adapter = PinnedAdapter()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
 
     def check(self, url: str) -> Target:
         """Validate ``url``; raise URLNotAllowed (400) naming the reason."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            raise errors.URLNotAllowed("only http and https image URLs are allowed")
-        if parts.username is not None or parts.password is not None:
-            raise errors.URLNotAllowed("image URLs must not carry credentials")
-        host = parts.hostname
-        if not host:
-            raise errors.URLNotAllowed("the image URL has no host")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:
-            raise errors.URLNotAllowed("the image URL has an invalid port") from exc
-        if port not in self.settings.allowed_ports and not self.settings.allow_private_urls:
+        scheme, host, port = self._parse(url)
+        named = self._host_allowed(host)
+        if (port not in self.settings.allowed_ports and not self.settings.allow_private_urls):
             raise errors.URLNotAllowed(f"port {port} is not allowed for image URLs")
         addresses = self.resolve(host, port)
-        if not self.settings.allow_private_urls:
+        if not (self.settings.allow_private_urls or named):
             for address in addresses:
-                if not address.is_global:
+                if is_forbidden(address) and not any(address in n for n in self._allow_nets):
                     raise errors.URLNotAllowed("the image URL points to a non-public address")
-        return Target(url, host, port, addresses)
+        return Target(url, host, port, addresses, scheme)
+
+    def _parse(self, url: str) -> tuple[str, str, int]:
+        if any(ord(c) <= 32 or ord(c) == 127 or c == "\\" for c in url):
+            raise errors.URLNotAllowed("the image URL contains spaces or control characters")
+        try:
+            parts = urlsplit(url)
+            raw_host, raw_port = parts.hostname, parts.port
+        except ValueError as exc:
+            raise errors.URLNotAllowed("the image URL has an invalid host or port") from exc
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise errors.URLNotAllowed("only http and https image URLs are allowed")
+        if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+            raise errors.URLNotAllowed("image URLs must not carry credentials")
+        if not raw_host:
+            raise errors.URLNotAllowed("the image URL has no host")
+        port = (443 if scheme == "https" else 80) if raw_port is None else raw_port
+        if not 0 < port < 65536:
+            raise errors.URLNotAllowed("the image URL has an invalid port")
+        return scheme, normalise_host(raw_host), port
+
+    def _host_allowed(self, host: str) -> bool:
+        return any(host == name or (name.startswith(".") and host.endswith(name))
+                   for name in self._allow_names)
 
     def resolve(self, host: str, port: int) -> tuple[Address, ...]:
-        """Every address ``host`` resolves to."""
+        """Every address ``host`` resolves to, in the resolver's order, without duplicates."""
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as exc:
+            found = [ipaddress.ip_address(str(info[4][0])) for info in infos]
+        except (OSError, UnicodeError, ValueError) as exc:
             raise errors.URLUnreachable("the image host name could not be resolved") from exc
-        return tuple(ipaddress.ip_address(info[4][0]) for info in infos)
+        if not found:
+            raise errors.URLUnreachable("the image host name could not be resolved")
+        return tuple(dict.fromkeys(found))
 
     def get(self, session: requests.Session, url: str, target: Target,
-            timeout: tuple[float, float]) -> requests.Response:
-        """Open ``url`` (already checked as ``target``) for streaming; redirects not followed."""
-        return session.get(url, stream=True, timeout=timeout, allow_redirects=False)
+            timeout: tuple[float, float], deadline: float | None = None) -> requests.Response:
+        """Open ``url`` (checked as ``target``) for streaming, connected to a validated address.
+
+        Redirects are never followed here. A connect failure tries the next address (two at
+        most); ``deadline`` (time.monotonic()) also bounds a server that drips its headers.
+        """
+        error: requests.exceptions.ConnectionError | None = None
+        for address in target.addresses[:2]:
+            request = session.prepare_request(requests.Request(
+                "GET", url, headers={"Host": host_header(target)}))
+            setattr(request, PIN, (target, address))
+            LOCAL.deadline = deadline
+            try:
+                return session.send(request, stream=True, timeout=clip(timeout, deadline),
+                                    allow_redirects=False, verify=True, proxies={})
+            except requests.exceptions.ConnectionError as exc:
+                if isinstance(exc, requests.exceptions.ReadTimeout) or not connect_failed(exc):
+                    raise
+                error = exc
+            finally:
+                LOCAL.deadline = None
+        raise error or errors.URLUnreachable("the image host has no address")
+
+
+def normalise_host(raw: str) -> str:
+    """The host in canonical form; odd numeric notations (``0x7f.1``, ``2130706433``) refused."""
+    host = raw.lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise errors.URLNotAllowed("the image URL has an invalid host name") from exc
+    if not _HOST_RE.match(host):
+        raise errors.URLNotAllowed("the image URL has an invalid host name")
+    if _NUMERIC_LABEL.match(host.rsplit(".", 1)[-1]):
+        raise errors.URLNotAllowed("the image URL writes an IP address in a non-standard form")
+    return host
+
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from email.message import Message
 from email.parser import BytesParser
@@ -63,9 +64,10 @@ def _nonempty(body: bytes) -> bytes:
 
 
 def _top_k_from_text(text: str) -> int:
-    if not text.strip().isdigit():
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 6):
         raise errors.InvalidField("'top_k' must be a positive integer")
-    return int(text)
+    return int(digits)
 
 
 def _from_json(body: bytes, max_batch: int) -> PredictInput:
@@ -82,14 +84,15 @@ def from_object(data: Any, max_batch: int) -> PredictInput:
     """Validate an already-parsed JSON body (the Lambda direct-invocation event too)."""
     if not isinstance(data, dict):
         raise errors.InvalidField("the JSON body must be an object such as {\"url\": \"...\"}")
-    unknown = sorted(str(k)[:40] for k in data if k not in _FIELDS)
+    unknown = sorted(re.sub(r"[^\w.-]", "?", str(k)[:40]) for k in data if k not in _FIELDS)
     if unknown:
         raise errors.InvalidField(f"unknown field(s): {', '.join(unknown[:5])}")
     sources = [k for k in ("url", "image", "urls") if k in data]
     if len(sources) != 1:
         raise errors.InvalidField("send exactly one of 'url', 'image' or 'urls'")
     top_k = data.get("top_k")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)):
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int)
+                              or not 0 < top_k < 1_000_000):
         raise errors.InvalidField("'top_k' must be a positive integer")
     if "url" in data:
         return PredictInput(url=check_url(data["url"], "url"), top_k=top_k)
@@ -116,6 +119,15 @@ def check_url(value: Any, name: str) -> str:
 
 
 def _from_multipart(request: Request) -> PredictInput:
+    try:
+        return _read_form(request)
+    except errors.ServiceError:
+        raise
+    except (ValueError, LookupError, TypeError, AttributeError, UnicodeError) as exc:
+        raise errors.InvalidField("the multipart/form-data body is malformed") from exc
+
+
+def _read_form(request: Request) -> PredictInput:
     header = request.headers.get("content-type", "")
     if "boundary=" not in header:
         raise errors.InvalidField("multipart/form-data needs a boundary parameter")

@@ -9,6 +9,7 @@ per-channel affine maps, so ``core.model`` folds them into the input tensor's qu
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from PIL import (
     Image,
     ImageFile,
     JpegImagePlugin,  # noqa: F401
-    PngImagePlugin,  # noqa: F401
+    PngImagePlugin,
     WebPImagePlugin,  # noqa: F401
 )
 
@@ -47,7 +48,14 @@ _ORIENTATION = {
     6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
 }
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+PngImagePlugin.MAX_TEXT_MEMORY = 8 * 1024 * 1024  # text chunks (zTXt/iTXt bombs) per image
 warnings.simplefilter("error", Image.DecompressionBombWarning)
+# What a hostile file can make a decoder raise; all of them mean "cannot decode" (422).
+_DECODE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, TypeError, KeyError,
+    ZeroDivisionError, NotImplementedError, RuntimeError, AttributeError, LookupError)
+_BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError)
+DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
 
 
 @dataclass(frozen=True)
@@ -83,12 +91,12 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             f"{refused} images are not supported; send JPEG, PNG, WebP, GIF or BMP")
     try:
         image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-    except Image.DecompressionBombError as exc:
+        width, height = image.size
+    except _BOMBS as exc:
         raise errors.ImageTooLarge("the image has too many pixels") from exc
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as exc:
+    except _DECODE_ERRORS as exc:
         raise errors.InvalidImage("the data is not a decodable JPEG, PNG, WebP, GIF or BMP "
                                   "image") from exc
-    width, height = image.size
     if width <= 0 or height <= 0:
         raise errors.InvalidImage("the image has no pixels")
     if width * height > max_pixels:
@@ -113,9 +121,9 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int,
             image.draft("RGB" if image.mode == "RGB" else "L", (side, side))
         image.load()
         rgb = to_rgb(image)
-    except Image.DecompressionBombWarning as exc:
+    except _BOMBS as exc:
         raise errors.ImageTooLarge("the image has too many pixels") from exc
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+    except _DECODE_ERRORS as exc:
         raise errors.InvalidImage("the image is truncated or corrupt") from exc
     return Decoded(rgb, orientation if orientation in _ORIENTATION else 1, fmt, source_size)
 
@@ -162,7 +170,7 @@ def resize_image(decoded: Decoded, size: tuple[int, int], resample: str) -> np.n
 
 
 def load_rgb(data: bytes, size: tuple[int, int], resample: str = "bilinear",
-             draft: bool = True, max_pixels: int = 40_000_000) -> np.ndarray:
+             draft: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Bytes to uint8 (H, W, 3) pixels exactly as the service prepares them."""
     decoded = open_image(data, target=size, max_pixels=max_pixels, draft=draft)
     return resize_image(decoded, size, resample)

@@ -1,0 +1,217 @@
+"""Soak test: ``python -m core serve`` under 8 concurrent clients, mixed good and hostile requests.
+
+    python -m benchmarks.soak --requests 10000 --clients 8
+
+Starts an image server and the service (a subprocess, URL_ALLOWLIST=127.0.0.1/32 plus the image
+server's port) on 127.0.0.1, warms up, then sends the mix. Every good answer must equal its serial
+answer; asserts zero 500s and RSS growth under 10% after warm-up. Writes build/bench/soak.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from tests import images
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "build" / "bench" / "soak.json"
+FILES = {"/a.jpg": images.jpeg(640, 480, seed=1), "/b.png": images.png_rgba(300, 200),
+         "/c.gif": images.palette_gif(3, 200, 150), "/bad.jpg": images.jpeg()[:900]}
+Case = tuple[str, bytes, str, int]  # name, body, content type, expected status
+
+
+class _Images(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        data = FILES.get(self.path)
+        self.send_response(200 if data is not None else 404)
+        self.send_header("Content-Length", str(len(data or b"")))
+        self.end_headers()
+        self.wfile.write(data or b"")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def cases(image_port: int) -> list[Case]:
+    """The request mix: one of each, cycled."""
+    def url(u: str) -> bytes:
+        return json.dumps({"url": u}).encode()
+    base = f"http://127.0.0.1:{image_port}"
+    return [
+        ("url-jpeg", url(base + "/a.jpg"), "application/json", 200),
+        ("url-png", url(base + "/b.png"), "application/json", 200),
+        ("url-gif", url(base + "/c.gif"), "application/json", 200),
+        ("raw-jpeg", FILES["/a.jpg"], "image/jpeg", 200),
+        ("raw-png", FILES["/b.png"], "image/png", 200),
+        ("url-metadata", url("http://169.254.169.254/latest/meta-data/"), "application/json", 400),
+        ("url-ftp", url("ftp://example.com/a.jpg"), "application/json", 400),
+        ("url-404", url(base + "/missing.jpg"), "application/json", 422),
+        ("url-corrupt", url(base + "/bad.jpg"), "application/json", 422),
+        ("raw-corrupt", FILES["/bad.jpg"], "image/jpeg", 422),
+        ("bad-json", b'{"url": ', "application/json", 400),
+    ]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def start_service(port: int, image_port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "URL_ALLOWLIST": "127.0.0.1/32", "ALLOWED_PORTS": f"80,443,{image_port}",
+           "ALLOW_PRIVATE_URLS": "false", "LOG_LEVEL": "ERROR", "MODEL_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "core", "serve", "--host", "127.0.0.1",
+                             "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ends = time.monotonic() + 60
+    while time.monotonic() < ends:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the service did not start within 60 s")
+
+
+class Client:
+    """One keep-alive connection, reopened after any error."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def post(self, body: bytes, kind: str) -> tuple[int, bytes]:
+        try:
+            self.conn.request("POST", "/predict", body, {"Content-Type": kind})
+            response = self.conn.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            return 0, b""
+
+
+def run(port: int, mix: list[Case], total: int, clients: int, serial: dict[str, Any],
+        budget: float) -> dict[str, Any]:
+    """Send ``total`` requests from ``clients`` threads; collect latencies and verdicts."""
+    lock = threading.Lock()
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    wrong: Counter[str] = Counter()
+    counter = iter(range(total))
+    stop_at = time.monotonic() + budget
+
+    def worker() -> None:
+        client = Client(port)
+        while time.monotonic() < stop_at:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                return
+            name, body, kind, expected = mix[index % len(mix)]
+            started = time.perf_counter()
+            status, data = client.post(body, kind)
+            took = time.perf_counter() - started
+            bad = status != expected or (status == 200 and json.loads(data) != serial[name])
+            with lock:
+                latencies.append(took)
+                statuses[status] += 1
+                if bad:
+                    wrong[name] += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    latencies.sort()
+    return {"requests": len(latencies), "seconds": round(seconds, 2),
+            "throughput_rps": round(len(latencies) / seconds, 1),
+            "p50_ms": round(1000 * latencies[len(latencies) // 2], 2),
+            "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 2),
+            "status": {str(k): v for k, v in sorted(statuses.items())},
+            "wrong_answers": dict(wrong)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=500)
+    parser.add_argument("--budget", type=float, default=600.0, help="seconds, at most")
+    args = parser.parse_args(argv)
+    images_server = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
+    images_server.daemon_threads = True
+    threading.Thread(target=images_server.serve_forever, daemon=True).start()
+    image_port, port = int(images_server.server_address[1]), free_port()
+    proc = start_service(port, image_port)
+    try:
+        mix = cases(image_port)
+        client = Client(port)
+        serial = {name: json.loads(client.post(body, kind)[1])
+                  for name, body, kind, status in mix if status == 200}
+        run(port, mix, args.warmup, args.clients, serial, args.budget)
+        rss_start = rss_kb(proc.pid)
+        result = run(port, mix, args.requests, args.clients, serial, args.budget)
+        rss_end = rss_kb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        images_server.shutdown()
+    result.update(clients=args.clients, warmup=args.warmup, rss_start_kb=rss_start,
+                  rss_end_kb=rss_end, rss_growth_pct=round(100 * (rss_end / rss_start - 1), 2))
+    report(result)
+    failures = check(result, args.requests)
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    return 1 if failures else 0
+
+
+def report(result: dict[str, Any]) -> None:
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2) + "\n")
+    for key, value in result.items():
+        print(f"{key:<16} {value}")
+    print(f"wrote {OUT.relative_to(ROOT)}")
+
+
+def check(result: dict[str, Any], wanted: int) -> list[str]:
+    failures = []
+    if result["requests"] < wanted:
+        failures.append(f"only {result['requests']} of {wanted} requests within the budget")
+    if any(int(code) >= 500 or code == "0" for code in result["status"]):
+        failures.append(f"5xx or transport errors: {result['status']}")
+    if result["wrong_answers"]:
+        failures.append(f"wrong answers: {result['wrong_answers']}")
+    if result["rss_growth_pct"] >= 10:
+        failures.append(f"RSS grew {result['rss_growth_pct']}%")
+    return failures
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The fetcher on a well-behaved local server: bodies, redirects, statuses, session hygiene."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from core import errors
+from core.fetch import Fetcher
+from core.netpolicy import UrlPolicy
+from core.pinning import host_header
+from tests import images
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def fetcher() -> Fetcher:
+    return Fetcher(make_settings(max_image_bytes=200_000))
+
+
+def test_fetches_a_body(fetcher: Fetcher, httpserver: HTTPServer) -> None:
+    data = images.jpeg()
+    httpserver.expect_request("/a.jpg").respond_with_data(data, content_type="image/jpeg")
+    assert fetcher.fetch(httpserver.url_for("/a.jpg")) == data
+
+
+def test_follows_relative_redirects_re_checking_each(fetcher: Fetcher,
+                                                     httpserver: HTTPServer) -> None:
+    data = images.png_rgba()
+    httpserver.expect_request("/one").respond_with_data("", 301, {"Location": "/two"})
+    httpserver.expect_request("/two").respond_with_data("", 307, {"Location": "three"})
+    httpserver.expect_request("/three").respond_with_data(data)
+    assert fetcher.fetch(httpserver.url_for("/one")) == data
+
+
+def test_error_statuses_are_url_status(fetcher: Fetcher, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/gone").respond_with_data("", 410)
+    with pytest.raises(errors.URLStatus, match="410"):
+        fetcher.fetch(httpserver.url_for("/gone"))
+
+
+def test_the_environment_proxy_is_ignored(fetcher: Fetcher, httpserver: HTTPServer,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:9")
+    httpserver.expect_request("/p").respond_with_data(b"ok")
+    assert fetcher.fetch(httpserver.url_for("/p")) == b"ok"
+
+
+def test_sessions_verify_tls_and_trust_no_environment() -> None:
+    session = UrlPolicy(make_settings()).session()
+    assert session.verify is True and session.trust_env is False
+
+
+def test_gzip_bodies_are_decoded_and_capped(fetcher: Fetcher, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/z").respond_with_data(
+        gzip.compress(b"\0" * 1_000_000), headers={"Content-Encoding": "gzip"})
+    with pytest.raises(errors.ImageTooLarge):
+        fetcher.fetch(httpserver.url_for("/z"))
+
+
+def test_host_header_keeps_non_default_ports() -> None:
+    policy = UrlPolicy(make_settings())
+    assert host_header(policy.check("http://127.0.0.1:8080/x")) == "127.0.0.1:8080"
+    assert host_header(policy.check("http://127.0.0.1/x")) == "127.0.0.1"
+    assert host_header(policy.check("https://[::1]/x")) == "[::1]"
