@@ -8,9 +8,9 @@ and ``<style>`` blocks, by their SHA-256 hashes computed when the file is loaded
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,18 +69,10 @@ def build(html: str) -> Page:
     })
 
 
-_cached: Page | None = None
-_lock = threading.Lock()
-
-
+@functools.cache
 def load() -> Page:
     """The demo page, read from disk on first use only."""
-    global _cached
-    if _cached is None:
-        with _lock:
-            if _cached is None:
-                _cached = build(PAGE_PATH.read_text(encoding="utf-8"))
-    return _cached
+    return build(PAGE_PATH.read_text(encoding="utf-8"))
 
 
 def page_response() -> Response:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from types import ModuleType
 
 from tests import images
+from tests.bundles import listing, load_bundler
 from tests.conftest import ROOT
 
 # Runs inside the bundle: sys.path is the bundle plus the venv's third-party packages, never
@@ -29,18 +28,6 @@ print(json.dumps({"core": core.__file__, "status": response.status_code,
                   "body": response.get_json(),
                   "health": client.get("/health").status_code}))
 """
-
-
-def load_bundler() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bundle", ROOT / "scripts" / "bundle.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def listing(root: Path) -> list[str]:
-    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
 def test_bundle_holds_exactly_the_deployable_files(tmp_path: Path) -> None:
