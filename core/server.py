@@ -16,6 +16,9 @@ _DRAIN_LIMIT = 64 * 1024 * 1024
 class _Handler(BaseHTTPRequestHandler):
     server_version = "serverless-classifier"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle on, a keep-alive client's delayed ACK
+    # holds the body back ~40 ms (measured: +46 ms per request before this line).
+    disable_nagle_algorithm = True
     service: Service
 
     def _serve(self) -> None:
