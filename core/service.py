@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from core import errors
 from core.config import Settings
-from core.fetch import Fetcher
 from core.http import Request, Response, error_response, json_response
 from core.logs import configure, log_json, redact_url
 from core.model import Classifier
@@ -49,8 +48,7 @@ class Service:
             with self._lock:
                 if self._pipeline is None:
                     classifier = self._classifier or load_classifier(self.settings)
-                    self._pipeline = Pipeline(self.settings, classifier,
-                                              Fetcher(self.settings), self._pool)
+                    self._pipeline = Pipeline(self.settings, classifier, self._pool)
         return self._pipeline
 
     def warm(self) -> None:
