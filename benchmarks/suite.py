@@ -1,0 +1,172 @@
+"""``make bench``: the performance suite side by side with the lesson's reference.
+
+``python -m benchmarks.suite [--quick]`` measures warm latency, cold start, peak RSS, bundle
+sizes and concurrency, prints the tables with PASS/MISS per target, writes
+``build/bench/bench.json``, ``docs/bench.png`` and the generated part of docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from benchmarks import cold, latency, load, report, sizes, targets, xmodel
+from benchmarks.common import (
+    DEFAULT_MODEL,
+    KIH_DIR,
+    OUT,
+    PY,
+    REF_PY,
+    Served,
+    Worker,
+    core_env,
+    prepare_images,
+    serve_folder,
+    shared_dir,
+    write_json,
+)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = "unknown CPU"
+    for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+        if line.startswith("Model name:"):
+            cpu = line.split(":", 1)[1].strip()
+    versions = []
+    for dist in ("ai-edge-litert", "tensorflow", "numpy", "pillow"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions.append(f"{dist} {metadata.version(dist)}")
+    return {"cpu": cpu, "cpus": len(os.sched_getaffinity(0)),
+            "python": f"Python {platform.python_version()}",
+            "runtimes": ", ".join(versions) + "; reference: tflite-runtime 2.14.0, numpy<2",
+            "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+            "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}
+
+
+def check_prerequisites() -> None:
+    """The reference venv and keras-image-helper for TF, made by ``make bench``."""
+    missing = [str(p) for p in (REF_PY, KIH_DIR / "keras_image_helper") if not p.exists()]
+    if missing:
+        raise SystemExit("error: missing " + ", ".join(missing) + "; run `make bench` "
+                         "(it creates them)")
+
+
+def ensure_model() -> Path:
+    """The lesson's Xception as float32 TFLite, converted once in a child process."""
+    if not (xmodel.TFLITE.is_file() and xmodel.MANIFEST.is_file()):
+        subprocess.run([PY, "-m", "benchmarks.xmodel"], check=True,
+                       stdout=subprocess.DEVNULL)
+    return xmodel.TFLITE
+
+
+def model_latency(model: Path, keras: Path | None, images: Served, sets: dict[str, list[str]],
+                  repeats: dict[str, int], threads: tuple[int, int]) -> dict[str, Any]:
+    """Warm latency of every system on every photo set for one model."""
+    workers = latency.start_systems(model, images.port, keras, *threads)
+    try:
+        systems = latency.askers(workers)
+        result: dict[str, Any] = {}
+        for name, names in sets.items():
+            print(f"  {model.parent.name}/{model.name}: {name} photos ...", file=sys.stderr,
+                  flush=True)
+            urls = [f"{images.url}/{n}" for n in names]
+            result[name] = latency.measure(systems, urls, repeats[name])
+        result["via"] = workers["lambda"].ready.get("via")
+        return result
+    finally:
+        for worker in workers.values():
+            worker.close()
+
+
+def concurrency(images: Served, urls: list[str], requests: int, threads: int
+                ) -> dict[str, Any]:
+    """Load test of the local server and of the GCP app under gunicorn (default model)."""
+    env = core_env(DEFAULT_MODEL, images.port, {"MODEL_THREADS": str(threads)})
+    result: dict[str, Any] = {}
+    server = Worker("load-server", [PY, "-m", "benchmarks.worker", "server"], env)
+    try:
+        result["local server"] = {"levels": load.run_levels(int(server.ready["port"]), urls,
+                                                            requests)}
+    finally:
+        server.close()
+    result["gcp gunicorn --threads 8"] = load.gunicorn({**os.environ, **env}, 8, urls, requests)
+    return result
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Every measurement, in one run."""
+    validation = shared_dir()
+    check_prerequisites()
+    model = ensure_model()
+    folder, small, large = prepare_images(validation, args.images, args.large)
+    images = serve_folder(folder)
+    threads = (args.threads, args.ref_threads)
+    results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M %Z"),
+                               "machine": machine(), "threads": args.threads,
+                               "ref_threads": args.ref_threads, "models": {}}
+    try:
+        sets = {"validation": small, "large": large}
+        reps = {"validation": args.repeats, "large": args.repeats}
+        cold_url = f"{images.url}/{small[0]}"
+        for name, path, keras in (("xception", model, xmodel.KERAS),
+                                  ("clothing (default)", DEFAULT_MODEL, None)):
+            block = {"model": str(path.relative_to(OUT.parent.parent)),
+                     "latency": model_latency(path, keras, images, sets, reps, threads)}
+            print(f"  {name}: cold starts ...", file=sys.stderr, flush=True)
+            block["cold"] = cold.measure(path, keras, cold_url, images.port, threads,
+                                         args.cold_runs, args.tf_cold_runs)
+            results["models"][name] = block
+        results["sizes"] = sizes.measure()
+        print("  load test ...", file=sys.stderr, flush=True)
+        urls = [f"{images.url}/{n}" for n in small[: args.load_images]]
+        results["load"] = concurrency(images, urls, args.load_requests, args.threads)
+    finally:
+        images.close()
+    results["targets"] = targets.all_targets(results)
+    return results
+
+
+def main() -> int:
+    """Run, print, record."""
+    p = argparse.ArgumentParser(prog="python -m benchmarks.suite")
+    p.add_argument("--images", type=int, default=30, help="validation photos sampled")
+    p.add_argument("--large", type=int, default=8, help="12-MP photos made from them")
+    p.add_argument("--repeats", type=int, default=5, help="passes over each photo set")
+    p.add_argument("--cold-runs", type=int, default=9)
+    p.add_argument("--tf-cold-runs", type=int, default=3)
+    p.add_argument("--load-requests", type=int, default=96, help="requests per level")
+    p.add_argument("--load-images", type=int, default=16)
+    p.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
+                   help="our interpreter threads (and the bare invoke's)")
+    p.add_argument("--ref-threads", type=int, default=0,
+                   help="tflite-runtime threads of the reference; 0: unset, as in the lesson")
+    p.add_argument("--quick", action="store_true", help="few images and runs (a smoke test)")
+    p.add_argument("--no-doc", action="store_true", help="leave docs/ alone")
+    args = p.parse_args()
+    if args.quick:
+        args.images, args.large, args.repeats = 4, 2, 1
+        args.cold_runs, args.tf_cold_runs, args.load_requests, args.load_images = 1, 1, 8, 4
+    results = run(args)
+    text = report.markdown(results)
+    print(text)
+    write_json(OUT / "bench.json", results)
+    if not args.no_doc:
+        report.chart(results)
+        report.update_doc(text)
+    missed = [r for r in results["targets"] if r["status"] == "MISS"]
+    print(f"\n{len(results['targets']) - len(missed)} targets met, {len(missed)} missed; "
+          f"results in {OUT / 'bench.json'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""The issue's targets, each a ratio of two figures measured in the same run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = dict[str, Any]
+
+
+def _target(name: str, value: float | None, limit: float, higher_is_better: bool,
+            unit: str = "x") -> Row:
+    if value is None or value != value:  # missing or NaN
+        return {"target": name, "value": None, "limit": limit, "status": "N/A", "unit": unit}
+    ok = value >= limit if higher_is_better else value <= limit
+    return {"target": name, "value": round(value, 3), "limit": limit, "unit": unit,
+            "status": "PASS" if ok else "MISS",
+            "by": None if ok else round(abs(value - limit), 3)}
+
+
+def _median(block: dict[str, Any], *path: str) -> float | None:
+    node: Any = block
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return float(node) if isinstance(node, (int, float)) else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def latency_targets(model: str, latency: dict[str, Any], info: bool = False) -> list[Row]:
+    """Warm end-to-end vs bare invoke, and vs the lesson's reference.
+
+    ``info``: report the ratios without judging them (the default model's invoke takes
+    1-3 ms, so a 10 % budget is smaller than one local HTTP fetch); the overhead in ms is kept.
+    """
+    rows: list[Row] = []
+    for dataset, limit in (("validation", 1.10), ("large", 1.5)):
+        lat = latency.get(dataset, {}).get("latency_ms", {})
+        invoke = _median(lat, "invoke", "median")
+        label = "validation photos" if dataset == "validation" else "12-MP photos"
+        for system in ("lambda", "server"):
+            e2e = _median(lat, system, "median")
+            row = _target(f"{model}: {system} warm e2e / pure invoke, {label}",
+                          _ratio(e2e, invoke), limit, False)
+            if e2e is not None and invoke is not None:
+                row["overhead_ms"] = round(e2e - invoke, 2)
+            if info and row["status"] != "N/A":
+                row.update(status="INFO", by=None)
+            rows.append(row)
+        if not info:
+            rows += robust_rows(model, label, latency.get(dataset, {}))
+        if "reference" in lat:
+            rows.append(_target(f"{model}: reference e2e / lambda e2e, {label}",
+                                _ratio(_median(lat, "reference", "median"),
+                                       _median(lat, "lambda", "median")), 2.0, True))
+    return rows
+
+
+def robust_rows(model: str, label: str, block: dict[str, Any]) -> list[Row]:
+    """Less noise-prone views of the same overhead (INFO): fastest vs fastest, and in-request.
+
+    The in-request ratio is the whole request over its own inference step, from the server's
+    Server-Timing split (``other`` = the rest of the request as the client saw it).
+    """
+    lat = block.get("latency_ms", {})
+    rows = [_target(f"{model}: lambda fastest / invoke fastest, {label}",
+                    _ratio(_median(lat, "lambda", "min"), _median(lat, "invoke", "min")),
+                    1.10 if "validation" in label else 1.5, False)]
+    split = block.get("split_ms", {}).get("server", {})
+    inference = split.get("inference")
+    if inference:
+        rows.append(_target(f"{model}: in-request total / inference (Server-Timing), {label}",
+                            sum(split.values()) / inference,
+                            1.10 if "validation" in label else 1.5, False))
+    for row in rows:
+        row["status"] = f"INFO ({row['status']})" if row["status"] != "N/A" else "N/A"
+        row["by"] = None
+    return rows
+
+
+def cold_targets(model: str, cold: dict[str, Any]) -> list[Row]:
+    """Cold start over bare, vs TF; peak RSS over bare."""
+    ours = _median(cold, "ours", "cold_ms", "median")
+    bare = _median(cold, "bare", "cold_ms", "median")
+    rows = [_target(f"{model}: cold start - bare (s)",
+                    (ours - bare) / 1000 if ours is not None and bare is not None else None,
+                    0.25, False, "s")]
+    if "tf" in cold:
+        rows.append(_target(f"{model}: TF cold start / ours",
+                            _ratio(_median(cold, "tf", "cold_ms", "median"), ours), 8.0, True))
+    rows.append(_target(f"{model}: peak RSS / bare",
+                        _ratio(_median(cold, "ours", "rss_mb", "median"),
+                               _median(cold, "bare", "rss_mb", "median")), 1.2, False))
+    return rows
+
+
+def size_targets(sizes: dict[str, Any]) -> list[Row]:
+    """Bundle size vs TensorFlow's, and absolute."""
+    ours = float(sizes["ours"]["mb"])
+    tf = float(sizes["tensorflow"]["mb"])
+    return [_target("bundle (model excluded) / TensorFlow installed", ours / tf, 1 / 7, False),
+            _target("bundle (model excluded), MB", ours, 250.0, False, "MB")]
+
+
+def all_targets(results: dict[str, Any]) -> list[Row]:
+    """Every target row of a results document."""
+    rows: list[Row] = []
+    for model, block in results["models"].items():
+        rows += latency_targets(model, block.get("latency", {}), info=model != "xception")
+        if block.get("cold"):
+            rows += cold_targets(model, block["cold"])
+    rows += size_targets(results["sizes"])
+    return rows

@@ -1,0 +1,162 @@
+"""Worker processes for our side of the suite (run in the project's .venv).
+
+``python -m benchmarks.worker KIND``; KIND is one of
+
+* ``lambda``: ``aws_lambda/lambda_function.lambda_handler({"url": ...}, None)`` per request;
+* ``server``: ``core.server.make_server`` on a free port (the suite is the HTTP client);
+* ``invoke``: the bare LiteRT ``invoke()`` on the same model and thread count;
+* ``cold-ours`` / ``cold-bare``: one cold start, printed with the peak RSS;
+  ``cold-ours-nohash``: the same without hashing the model file (a what-if for the core).
+
+The model and the fetch permissions come from the environment, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LAMBDA_DIR = ROOT / "aws_lambda"
+
+
+def peak_rss_mb() -> float:
+    """VmHWM of this process in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def lambda_handler() -> tuple[Callable[[dict[str, Any], Any], Any], str]:
+    """The deployed handler, or the core's service when aws_lambda/ is not there yet."""
+    if (LAMBDA_DIR / "lambda_function.py").is_file():
+        sys.path.insert(0, str(LAMBDA_DIR))
+        import lambda_function  # type: ignore[import-not-found, unused-ignore]
+
+        handler: Callable[[dict[str, Any], Any], Any] = lambda_function.lambda_handler
+        return handler, "aws_lambda/lambda_function.py"
+    from core.http import Request
+    from core.service import default_service
+
+    service = default_service()
+    service.warm()
+
+    def fallback(event: dict[str, Any], context: Any) -> Any:
+        body = json.dumps(event).encode()
+        request = Request("POST", "/predict", {"content-type": "application/json"}, {}, body)
+        return service.handle(request).json()
+
+    return fallback, "core.service (aws_lambda/lambda_function.py missing)"
+
+
+def run_lambda() -> None:
+    """Time the handler on each URL sent."""
+    handler, via = lambda_handler()
+    print(json.dumps({"ready": True, "via": via}), flush=True)
+    for line in sys.stdin:
+        event = {"url": json.loads(line)["url"]}
+        started = time.perf_counter()
+        answer = handler(event, None)
+        ms = (time.perf_counter() - started) * 1000
+        print(json.dumps({"ms": ms, "answer": answer}), flush=True)
+
+
+def run_server() -> None:
+    """Serve until stdin closes."""
+    from core.server import make_server
+    from core.service import Service
+
+    service = Service()
+    service.warm()
+    server = make_server(service, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    print(json.dumps({"ready": True, "port": server.server_address[1]}), flush=True)
+    for _ in sys.stdin:
+        pass
+    server.shutdown()
+
+
+def bare_interpreter(model: str, threads: int) -> Any:
+    """LiteRT's interpreter on ``model``, tensors allocated, input filled once."""
+    import numpy as np
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter: Any = Interpreter(model_path=model, num_threads=threads)
+    interpreter.allocate_tensors()
+    detail = interpreter.get_input_details()[0]
+    interpreter.set_tensor(detail["index"], np.full(detail["shape"], 1, detail["dtype"]))
+    return interpreter
+
+
+def run_invoke(model: str, threads: int) -> None:
+    """Time ``invoke()`` alone, once per line sent."""
+    interpreter = bare_interpreter(model, threads)
+    print(json.dumps({"ready": True}), flush=True)
+    for _ in sys.stdin:
+        started = time.perf_counter()
+        interpreter.invoke()
+        print(json.dumps({"ms": (time.perf_counter() - started) * 1000}), flush=True)
+
+
+def skip_model_hash() -> None:
+    """What-if for the cold start: the model's sha256 taken from its manifest, not hashed."""
+    import core.model
+
+    model = Path(os.environ["MODEL_PATH"])
+    manifest = model.with_suffix(".json")
+    if not manifest.is_file():
+        manifest = model.parent / "model.json"
+    pinned = str(json.loads(manifest.read_text()).get("sha256", ""))
+    setattr(core.model, "sha256_of", lambda path: pinned)  # noqa: B010 - patch, not an attribute
+
+
+def cold(kind: str, url: str, model: str, threads: int) -> None:
+    """One cold start: import to first answer, in this fresh process."""
+    started = time.perf_counter()
+    if kind == "cold-ours-nohash":
+        skip_model_hash()
+        handler, via = lambda_handler()
+        answer = handler({"url": url}, None)
+    elif kind == "cold-ours":
+        handler, via = lambda_handler()
+        answer = handler({"url": url}, None)
+    else:
+        interpreter = bare_interpreter(model, threads)
+        interpreter.invoke()
+        output = interpreter.get_output_details()[0]["index"]
+        answer, via = interpreter.get_tensor(output).tolist(), "ai_edge_litert"
+    print(json.dumps({"cold_s": time.perf_counter() - started, "rss_mb": peak_rss_mb(),
+                      "via": via, "answer": answer}), flush=True)
+
+
+def main() -> int:
+    """Dispatch on KIND."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.worker")
+    parser.add_argument("kind", choices=("lambda", "server", "invoke", "cold-ours",
+                                         "cold-ours-nohash", "cold-bare"))
+    parser.add_argument("--model", default="")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--url", default="")
+    args = parser.parse_args()
+    if args.kind == "lambda":
+        run_lambda()
+    elif args.kind == "server":
+        run_server()
+    elif args.kind == "invoke":
+        run_invoke(args.model, args.threads)
+    else:
+        cold(args.kind, args.url, args.model, args.threads)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+# Performance suite (issue 8): ours side by side with the lesson's reference and TensorFlow.
+# Reads ../shared (override SHARED_DIR=...); writes build/bench/, docs/bench.png and the
+# generated part of docs/performance.md.
+REF_VENV := build/venv-reference
+REF_STAMP := $(REF_VENV)/.installed
+KIH_DIR := build/bench/kih
+# tflite-runtime 2.14 has wheels up to CPython 3.11: build the reference on .venv's own base.
+REF_PYTHON ?= $(shell $(PY) -c 'import sys; print(sys._base_executable)' 2>/dev/null || echo python3)
+BENCH_ARGS ?=
+
+.PHONY: bench bench-quick bench-profile bench-shared bench-deps
+
+bench-shared: $(DEV_STAMP)
+	@$(PY) -c 'from benchmarks.common import shared_dir; shared_dir()'
+
+$(REF_STAMP):
+	$(REF_PYTHON) -m venv $(REF_VENV)
+	$(REF_VENV)/bin/python -m pip --disable-pip-version-check -q install \
+		"tflite-runtime==2.14.0" "numpy<2" pillow "keras-image-helper==0.0.1"
+	@touch $@
+
+$(KIH_DIR)/.installed: | $(DEV_STAMP)
+	$(PIP) install --no-deps --target $(KIH_DIR) "keras-image-helper==0.0.1"
+	@touch $@
+
+bench-deps: $(DEV_STAMP) $(REF_STAMP) $(KIH_DIR)/.installed
+	@$(PY) -c 'import gunicorn, matplotlib' 2>/dev/null || $(PIP) install gunicorn matplotlib
+
+bench: bench-shared bench-deps  ## Performance suite: table, build/bench/bench.json, docs/bench.png
+	$(PY) -m benchmarks.suite $(BENCH_ARGS)
+
+bench-quick: bench-shared bench-deps  ## Smoke run of the suite (few photos, docs untouched)
+	$(PY) -m benchmarks.suite --quick --no-doc $(BENCH_ARGS)
+
+bench-profile: bench-shared $(DEV_STAMP)  ## cProfile of a cold start and warm requests, import times
+	$(PY) -m benchmarks.profile
