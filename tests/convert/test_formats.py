@@ -11,6 +11,7 @@ import pytest
 from convert.pipeline import Options, parity_path, run
 from core.manifest import load_manifest, sha256_of
 from core.model import Classifier
+from core.preprocess import normalize
 from tests.convert.conftest import LABELS, SIZE
 
 # (max top-1 disagreement, max |diff| on scores) allowed per mode
@@ -75,3 +76,17 @@ def test_h5_written_by_keras3(keras_models: dict[str, Path], tmp_path: Path) -> 
                          latency_runs=2))
     assert report.source_format == "h5" and report.top1_agreement == 1.0
     assert report.max_abs_diff <= 1e-3
+
+
+@pytest.mark.parametrize("family", ["xception", "efficientnet", "caffe", "torch"])
+def test_float_input_is_written_exactly_as_normalize_computes(
+        family: str, keras_models: dict[str, Path], tmp_path: Path) -> None:
+    """The float32 input path (one multiply-add for uniform families, tables otherwise)."""
+    out = tmp_path / "float.tflite"
+    run(Options(model=keras_models["keras"], out=out, quantize="none", labels=LABELS,
+                preprocessing=family, samples=4, latency_runs=1))
+    clf = Classifier.load(out)
+    pixels = np.random.default_rng(3).integers(0, 256, (1, SIZE, SIZE, 3), dtype=np.uint8)
+    clf.predict(pixels)
+    written = clf._interpreter.get_tensor(clf._input_index)
+    np.testing.assert_allclose(written, normalize(pixels, family), rtol=0, atol=1e-4)
