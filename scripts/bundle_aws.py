@@ -34,6 +34,10 @@ MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "arm64": "aarch64", "aarch64"
 # Lambda python3.12+ runtimes run Amazon Linux 2023 (glibc 2.34).
 GLIBC_TAGS = ("manylinux_2_34", "manylinux_2_28", "manylinux_2_27", "manylinux2014")
 LIMIT_BYTES = 250 * 1024 * 1024  # Lambda's limit on a function's unzipped deployment package
+# Parts of ai-edge-litert a CPU interpreter never loads: the WebGPU accelerator (19 MB), the
+# model tools, vendor SDK shims and the ahead-of-time compiler (about 32 MB unzipped in all).
+PRUNE = ("ai_edge_litert/libLiteRtWebGpuAccelerator.so", "ai_edge_litert/tools",
+         "ai_edge_litert/vendors", "ai_edge_litert/aot")
 _SKIP = re.compile(r"(^|/)(__pycache__)(/|$)|\.pyc$")
 
 
@@ -114,6 +118,16 @@ def write_zip(source: Path, out: Path) -> None:
     partial.replace(out)
 
 
+def prune(staging: Path) -> None:
+    """Remove what the CPU interpreter never loads (see PRUNE)."""
+    for relative in PRUNE:
+        path = staging / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
 def unzipped_size(bundle: Path) -> int:
     """Bytes the bundle takes once unzipped (what Lambda's 250 MB limit counts)."""
     with zipfile.ZipFile(bundle) as archive:
@@ -129,6 +143,7 @@ def build(out: Path, source: str, arch: str, python_version: str) -> int:
         else:
             subprocess.run(pip_command(arch, python_version, staging), check=True)
         shutil.rmtree(staging / "bin", ignore_errors=True)
+        prune(staging)
         copy_app(staging)
         write_zip(staging, out)
     return unzipped_size(out)

@@ -63,6 +63,9 @@ def test_bundle_is_under_lambdas_unzipped_limit(bundle: Path) -> None:
             "models/clothing/model.json"} <= names
     assert not any(n.startswith(("tests/", "pytest", "_pytest", "tensorflow", "mypy"))
                    or "__pycache__" in n for n in names)
+    # The pruned parts of ai-edge-litert are gone (the prediction test shows they are unneeded).
+    assert not any(n.startswith(("ai_edge_litert/tools/", "ai_edge_litert/vendors/"))
+                   or n.endswith("libLiteRtWebGpuAccelerator.so") for n in names)
 
 
 def test_bundle_answers_a_prediction_from_a_clean_directory(
