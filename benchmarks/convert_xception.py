@@ -5,7 +5,7 @@ architecture with random weights (cached as ``build/bench/xception.keras``), con
 ``--quantize none|float16|dynamic|int8`` through ``convert.pipeline`` (int8 calibrated on
 generated images written to ``build/bench/calibration/``), and records the size, the median
 single-image latency through ``core.model.Classifier`` and the top-1 agreement with the float32
-Keras model. Writes ``build/bench/convert.json`` and the table in ``docs/convert.md``.
+Keras model. Writes ``build/bench/convert.json`` and the table in README.md.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from benchmarks.readme import replace_section
 from convert import backend
 from convert.images import load_folder, synthetic_images
 from convert.pipeline import Options, run
@@ -28,7 +29,6 @@ from core.preprocess import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "build" / "bench"
-DOC = ROOT / "docs" / "convert.md"
 START, END = "<!-- bench-convert:start -->", "<!-- bench-convert:end -->"
 SIZE = 299
 
@@ -139,22 +139,12 @@ def table(rows: list[dict[str, Any]], images: str) -> str:
     return "\n".join(lines)
 
 
-def update_doc(markdown: str, doc: Path = DOC) -> None:
-    """Replace the table between the markers in ``docs/convert.md``."""
-    text = doc.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise SystemExit(f"{doc} lacks the {START} / {END} markers")
-    head, rest = text.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    doc.write_text(f"{head}{START}\n{markdown}\n{END}{tail}", encoding="utf-8")
-
-
 def main() -> int:
     """Run the benchmark; print and record the table."""
     p = argparse.ArgumentParser(prog="python -m benchmarks.convert_xception")
     p.add_argument("--samples", type=int, default=32, help="calibration and parity images")
     p.add_argument("--runs", type=int, default=20, help="timed single-image invokes")
-    p.add_argument("--no-doc", action="store_true", help="do not rewrite docs/convert.md")
+    p.add_argument("--no-doc", action="store_true", help="do not rewrite the README table")
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached Keras model")
     args = p.parse_args()
     calibration, described = calibration_folder(args.samples)
@@ -164,7 +154,7 @@ def main() -> int:
     print(markdown)
     (BENCH / "convert.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     if not args.no_doc:
-        update_doc(markdown)
+        replace_section(markdown, START, END)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Tables (markdown), the chart (docs/bench.png) and the generated part of docs/performance.md."""
+"""Tables (markdown), the chart (docs/bench.png) and the generated part of README.md."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from benchmarks.common import ROOT
 
-DOC = ROOT / "docs" / "performance.md"
 CHART = ROOT / "docs" / "bench.png"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 STEPS = ("fetch", "decode", "resize", "inference", "other")
@@ -116,17 +115,6 @@ def markdown(results: dict[str, Any]) -> str:
     out += ["### Runtime size", "", *size_table(results["sizes"]), "",
             "### Concurrency", "", *load_table(results["load"]), ""]
     return "\n".join(out)
-
-
-def update_doc(text: str, doc: Path = DOC) -> None:
-    """Replace what is between the markers in docs/performance.md (create it if missing)."""
-    if not doc.is_file():
-        doc.write_text(f"# Performance\n\n{START}\n{END}\n", encoding="utf-8")
-    current = doc.read_text(encoding="utf-8")
-    if START not in current or END not in current:
-        raise SystemExit(f"{doc} lacks the {START} / {END} markers")
-    head, rest = current.split(START, 1)
-    doc.write_text(f"{head}{START}\n{text}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
 
 
 def chart(results: dict[str, Any], path: Path = CHART) -> None:

@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.suite [--quick]`` measures warm latency, cold start, peak RSS, bundle
 sizes and concurrency, prints the tables with PASS/MISS per target, writes
-``build/bench/bench.json``, ``docs/bench.png`` and the generated part of docs/performance.md.
+``build/bench/bench.json``, ``docs/bench.png`` and the generated part of README.md.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from benchmarks.common import (
     shared_dir,
     write_json,
 )
+from benchmarks.readme import replace_section
 
 
 def machine() -> dict[str, Any]:
@@ -161,7 +162,7 @@ def main() -> int:
     write_json(OUT / "bench.json", results)
     if not args.no_doc:
         report.chart(results)
-        report.update_doc(text)
+        replace_section(text, report.START, report.END)
     missed = [r for r in results["targets"] if r["status"] == "MISS"]
     print(f"\n{len(results['targets']) - len(missed)} targets met, {len(missed)} missed; "
           f"results in {OUT / 'bench.json'}", file=sys.stderr)

@@ -1,6 +1,6 @@
 # Performance suite (issue 8): ours side by side with the lesson's reference and TensorFlow.
 # Reads ../shared (override SHARED_DIR=...); writes build/bench/, docs/bench.png and the
-# generated part of docs/performance.md.
+# generated part of README.md.
 REF_VENV := build/venv-reference
 REF_STAMP := $(REF_VENV)/.installed
 KIH_DIR := build/bench/kih

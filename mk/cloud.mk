@@ -1,4 +1,4 @@
-# Google Cloud Functions and Azure Functions bundles (docs/gcp_azure.md). The script needs only
+# Google Cloud Functions and Azure Functions bundles (README.md, "Google Cloud Functions and Azure Functions"). The script needs only
 # the standard library; the tests' packages (functions-framework, azure-functions) come from the
 # gcp and azure extras in DEV_EXTRAS, so nothing is added to `test-deps`.
 .PHONY: bundle-gcp bundle-azure

@@ -5,7 +5,7 @@ PY ?= .venv/bin/python
 .PHONY: bench-convert test-convert
 
 ## bench-convert: convert the lesson's Xception in every quantisation mode; writes
-## build/bench/convert.json and the table in docs/convert.md (a few minutes on 2 cores)
+## build/bench/convert.json and the table in README.md (a few minutes on 2 cores)
 bench-convert: $(DEV_STAMP)
 	$(PY) -m benchmarks.convert_xception
 
