@@ -13,7 +13,9 @@ machine's Python and architecture, offline (the tests use it to import and run t
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
+import py_compile
 import re
 import shutil
 import subprocess
@@ -109,7 +111,7 @@ def write_zip(source: Path, out: Path) -> None:
     partial = out.with_suffix(".zip.partial")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
         for path in sorted(source.rglob("*")):
-            if path.is_file() and not _SKIP.search(path.as_posix()):
+            if path.is_file():
                 info = zipfile.ZipInfo.from_file(path, path.relative_to(source).as_posix())
                 info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
@@ -126,6 +128,22 @@ def prune(staging: Path) -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+
+
+def compile_bytecode(staging: Path, python_version: str) -> bool:
+    """Byte-compile everything when this interpreter is the target's version.
+
+    /var/task is read-only, so Python cannot cache bytecode there: without .pyc files every
+    cold start compiles the core, NumPy and Pillow again. ``unchecked-hash`` pycs stay valid
+    whatever the zip does to timestamps. A bundle for another Python version ships sources
+    only (the container image compiles inside the target's own interpreter).
+    """
+    if python_version != f"{sys.version_info.major}.{sys.version_info.minor}":
+        print(f"note: no bytecode (building on Python {sys.version_info.major}."
+              f"{sys.version_info.minor} for {python_version})", file=sys.stderr)
+        return False
+    mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
+    return bool(compileall.compile_dir(staging, quiet=1, workers=0, invalidation_mode=mode))
 
 
 def unzipped_size(bundle: Path) -> int:
@@ -145,6 +163,8 @@ def build(out: Path, source: str, arch: str, python_version: str) -> int:
         shutil.rmtree(staging / "bin", ignore_errors=True)
         prune(staging)
         copy_app(staging)
+        running = f"{sys.version_info.major}.{sys.version_info.minor}"
+        compile_bytecode(staging, running if source == "local" else python_version)
         write_zip(staging, out)
     return unzipped_size(out)
 
