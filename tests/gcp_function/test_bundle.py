@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
-from tests import images
-from tests.bundles import listing, load_bundler
+from tests.bundles import answer_from_clean_directory, listing, load_bundler
 from tests.conftest import ROOT
 
 # Runs inside the bundle: sys.path is the bundle plus the venv's third-party packages, never
@@ -54,15 +49,4 @@ def test_requirements_carry_the_floors() -> None:
 
 def test_bundle_answers_from_a_clean_directory(tmp_path: Path) -> None:
     out = load_bundler().build("gcp", tmp_path / "gcp_function")
-    image = tmp_path / "photo.jpg"
-    image.write_bytes(images.jpeg())
-    site = sysconfig.get_paths()["purelib"]
-    result = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", CHILD, str(image), str(out), site],
-        cwd=out, env={"PATH": "/usr/bin:/bin", "MODEL_THREADS": "1"},
-        capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    answer = json.loads(result.stdout.strip().splitlines()[-1])
-    assert Path(answer["core"]).is_relative_to(out)
-    assert answer["status"] == 200 and answer["health"] == 200
-    assert answer["body"] and all(isinstance(v, float) for v in answer["body"].values())
+    answer_from_clean_directory(out, CHILD, tmp_path)
