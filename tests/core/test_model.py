@@ -145,3 +145,16 @@ def test_describe(classifier: Classifier) -> None:
     assert info["output_kind"] == "probabilities"
     assert info["preprocessing"]["normalization"] == "mobilenet"
     json.dumps(info)  # plain JSON types only
+
+
+def test_shared_table_gather_equals_per_channel_gathers(tmp_path: Path) -> None:
+    """The uint8 default model's input goes through one gather; it must equal three."""
+    for family, shared in (("mobilenet", True), ("torch", False)):
+        loaded = Classifier.load(copy_model(tmp_path), normalization=family)
+        assert loaded._shared_table is shared
+        pixels = np.random.default_rng(5).integers(0, 256, (1, 224, 224, 3), dtype=np.uint8)
+        loaded._write_input(pixels)
+        written = loaded._interpreter.get_tensor(loaded._input_index)
+        expected = np.stack([loaded._table[c][pixels[..., loaded._order[c]]] for c in range(3)],
+                            axis=-1)
+        np.testing.assert_array_equal(written, expected)
