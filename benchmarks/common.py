@@ -14,6 +14,9 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,27 @@ def shared_dir() -> Path:
               file=sys.stderr)
         raise SystemExit(2)
     return validation
+
+
+def stop(proc: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """Terminate a child process; kill it if it does not exit within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
+
+
+def run_clients(client: Callable[[], None], count: int) -> float:
+    """Run ``count`` threads of ``client`` at once; the wall-clock seconds until all finish."""
+    threads = [threading.Thread(target=client) for _ in range(count)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
 
 
 def quantiles(values: list[float]) -> dict[str, float]:
@@ -139,12 +163,7 @@ class Served:
 
     def close(self) -> None:
         """Stop the server."""
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop(self.proc)
 
 
 def serve_folder(folder: Path) -> Served:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import PY, ROOT, WORK, quantiles
+from benchmarks.common import PY, ROOT, WORK, quantiles, run_clients, stop
 
 LEVELS = (1, 2, 4, 8)
 GCP_SOURCE = ROOT / "gcp_function" / "main.py"
@@ -67,13 +67,7 @@ def level(port: int, urls: list[str], serial: dict[str, Any], clients: int,
                 state["wrong"] += status == 200 and not same(body, serial[url])
         conn.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
+    wall = run_clients(client, clients)
     stats = quantiles(times)
     return {"clients": clients, "requests": requests, "rps": round(requests / wall, 2),
             "p50_ms": stats["median"], "p99_ms": stats["p99"], "wrong": state["wrong"],
@@ -131,6 +125,5 @@ def gunicorn(env: dict[str, str], threads: int, urls: list[str], requests: int
     except RuntimeError as exc:
         return {"skipped": f"{exc} (see {Path(log.name).relative_to(ROOT)})"}
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc, timeout=20)
         log.close()

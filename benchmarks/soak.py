@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import run_clients, stop
 from tests import images
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,13 +143,7 @@ def run(port: int, mix: list[Case], total: int, clients: int, serial: dict[str, 
                 if bad:
                     wrong[name] += 1
 
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
+    seconds = run_clients(worker, clients)
     latencies.sort()
     return {"requests": len(latencies), "seconds": round(seconds, 2),
             "throughput_rps": round(len(latencies) / seconds, 1),
@@ -180,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run(port, mix, args.requests, args.clients, serial, args.budget)
         rss_end = rss_kb(proc.pid)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
         images_server.shutdown()
     result.update(clients=args.clients, warmup=args.warmup, rss_start_kb=rss_start,
                   rss_end_kb=rss_end, rss_growth_pct=round(100 * (rss_end / rss_start - 1), 2))

@@ -20,6 +20,7 @@ from pytest_httpserver import HTTPServer
 from tests import images
 from tests.aws_lambda.runtime_api import RuntimeApi
 from tests.aws_lambda.samples import load
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 TASK_ROOT = ROOT / "aws_lambda"
@@ -38,12 +39,7 @@ def runtime(handler: str, task_root: Path, log: Path, **env: str) -> Iterator[Ru
             try:
                 yield api
             finally:
-                child.terminate()
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait(timeout=10)
+                stop(child)
 
 
 def test_prediction_error_and_http_events_through_the_runtime_client(

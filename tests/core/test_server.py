@@ -23,6 +23,7 @@ from core.server import Server, make_server
 from core.service import Service
 from tests import images
 from tests.conftest import ROOT
+from tests.processes import stop
 
 
 @pytest.fixture
@@ -117,5 +118,4 @@ def test_cli_serve_answers_health() -> None:
                 break
         assert json.loads(body)["model_loaded"] is True
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)

@@ -16,6 +16,7 @@ from pytest_httpserver import HTTPServer
 
 from tests import images
 from tests.conftest import ROOT
+from tests.processes import stop
 
 LIMIT = 200_000
 STARTUP_SECONDS = 60
@@ -58,12 +59,7 @@ def server() -> Iterator[str]:
         wait_healthy(process, base)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 def test_round_trip_by_url(server: str, image_server: HTTPServer) -> None:
