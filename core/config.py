@@ -18,6 +18,7 @@ from core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"
+DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
 
 
 def available_cpus() -> int:
@@ -45,7 +46,7 @@ class Settings:
     model_runtime: str = field(default="auto", metadata={"env": "MODEL_RUNTIME"})
     max_body_bytes: int = field(default=6 * 1024 * 1024, metadata={"env": "MAX_BODY_BYTES"})
     max_image_bytes: int = field(default=10 * 1024 * 1024, metadata={"env": "MAX_IMAGE_BYTES"})
-    max_image_pixels: int = field(default=25_000_000, metadata={"env": "MAX_IMAGE_PIXELS"})
+    max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata={"env": "MAX_IMAGE_PIXELS"})
     max_batch: int = field(default=16, metadata={"env": "MAX_BATCH_URLS"})
     fetch_connect_timeout: float = field(default=3.0, metadata={"env": "FETCH_CONNECT_TIMEOUT"})
     fetch_read_timeout: float = field(default=5.0, metadata={"env": "FETCH_READ_TIMEOUT"})

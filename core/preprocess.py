@@ -25,6 +25,7 @@ from PIL import (
 )
 
 from core import errors
+from core.config import DEFAULT_MAX_PIXELS
 
 # Only these decoders are ever run on caller bytes (the JPEG one also opens phones' MPO files).
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
@@ -55,7 +56,6 @@ _DECODE_ERRORS: tuple[type[BaseException], ...] = (
     OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, TypeError, KeyError,
     ZeroDivisionError, NotImplementedError, RuntimeError, AttributeError, LookupError)
 _BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError)
-DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
 
 
 @dataclass(frozen=True)
