@@ -2,9 +2,10 @@
 
 ``check`` validates a URL (scheme, credentials, port, host notation), resolves its host ONCE and
 refuses it when any address is non-public (IPv4 forms embedded in IPv6 are unwrapped first).
-``get`` then connects to that validated address and nothing else: the connection pool is keyed
-on the pinned IP, while the Host header, TLS SNI and certificate check use the original host name,
-so DNS rebinding between check and connect cannot change where the request goes.
+``get`` then connects to that validated address and nothing else: it takes a pool that
+``core.pinning.PinnedPools`` bound to the pinned IP, while the Host header, TLS SNI and the
+certificate check use the original host name, so DNS rebinding between check and connect cannot
+change where the request goes.
 """
 
 from __future__ import annotations
@@ -14,20 +15,12 @@ import re
 import socket
 from urllib.parse import urlsplit
 
-import requests
+import urllib3
+from urllib3.util import parse_url
 
 from core import errors
 from core.config import Settings
-from core.pinning import (
-    LOCAL,
-    PIN,
-    Address,
-    PinnedAdapter,
-    Target,
-    clip,
-    connect_failed,
-    host_header,
-)
+from core.pinning import LOCAL, Address, PinnedPools, Target, clip, host_header
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -79,16 +72,6 @@ class UrlPolicy:
         self._allow_names = tuple(names)
         self._allow_nets: tuple[Network, ...] = tuple(nets)
 
-    def session(self) -> requests.Session:
-        """A new HTTP session for one thread: pinned connections, no proxies, TLS verified."""
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = True
-        adapter = PinnedAdapter()
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        return session
-
     def check(self, url: str) -> Target:
         """Validate ``url``; raise URLNotAllowed (400) naming the reason."""
         scheme, host, port = self._parse(url)
@@ -137,26 +120,29 @@ class UrlPolicy:
             raise errors.URLUnreachable("the image host name could not be resolved")
         return tuple(dict.fromkeys(found))
 
-    def get(self, session: requests.Session, url: str, target: Target,
-            timeout: tuple[float, float], deadline: float | None = None) -> requests.Response:
-        """Open ``url`` (checked as ``target``) for streaming, connected to a validated address.
+    def get(self, pools: PinnedPools, target: Target, headers: dict[str, str],
+            timeout: tuple[float, float], deadline: float | None = None
+            ) -> urllib3.BaseHTTPResponse:
+        """Open ``target`` (checked by ``check``) for streaming, connected to a validated address.
 
         Redirects are never followed here. A connect failure tries the next address (two at
         most); ``deadline`` (time.monotonic()) also bounds a server that drips its headers.
+        urllib3's own errors propagate; core.fetch translates them.
         """
-        error: requests.exceptions.ConnectionError | None = None
+        path = parse_url(target.url).request_uri  # percent-encodes what needs it
+        headers = {**headers, "Host": host_header(target)}
+        error: urllib3.exceptions.HTTPError | None = None
         for address in target.addresses[:2]:
-            request = session.prepare_request(requests.Request(
-                "GET", url, headers={"Host": host_header(target)}))
-            setattr(request, PIN, (target, address))
+            connect, read = clip(timeout, deadline)
             LOCAL.deadline = deadline
             try:
-                return session.send(request, stream=True, timeout=clip(timeout, deadline),
-                                    allow_redirects=False, verify=True, proxies={})
-            except requests.exceptions.ConnectionError as exc:
-                if isinstance(exc, requests.exceptions.ReadTimeout) or not connect_failed(exc):
-                    raise
-                error = exc
+                return pools.pool(target, address).urlopen(
+                    "GET", path, headers=headers, retries=False, redirect=False,
+                    assert_same_host=False, preload_content=False, decode_content=True,
+                    timeout=urllib3.Timeout(connect=connect, read=read))
+            except (urllib3.exceptions.NewConnectionError,
+                    urllib3.exceptions.ConnectTimeoutError) as exc:
+                error = exc  # this address did not take the connection: try the next one
             finally:
                 LOCAL.deadline = None
         raise error or errors.URLUnreachable("the image host has no address")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core import errors
 from core.http import Request, b64decode
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 MAX_URL_LENGTH = 2048
 _FIELDS = ("url", "image", "urls", "top_k")
@@ -131,6 +131,9 @@ def _read_form(request: Request) -> PredictInput:
     header = request.headers.get("content-type", "")
     if "boundary=" not in header:
         raise errors.InvalidField("multipart/form-data needs a boundary parameter")
+    from email.parser import BytesParser  # the email package costs 2 MB: only for forms
+    from email.policy import HTTP
+
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + header.encode("latin-1", "replace") + b"\r\n\r\n" + request.body)
     fields: dict[str, Message] = {}

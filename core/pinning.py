@@ -1,9 +1,10 @@
 """Connections pinned to a validated address: DNS rebinding cannot move a fetch.
 
-``UrlPolicy.get`` (core/netpolicy.py) marks each prepared request with the (target, address) it
-validated; ``PinnedAdapter`` then opens the connection pool on that IP while the Host header, TLS
-SNI and the certificate check keep the original host name, and refuses any request not marked.
-A watchdog shuts the socket when the deadline passes while a server drips its headers.
+``PinnedPools`` opens one urllib3 connection pool per (scheme, validated IP, port, host name): the
+socket goes to the IP that ``core.netpolicy.UrlPolicy.check`` validated, while the Host header,
+TLS SNI and the certificate check keep the original host name. urllib3 reads no proxy variables
+and no ``.netrc``, so nothing in the environment can redirect or decorate a fetch. A watchdog
+shuts the socket when the deadline passes while a server drips its response headers.
 """
 
 from __future__ import annotations
@@ -11,23 +12,21 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
 
-import requests
+import certifi
 import urllib3
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
-from core import errors
-
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-PIN = "_classifier_pin"
 LOCAL = threading.local()
+_MAX_POOLS = 8  # per thread; the oldest is closed beyond this
 
 
 @dataclass(frozen=True)
@@ -41,15 +40,6 @@ class Target:
     scheme: str = "http"
 
 
-def same_host(a: str, b: str) -> bool:
-    """True when two host spellings name the same host (IP literals compared as addresses)."""
-    a, b = a.strip("[]").lower().rstrip("."), b.strip("[]").lower().rstrip(".")
-    try:
-        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
-    except ValueError:
-        return a == b
-
-
 def host_header(target: Target) -> str:
     """The Host header value for ``target`` (port only when not the scheme's default)."""
     host = f"[{target.host}]" if ":" in target.host else target.host
@@ -58,23 +48,25 @@ def host_header(target: Target) -> str:
 
 
 def clip(timeout: tuple[float, float], deadline: float | None) -> tuple[float, float]:
+    """(connect, read) timeouts, each cut to what is left before ``deadline``."""
     if deadline is None:
         return timeout
     remaining = max(0.001, deadline - time.monotonic())
     return (min(timeout[0], remaining), min(timeout[1], remaining))
 
 
-def connect_failed(exc: requests.exceptions.ConnectionError) -> bool:
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.
-                      ConnectTimeoutError)
+@cache
+def tls_context() -> ssl.SSLContext:
+    """One verifying TLS context per process: certifi's CA bundle, host names checked."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class _Reaper:
     """One daemon thread that shuts the sockets whose deadline has passed.
 
-    A ``threading.Timer`` per request cost about 1 ms (starting a thread) on every fetch;
-    this thread is started once and sleeps until the nearest deadline.
+    A ``threading.Timer`` per request cost about 1 ms (starting a thread) on every fetch; this
+    thread is started once, sleeps until the nearest deadline and is woken only when a new
+    deadline comes before the one it sleeps towards (not once per request).
     """
 
     def __init__(self) -> None:
@@ -82,6 +74,7 @@ class _Reaper:
         self._watched: dict[int, tuple[float, HTTPConnection]] = {}
         self._keys = itertools.count()
         self._thread: threading.Thread | None = None
+        self._wake_at = float("inf")
 
     def add(self, deadline: float, connection: HTTPConnection) -> int:
         """Watch ``connection`` until ``remove``; shut it if ``deadline`` passes first."""
@@ -92,7 +85,8 @@ class _Reaper:
                 self._thread = threading.Thread(target=self._run, name="fetch-deadline",
                                                 daemon=True)
                 self._thread.start()
-            self._cv.notify()
+            if deadline < self._wake_at:
+                self._cv.notify()
         return key
 
     def remove(self, key: int) -> None:
@@ -107,8 +101,11 @@ class _Reaper:
                 late = [k for k, (deadline, _) in self._watched.items() if deadline <= now]
                 expired = [self._watched.pop(k)[1] for k in late]
                 if not expired:
-                    nearest = min((d for d, _ in self._watched.values()), default=None)
-                    self._cv.wait(None if nearest is None else nearest - now)
+                    self._wake_at = min((d for d, _ in self._watched.values()),
+                                        default=float("inf"))
+                    wait = None if self._wake_at == float("inf") else self._wake_at - now
+                    self._cv.wait(wait)
+                    self._wake_at = float("-inf")  # awake: every add must notify
             for connection in expired:
                 _shutdown(connection)
 
@@ -157,27 +154,32 @@ class _HTTPSPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
-class PinnedAdapter(HTTPAdapter):
-    """Connects only to the address ``UrlPolicy.get`` pinned on the request; refuses otherwise."""
+class PinnedPools:
+    """Keep-alive connection pools for one thread, each bound to one validated address."""
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+    def __init__(self) -> None:
+        self._pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
 
-    def get_connection_with_tls_context(
-            self, request: requests.PreparedRequest, verify: Any, proxies: Any = None,
-            cert: Any = None) -> urllib3.HTTPConnectionPool:
-        pin: tuple[Target, Address] | None = getattr(request, PIN, None)
-        if pin is None:
-            raise errors.URLNotAllowed("the image URL was not checked before connecting")
-        target, address = pin
-        params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
-        port = params.get("port") or (443 if target.scheme == "https" else 80)
-        if not same_host(str(params["host"]), target.host) or int(port) != target.port:
-            raise errors.URLNotAllowed("the image URL's host is ambiguous")
-        params["host"] = str(address)
-        tls: dict[str, Any] = {**pool_kwargs, "server_hostname": target.host,
-                               "assert_hostname": target.host}
-        pool: urllib3.HTTPConnectionPool = self.poolmanager.connection_from_host(
-            **params, pool_kwargs=tls)
+    def pool(self, target: Target, address: Address) -> urllib3.HTTPConnectionPool:
+        """The pool that connects to ``address`` for ``target``'s scheme, port and host."""
+        key = (target.scheme, str(address), target.port, target.host)
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._open(target, str(address))
+            self._pools[key] = pool
+            if len(self._pools) > _MAX_POOLS:
+                self._pools.pop(next(iter(self._pools))).close()
         return pool
+
+    @staticmethod
+    def _open(target: Target, address: str) -> urllib3.HTTPConnectionPool:
+        if target.scheme == "https":
+            return _HTTPSPool(address, target.port, maxsize=1, retries=False,
+                              ssl_context=tls_context(), cert_reqs="CERT_REQUIRED",
+                              server_hostname=target.host, assert_hostname=target.host)
+        return _HTTPPool(address, target.port, maxsize=1, retries=False)
+
+    def close(self) -> None:
+        """Close every pool (their sockets)."""
+        while self._pools:
+            self._pools.popitem()[1].close()

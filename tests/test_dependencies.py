@@ -1,7 +1,7 @@
 """Security floors of the runtime dependencies: installed, and declared everywhere they are listed.
 
-pillow 12.3 (decoder fixes), requests 2.32.4 (.netrc credential leak, CVE-2024-47081) and
-urllib3 2.7 (bounded decompression of streamed bodies, redirect handling) are the floors.
+pillow 12.3 (decoder fixes), urllib3 2.7 (bounded decompression of streamed bodies, redirect
+handling) and certifi 2024.7.4 (GLOBALTRUST roots removed, CVE-2024-39689) are the floors.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
-FLOORS = {"pillow": "12.3.0", "requests": "2.32.4", "urllib3": "2.7.0"}
+FLOORS = {"pillow": "12.3.0", "certifi": "2024.7.4", "urllib3": "2.7.0"}
 SKIP = {".venv", "build", "node_modules", ".git", ".mypy_cache", ".pytest_cache"}
 
 

@@ -49,7 +49,7 @@ def test_host_json_and_requirements() -> None:
                                        "version": "[4.*, 5.0.0)"}
     text = (ROOT / "azure_function" / "requirements.txt").read_text()
     assert "azure-functions>=1.21,<2; python_version < '3.13'" in text
-    for floor in ("pillow>=12.3.0", "requests>=2.32.4", "urllib3>=2.7.0", "ai-edge-litert",
+    for floor in ("pillow>=12.3.0", "certifi>=2024.7.4", "urllib3>=2.7.0", "ai-edge-litert",
                   "numpy"):
         assert floor in text
 

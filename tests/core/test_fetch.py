@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import ssl
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -10,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from core import errors
 from core.fetch import Fetcher
 from core.netpolicy import UrlPolicy
-from core.pinning import host_header
+from core.pinning import host_header, tls_context
 from tests import images
 from tests.conftest import make_settings
 
@@ -49,9 +50,20 @@ def test_the_environment_proxy_is_ignored(fetcher: Fetcher, httpserver: HTTPServ
     assert fetcher.fetch(httpserver.url_for("/p")) == b"ok"
 
 
-def test_sessions_verify_tls_and_trust_no_environment() -> None:
-    session = UrlPolicy(make_settings()).session()
-    assert session.verify is True and session.trust_env is False
+def test_the_default_tls_context_verifies_certificates_and_host_names() -> None:
+    context = tls_context()
+    assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+    assert context.cert_store_stats()["x509_ca"] > 0  # certifi's bundle, not the system's
+
+
+def test_connections_are_reused_between_fetches(fetcher: Fetcher,
+                                                httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/k").respond_with_data(b"ok")
+    for _ in range(3):
+        assert fetcher.fetch(httpserver.url_for("/k")) == b"ok"
+    pools = fetcher._pools()._pools
+    assert len(pools) == 1
+    assert next(iter(pools.values())).num_connections == 1
 
 
 def test_gzip_bodies_are_decoded_and_capped(fetcher: Fetcher, httpserver: HTTPServer) -> None:

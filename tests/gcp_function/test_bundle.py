@@ -42,7 +42,7 @@ def test_bundle_holds_exactly_the_deployable_files(tmp_path: Path) -> None:
 
 def test_requirements_carry_the_floors() -> None:
     text = (ROOT / "gcp_function" / "requirements.txt").read_text()
-    for floor in ("pillow>=12.3.0", "requests>=2.32.4", "urllib3>=2.7.0", "ai-edge-litert",
+    for floor in ("pillow>=12.3.0", "certifi>=2024.7.4", "urllib3>=2.7.0", "ai-edge-litert",
                   "numpy", "functions-framework"):
         assert floor in text
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+import urllib3
 
 from core import errors
 from core.config import Settings
 from core.errors import ConfigError
 from core.netpolicy import UrlPolicy, is_forbidden, normalise_host
+from core.pinning import PinnedPools, Target
 from core.service import Service
 from tests import images
 from tests.hostile import servers
@@ -137,10 +139,14 @@ def test_allowlisted_network_does_not_open_other_private_ranges(jail: NetJail) -
         policy.check("http://b.corp/x.jpg")
 
 
-def test_unpinned_requests_are_refused_by_the_adapter() -> None:
-    session = UrlPolicy(strict_settings()).session()
-    with pytest.raises(errors.URLNotAllowed):
-        session.get("http://127.0.0.1:9/")
+def test_pools_connect_to_the_pinned_address_under_the_original_name() -> None:
+    target = Target("https://pics.example/a.jpg", "pics.example", 443,
+                    (ipaddress.ip_address("93.184.215.14"),), "https")
+    pool = PinnedPools().pool(target, target.addresses[0])
+    assert (pool.host, pool.port) == ("93.184.215.14", 443)
+    assert isinstance(pool, urllib3.HTTPSConnectionPool)
+    assert pool.conn_kw["server_hostname"] == "pics.example"
+    assert pool.assert_hostname == "pics.example"
 
 
 @pytest.mark.parametrize(("address", "forbidden"), [

@@ -7,11 +7,10 @@ import socket
 import ssl
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from core.pinning import PinnedAdapter
+import core.pinning
 from tests import images
 from tests.hostile import servers
 from tests.hostile.conftest import MakeService, call, error_of
@@ -56,12 +55,7 @@ def tls_body(pki: Path, seen: list[str | None]) -> servers.Behaviour:
 def trust(pki: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust the test CA (only) in pinned pools; verification stays on."""
     context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
-    original = PinnedAdapter.build_connection_pool_key_attributes
-
-    def with_ca(self: PinnedAdapter, *args: Any, **kwargs: Any) -> Any:
-        params, pool_kwargs = original(self, *args, **kwargs)
-        return params, {**pool_kwargs, "ssl_context": context}
-    monkeypatch.setattr(PinnedAdapter, "build_connection_pool_key_attributes", with_ca)
+    monkeypatch.setattr(core.pinning, "tls_context", lambda: context)
 
 
 def serve_tls(pki: Path, make_service: MakeService, jail: NetJail, name: str
