@@ -166,11 +166,14 @@ class Served:
         stop(self.proc)
 
 
-def serve_folder(folder: Path) -> Served:
-    """``python -m http.server`` on a free port of 127.0.0.1 serving ``folder``."""
-    proc = subprocess.Popen([PY, "-u", "-m", "http.server", "--bind", "127.0.0.1",
-                             "--directory", str(folder), "0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+def serve_folder(folder: Path, keep_alive: bool = True) -> Served:
+    """``folder`` on a free port of 127.0.0.1: HTTP/1.1 keep-alive (benchmarks.imageserver),
+    or with ``keep_alive=False`` ``python -m http.server`` (HTTP/1.0, a connection per image)."""
+    argv = ([PY, "-u", "-m", "benchmarks.imageserver", str(folder)] if keep_alive else
+            [PY, "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(folder),
+             "0"])
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            cwd=ROOT)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     match = re.search(r"port (\d+)", line)

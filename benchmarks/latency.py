@@ -21,6 +21,7 @@ from benchmarks.common import KIH_DIR, PY, REF_PY, ROOT, Worker, core_env, quant
 
 Ask = Callable[[str, bool], dict[str, Any]]
 STEPS = ("fetch", "decode", "resize", "inference", "other")
+HTTP10 = "validation, HTTP/1.0 host"  # the same photos from ``python -m http.server``
 
 
 class ServerClient:

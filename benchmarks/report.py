@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import ROOT
+from benchmarks.latency import HTTP10
 
 CHART = ROOT / "docs" / "bench.png"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -90,6 +91,19 @@ def target_table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def http10_line(latency: dict[str, Any]) -> list[str]:
+    """The same validation photos from ``python -m http.server`` (HTTP/1.0), if measured."""
+    lat = latency.get(HTTP10, {}).get("latency_ms", {})
+    if not {"lambda", "invoke"} <= set(lat):
+        return []
+    line = ("The same validation photos from `python -m http.server` (HTTP/1.0: a new "
+            "connection and a new server thread per image), median / p90 ms: "
+            + ", ".join(f"{NAMES[k]} {_cell(lat[k])}" for k in ("lambda", "invoke", "reference")
+                        if k in lat)
+            + f"; ours / invoke {lat['lambda']['median'] / lat['invoke']['median']:.3f}x.")
+    return [line, ""]
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The whole generated section."""
     m = results["machine"]
@@ -108,6 +122,7 @@ def markdown(results: dict[str, Any]) -> str:
                 + ", ".join(f"{k} {v}" for k, v in parts.items())
                 for s, parts in split.items()) + ".")
             out.append("")
+        out += http10_line(block["latency"])
     out += ["### Cold start and memory", ""]
     for model, block in results["models"].items():
         if block.get("cold"):

@@ -70,8 +70,10 @@ def ensure_model() -> Path:
 
 
 def model_latency(model: Path, keras: Path | None, images: Served, sets: dict[str, list[str]],
-                  repeats: dict[str, int], threads: tuple[int, int]) -> dict[str, Any]:
-    """Warm latency of every system on every photo set for one model."""
+                  repeats: dict[str, int], threads: tuple[int, int],
+                  http10: Served | None = None) -> dict[str, Any]:
+    """Warm latency of every system on every photo set for one model; with ``http10``, the
+    validation photos once more from an HTTP/1.0 host (lambda, invoke and reference only)."""
     workers = latency.start_systems(model, images.port, keras, *threads)
     try:
         systems = latency.askers(workers)
@@ -81,6 +83,12 @@ def model_latency(model: Path, keras: Path | None, images: Served, sets: dict[st
                   flush=True)
             urls = [f"{images.url}/{n}" for n in names]
             result[name] = latency.measure(systems, urls, repeats[name])
+        if http10 is not None:
+            print(f"  {model.name}: validation photos from an HTTP/1.0 host ...",
+                  file=sys.stderr, flush=True)
+            some = {k: v for k, v in systems.items() if k in ("lambda", "invoke", "reference")}
+            urls = [f"{http10.url}/{n}" for n in sets["validation"]]
+            result[latency.HTTP10] = latency.measure(some, urls, repeats["validation"])
         result["via"] = workers["lambda"].ready.get("via")
         return result
     finally:
@@ -110,6 +118,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     model = ensure_model()
     folder, small, large = prepare_images(validation, args.images, args.large)
     images = serve_folder(folder)
+    http10 = serve_folder(folder, keep_alive=False)
     threads = (args.threads, args.ref_threads)
     results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M %Z"),
                                "machine": machine(), "threads": args.threads,
@@ -121,7 +130,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for name, path, keras in (("xception", model, xmodel.KERAS),
                                   ("clothing (default)", DEFAULT_MODEL, None)):
             block = {"model": str(path.relative_to(OUT.parent.parent)),
-                     "latency": model_latency(path, keras, images, sets, reps, threads)}
+                     "latency": model_latency(path, keras, images, sets, reps, threads,
+                                              http10 if keras is not None else None)}
             print(f"  {name}: cold starts ...", file=sys.stderr, flush=True)
             block["cold"] = cold.measure(path, keras, cold_url, images.port, threads,
                                          args.cold_runs, args.tf_cold_runs)
@@ -132,6 +142,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["load"] = concurrency(images, urls, args.load_requests, args.threads)
     finally:
         images.close()
+        http10.close()
     results["targets"] = targets.all_targets(results)
     return results
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.latency import HTTP10
+
 Row = dict[str, Any]
 
 
@@ -56,7 +58,28 @@ def latency_targets(model: str, latency: dict[str, Any], info: bool = False) -> 
             rows.append(_target(f"{model}: reference e2e / lambda e2e, {label}",
                                 _ratio(_median(lat, "reference", "median"),
                                        _median(lat, "lambda", "median")), 2.0, True))
+    if not info:
+        rows += http10_rows(model, latency.get(HTTP10, {}).get("latency_ms", {}))
     return rows
+
+
+def http10_rows(model: str, lat: dict[str, Any]) -> list[Row]:
+    """The validation photos from ``python -m http.server`` (HTTP/1.0, a new connection and a
+    server thread per image): recorded beside the keep-alive figures, not judged (INFO)."""
+    label = "validation photos, HTTP/1.0 host"
+    rows = [_target(f"{model}: lambda warm e2e / pure invoke, {label}",
+                    _ratio(_median(lat, "lambda", "median"), _median(lat, "invoke", "median")),
+                    1.10, False),
+            _target(f"{model}: reference e2e / lambda e2e, {label}",
+                    _ratio(_median(lat, "reference", "median"), _median(lat, "lambda", "median")),
+                    2.0, True)]
+    e2e, invoke = _median(lat, "lambda", "median"), _median(lat, "invoke", "median")
+    if e2e is not None and invoke is not None:
+        rows[0]["overhead_ms"] = round(e2e - invoke, 2)
+    for row in rows:
+        row["status"] = f"INFO ({row['status']})" if row["status"] != "N/A" else "N/A"
+        row["by"] = None
+    return [row for row in rows if row["status"] != "N/A"]
 
 
 def robust_rows(model: str, label: str, block: dict[str, Any]) -> list[Row]:
