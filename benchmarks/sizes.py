@@ -1,7 +1,8 @@
 """Installed size of each deployable runtime, the model excluded.
 
-* ours: ``build/aws_lambda.zip`` (what ``make bundle-aws`` ships) unzipped, minus ``*.tflite``;
-  when it is not built, the runtime dependencies of pyproject.toml installed with
+* ours: what ``make bundle-aws`` ships, built afresh into build/bench/aws_lambda.zip on every
+  run (a zip left over from older code would measure the wrong thing), unzipped, minus
+  ``*.tflite``; when the build fails, the runtime dependencies of pyproject.toml installed with
   ``pip install --target build/bench/bundle-ours`` plus the code (core/, aws_lambda/);
 * reference: tflite-runtime + numpy<2 + Pillow + keras-image-helper, and what they require, as
   installed in build/venv-reference;
@@ -24,8 +25,7 @@ from benchmarks.common import OUT, REF_VENV, ROOT
 
 MB = 1e6
 OURS_TARGET = OUT / "bundle-ours"
-ZIP = ROOT / "build" / "aws_lambda.zip"
-OWN_ZIP = OUT / "aws_lambda.zip"  # `make bundle-aws AWS_BUNDLE=...` when the lead's is not built
+OWN_ZIP = OUT / "aws_lambda.zip"  # `make bundle-aws AWS_BUNDLE=...`, rebuilt every run
 
 
 def tree_size(path: Path, skip_suffix: str = ".tflite") -> int:
@@ -73,8 +73,9 @@ def zip_size(path: Path) -> int:
 
 
 def build_zip() -> Path | None:
-    """``make bundle-aws`` into build/bench/ (None when that fails)."""
-    if not OWN_ZIP.is_file() and (ROOT / "scripts" / "bundle_aws.py").is_file():
+    """``make bundle-aws`` into build/bench/, from the current code (None when that fails)."""
+    OWN_ZIP.unlink(missing_ok=True)
+    if (ROOT / "scripts" / "bundle_aws.py").is_file():
         subprocess.run(["make", "--no-print-directory", "bundle-aws",
                         f"AWS_BUNDLE={OWN_ZIP.relative_to(ROOT)}"], cwd=ROOT, check=False,
                        stdout=subprocess.DEVNULL)
@@ -83,10 +84,10 @@ def build_zip() -> Path | None:
 
 def ours() -> dict[str, Any]:
     """Our bundle's bytes without the model."""
-    for path in (ZIP, build_zip()):
-        if path is not None and path.is_file():
-            return {"bytes": zip_size(path), "source": f"`make bundle-aws` "
-                    f"({path.relative_to(ROOT)}) unzipped, *.tflite excluded"}
+    path = build_zip()
+    if path is not None:
+        return {"bytes": zip_size(path), "source": f"`make bundle-aws` "
+                f"({path.relative_to(ROOT)}, built by this run) unzipped, *.tflite excluded"}
     if not OURS_TARGET.is_dir():
         subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                         "--disable-pip-version-check", "--no-compile", "--target",
@@ -94,7 +95,7 @@ def ours() -> dict[str, Any]:
     code = sum(tree_size(ROOT / d) for d in ("core", "aws_lambda") if (ROOT / d).exists())
     return {"bytes": tree_size(OURS_TARGET) + code,
             "source": "pip install --target build/bench/bundle-ours (pyproject "
-                      "dependencies) + core/ + aws_lambda/ (build/aws_lambda.zip not built)"}
+                      "dependencies) + core/ + aws_lambda/ (`make bundle-aws` failed)"}
 
 
 def site_packages(venv: Path) -> Path:

@@ -47,8 +47,10 @@ def pip_command(arch: str, python_version: str, target: Path) -> list[str]:
     """The pip install of the runtime set as manylinux wheels for ``arch``."""
     machine = MACHINES[arch]
     platforms = [arg for tag in GLIBC_TAGS for arg in ("--platform", f"{tag}_{machine}")]
+    # --no-compile: pip would byte-compile for the Python running it, not the target's;
+    # compile_bytecode() decides instead.
     return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q",
-            "--only-binary=:all:", "--implementation", "cp", "--python-version",
+            "--no-compile", "--only-binary=:all:", "--implementation", "cp", "--python-version",
             python_version, *platforms, "--target", str(target), "-r", str(REQUIREMENTS)]
 
 

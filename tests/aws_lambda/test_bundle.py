@@ -105,3 +105,17 @@ def test_lambda_requirements_are_the_projects_runtime_set() -> None:
     lines = (ROOT / "docker" / "requirements-lambda.txt").read_text().splitlines()
     listed = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     assert sorted(listed) == sorted(declared)
+
+
+def test_the_pypi_install_leaves_bytecode_to_the_builder() -> None:
+    """pip byte-compiles for the Python running it (3.11 here), not for Lambda's 3.12: left to
+    itself it put 17 MB of unusable cpython-311 .pyc files into a 3.12 bundle."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import bundle_aws  # type: ignore[import-not-found, unused-ignore]
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    argv = bundle_aws.pip_command("arm64", "3.12", Path("staging"))
+    assert "--no-compile" in argv
+    assert argv[argv.index("--python-version") + 1] == "3.12"
+    assert any(a.endswith("_aarch64") for a in argv)
