@@ -4,13 +4,17 @@ Systems: ``lambda`` (our handler, direct event), ``server`` (our local HTTP serv
 client here), ``invoke`` (bare LiteRT invoke, same model and threads), ``reference`` (the
 lesson's handler: tflite-runtime 2.14 in build/venv-reference) and ``tf`` (Keras
 ``model.predict``, same preprocessing). Each image goes through every system before the next
-image, in a rotating order, so background load hits all of them alike.
+image, in a random order drawn afresh for every image (seeded, so runs repeat), so background
+load hits all of them alike and no system always runs right after the same other one (a fixed
+rotation made ours always follow TensorFlow, whose thread pools are still busy after it
+answers, and the bare invoke always follow our server).
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -103,10 +107,10 @@ def measure(systems: dict[str, Ask], urls: list[str], repeats: int, warmup: int 
     times: dict[str, list[float]] = {name: [] for name in systems}
     answers: dict[str, dict[str, Any]] = {name: {} for name in systems}
     names = list(systems)
-    for r in range(repeats):
-        for i, url in enumerate(urls):
-            shift = (r * len(urls) + i) % len(names)
-            for name in names[shift:] + names[:shift]:
+    order = random.Random(8)
+    for _ in range(repeats):
+        for url in urls:
+            for name in order.sample(names, len(names)):
                 reply = systems[name](url, False)
                 times[name].append(reply["ms"])
                 answers[name].setdefault(url, reply.get("answer"))
