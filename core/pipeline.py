@@ -67,7 +67,7 @@ class Pipeline:
     @property
     def fetcher(self) -> Fetcher:
         """The URL fetcher, created on the first URL: urllib3 and TLS stay off the cold path
-        of image uploads (importing them costs about 30 ms and 3 MB)."""
+        of image uploads (importing them costs about 30 ms and 5 MB)."""
         if self._fetcher is None:
             with self._fetcher_lock:
                 if self._fetcher is None:
