@@ -6,8 +6,7 @@ lesson's handler: tflite-runtime 2.14 in build/venv-reference) and ``tf`` (Keras
 ``model.predict``, same preprocessing). Each image goes through every system before the next
 image, in a random order drawn afresh for every image (seeded, so runs repeat), so background
 load hits all of them alike and no system always runs right after the same other one (a fixed
-rotation made ours always follow TensorFlow, whose thread pools are still busy after it
-answers, and the bare invoke always follow our server).
+rotation made ours always follow TensorFlow and the bare invoke always follow our server).
 """
 
 from __future__ import annotations

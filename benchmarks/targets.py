@@ -44,11 +44,8 @@ def latency_targets(model: str, latency: dict[str, Any], info: bool = False) -> 
         invoke = _median(lat, "invoke", "median")
         label = "validation photos" if dataset == "validation" else "12-MP photos"
         for system in ("lambda", "server"):
-            e2e = _median(lat, system, "median")
-            row = _target(f"{model}: {system} warm e2e / pure invoke, {label}",
-                          _ratio(e2e, invoke), limit, False)
-            if e2e is not None and invoke is not None:
-                row["overhead_ms"] = round(e2e - invoke, 2)
+            row = _overhead_row(f"{model}: {system} warm e2e / pure invoke, {label}",
+                                _median(lat, system, "median"), invoke, limit)
             if info and row["status"] != "N/A":
                 row.update(status="INFO", by=None)
             rows.append(row)
@@ -67,19 +64,29 @@ def http10_rows(model: str, lat: dict[str, Any]) -> list[Row]:
     """The validation photos from ``python -m http.server`` (HTTP/1.0, a new connection and a
     server thread per image): recorded beside the keep-alive figures, not judged (INFO)."""
     label = "validation photos, HTTP/1.0 host"
-    rows = [_target(f"{model}: lambda warm e2e / pure invoke, {label}",
-                    _ratio(_median(lat, "lambda", "median"), _median(lat, "invoke", "median")),
-                    1.10, False),
-            _target(f"{model}: reference e2e / lambda e2e, {label}",
-                    _ratio(_median(lat, "reference", "median"), _median(lat, "lambda", "median")),
-                    2.0, True)]
-    e2e, invoke = _median(lat, "lambda", "median"), _median(lat, "invoke", "median")
+    rows = _info([_overhead_row(f"{model}: lambda warm e2e / pure invoke, {label}",
+                                _median(lat, "lambda", "median"),
+                                _median(lat, "invoke", "median"), 1.10),
+                  _target(f"{model}: reference e2e / lambda e2e, {label}",
+                          _ratio(_median(lat, "reference", "median"),
+                                 _median(lat, "lambda", "median")), 2.0, True)])
+    return [row for row in rows if row["status"] != "N/A"]
+
+
+def _overhead_row(name: str, e2e: float | None, invoke: float | None, limit: float) -> Row:
+    """e2e / invoke against ``limit``, with the difference in ms when both were measured."""
+    row = _target(name, _ratio(e2e, invoke), limit, False)
     if e2e is not None and invoke is not None:
-        rows[0]["overhead_ms"] = round(e2e - invoke, 2)
+        row["overhead_ms"] = round(e2e - invoke, 2)
+    return row
+
+
+def _info(rows: list[Row]) -> list[Row]:
+    """The rows reported but not judged: ``INFO (PASS)`` / ``INFO (MISS)``, no miss margin."""
     for row in rows:
         row["status"] = f"INFO ({row['status']})" if row["status"] != "N/A" else "N/A"
         row["by"] = None
-    return [row for row in rows if row["status"] != "N/A"]
+    return rows
 
 
 def robust_rows(model: str, label: str, block: dict[str, Any]) -> list[Row]:
@@ -98,10 +105,7 @@ def robust_rows(model: str, label: str, block: dict[str, Any]) -> list[Row]:
         rows.append(_target(f"{model}: in-request total / inference (Server-Timing), {label}",
                             sum(split.values()) / inference,
                             1.10 if "validation" in label else 1.5, False))
-    for row in rows:
-        row["status"] = f"INFO ({row['status']})" if row["status"] != "N/A" else "N/A"
-        row["by"] = None
-    return rows
+    return _info(rows)
 
 
 def cold_targets(model: str, cold: dict[str, Any]) -> list[Row]:
