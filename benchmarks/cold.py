@@ -1,11 +1,14 @@
 """Cold start: a fresh process from the handler's import to the first answered prediction.
 
-Four kinds, interleaved round by round: ``ours`` (``import lambda_function`` and one
+Kinds, interleaved round by round: ``ours`` (``import lambda_function`` and one
 ``lambda_handler({"url": ...})``), ``bare`` (import LiteRT, load the model, invoke once on a
-constant input: the floor), ``reference`` (the lesson's handler in build/venv-reference) and
-``tf`` (import TensorFlow, load the Keras model, one ``model.predict``). Each child reports the
-time from just before its first import to its answer, and its peak RSS (VmHWM); the wall time
-including the interpreter's own start is recorded too.
+constant input: the floor), two memory floors above bare for any Python service that decodes
+photos with Pillow (``floor``: bare plus one photo decoded and resized, read from disk, no HTTP
+code; ``floor + TLS``: plus the TLS context an https image URL needs), ``reference`` (the
+lesson's handler in build/venv-reference) and ``tf`` (import TensorFlow, load the Keras model,
+one ``model.predict``). Each child reports the time from just before its first import to its
+answer, and its peak RSS (VmHWM); the wall time including the interpreter's own start is
+recorded too.
 """
 
 from __future__ import annotations
@@ -19,17 +22,22 @@ from typing import Any
 
 from benchmarks.common import KIH_DIR, PY, REF_PY, ROOT, WORK, core_env, quantiles
 
+FLOOR = "floor: bare + Pillow decode"
+FLOOR_TLS = "floor: bare + Pillow decode + TLS context"
 
-def commands(model: Path, keras: Path | None, url: str, port: int, threads: int,
+
+def commands(model: Path, keras: Path | None, url: str, image: Path, port: int, threads: int,
              ref_threads: int) -> dict[str, tuple[list[str], dict[str, str]]]:
     """argv and extra environment of each kind's cold process."""
     env = core_env(model, port, {"MODEL_THREADS": str(threads)})
     worker = [PY, "-m", "benchmarks.worker"]
+    bare = ["--model", str(model), "--threads", str(threads)]
     kinds = {
         "ours": ([*worker, "cold-ours", "--url", url], env),
         "ours, model not hashed (what-if)": ([*worker, "cold-ours-nohash", "--url", url], env),
-        "bare": ([*worker, "cold-bare", "--model", str(model), "--threads", str(threads)],
-                 env),
+        "bare": ([*worker, "cold-bare", *bare], env),
+        FLOOR: ([*worker, "cold-floor", *bare, "--image", str(image)], env),
+        FLOOR_TLS: ([*worker, "cold-floor-tls", *bare, "--image", str(image)], env),
     }
     if keras is not None:
         app = str(ROOT / "benchmarks" / "reference_app.py")
@@ -54,16 +62,18 @@ def once(argv: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
     return report
 
 
-def measure(model: Path, keras: Path | None, url: str, port: int, threads: tuple[int, int],
-            runs: int, tf_runs: int) -> dict[str, Any]:
-    """Median cold start (s) and peak RSS (MB) per kind; threads: (ours, reference)."""
-    kinds = commands(model, keras, url, port, *threads)
+def measure(model: Path, keras: Path | None, url: str, image: Path, port: int,
+            threads: tuple[int, int], runs: int, tf_runs: int) -> dict[str, Any]:
+    """Median cold start (s) and peak RSS (MB) per kind; ``image`` is the photo ``url`` serves;
+    threads: (ours, reference)."""
+    kinds = commands(model, keras, url, image, port, *threads)
     reports: dict[str, list[dict[str, Any]]] = {name: [] for name in kinds}
     for r in range(runs):
         for name, (argv, env) in kinds.items():
             if name == "tf" and r >= tf_runs:
                 continue
-            reports[name].append(once(argv, env, WORK / f"cold-{name.split(',')[0]}.log"))
+            slug = name.split(",")[0].split(":")[0]
+            reports[name].append(once(argv, env, WORK / f"cold-{slug}.log"))
     result: dict[str, Any] = {}
     for name, rows in reports.items():
         result[name] = {

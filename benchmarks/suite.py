@@ -134,8 +134,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                      "latency": model_latency(path, keras, images, sets, reps, threads,
                                               http10 if keras is not None else None)}
             print(f"  {name}: cold starts ...", file=sys.stderr, flush=True)
-            block["cold"] = cold.measure(path, keras, cold_url, images.port, threads,
-                                         args.cold_runs, args.tf_cold_runs)
+            block["cold"] = cold.measure(path, keras, cold_url, folder / small[0], images.port,
+                                         threads, args.cold_runs, args.tf_cold_runs)
             results["models"][name] = block
         results["sizes"] = sizes.measure()
         print("  load test ...", file=sys.stderr, flush=True)

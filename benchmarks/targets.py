@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from benchmarks.cold import FLOOR, FLOOR_TLS
 from benchmarks.latency import HTTP10
 
 Row = dict[str, Any]
@@ -118,10 +119,19 @@ def cold_targets(model: str, cold: dict[str, Any]) -> list[Row]:
     if "tf" in cold:
         rows.append(_target(f"{model}: TF cold start / ours",
                             _ratio(_median(cold, "tf", "cold_ms", "median"), ours), 8.0, True))
+    bare_rss = _median(cold, "bare", "rss_mb", "median")
     rows.append(_target(f"{model}: peak RSS / bare",
-                        _ratio(_median(cold, "ours", "rss_mb", "median"),
-                               _median(cold, "bare", "rss_mb", "median")), 1.2, False))
-    return rows
+                        _ratio(_median(cold, "ours", "rss_mb", "median"), bare_rss), 1.2, False))
+    return rows + floor_rows(model, cold, bare_rss)
+
+
+def floor_rows(model: str, cold: dict[str, Any], bare_rss: float | None) -> list[Row]:
+    """The memory floors over bare (INFO): what decoding a photo with Pillow, and the TLS
+    context of an https URL, cost before any HTTP, JSON or service code."""
+    rows = [_target(f"{model}: peak RSS of {kind} / bare",
+                    _ratio(_median(cold, kind, "rss_mb", "median"), bare_rss), 1.2, False)
+            for kind in (FLOOR, FLOOR_TLS) if kind in cold]
+    return _info(rows)
 
 
 def size_targets(sizes: dict[str, Any]) -> list[Row]:

@@ -6,7 +6,10 @@
 * ``server``: ``core.server.make_server`` on a free port (the suite is the HTTP client);
 * ``invoke``: the bare LiteRT ``invoke()`` on the same model and thread count;
 * ``cold-ours`` / ``cold-bare``: one cold start, printed with the peak RSS;
-  ``cold-ours-nohash``: the same without hashing the model file (a what-if for the core).
+  ``cold-ours-nohash``: the same without hashing the model file (a what-if for the core);
+* ``cold-floor`` / ``cold-floor-tls``: the bare cold start plus what any service that decodes
+  with Pillow must carry (one photo from ``--image`` decoded and resized, no HTTP code), and
+  with ``-tls`` the TLS context an https image URL needs (certifi's roots): memory floors.
 
 The model and the fetch permissions come from the environment, as in production.
 """
@@ -119,10 +122,38 @@ def skip_model_hash() -> None:
     setattr(core.model, "sha256_of", lambda path: pinned)  # noqa: B010 - patch, not an attribute
 
 
-def cold(kind: str, url: str, model: str, threads: int) -> None:
+def floor_answer(model: str, threads: int, image: str, tls: bool) -> list[Any]:
+    """The bare invoke on a real photo decoded by Pillow; with ``tls`` an https-ready context."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    interpreter = bare_interpreter(model, threads)
+    if tls:
+        import ssl
+
+        import certifi
+
+        ssl.create_default_context(cafile=certifi.where())
+    detail = interpreter.get_input_details()[0]
+    height, width = (int(n) for n in detail["shape"][1:3])
+    with Image.open(io.BytesIO(Path(image).read_bytes())) as photo:
+        pixels = np.asarray(photo.convert("RGB").resize((width, height)))
+    interpreter.set_tensor(detail["index"], pixels[np.newaxis].astype(detail["dtype"]))
+    interpreter.invoke()
+    answer: list[Any] = interpreter.get_tensor(interpreter.get_output_details()[0]["index"]
+                                               ).tolist()
+    return answer
+
+
+def cold(kind: str, url: str, model: str, threads: int, image: str = "") -> None:
     """One cold start: import to first answer, in this fresh process."""
     started = time.perf_counter()
-    if kind == "cold-ours-nohash":
+    if kind.startswith("cold-floor"):
+        answer = floor_answer(model, threads, image, tls=kind == "cold-floor-tls")
+        via = "ai_edge_litert + Pillow" + (" + ssl" if kind == "cold-floor-tls" else "")
+    elif kind == "cold-ours-nohash":
         skip_model_hash()
         handler, via = lambda_handler()
         answer = handler({"url": url}, None)
@@ -142,10 +173,12 @@ def main() -> int:
     """Dispatch on KIND."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.worker")
     parser.add_argument("kind", choices=("lambda", "server", "invoke", "cold-ours",
-                                         "cold-ours-nohash", "cold-bare"))
+                                         "cold-ours-nohash", "cold-bare", "cold-floor",
+                                         "cold-floor-tls"))
     parser.add_argument("--model", default="")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--url", default="")
+    parser.add_argument("--image", default="", help="a photo file (cold-floor*)")
     args = parser.parse_args()
     if args.kind == "lambda":
         run_lambda()
@@ -154,7 +187,7 @@ def main() -> int:
     elif args.kind == "invoke":
         run_invoke(args.model, args.threads)
     else:
-        cold(args.kind, args.url, args.model, args.threads)
+        cold(args.kind, args.url, args.model, args.threads, args.image)
     return 0
 
 
