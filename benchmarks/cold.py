@@ -1,7 +1,8 @@
 """Cold start: a fresh process from the handler's import to the first answered prediction.
 
 Kinds, interleaved round by round: ``ours`` (``import lambda_function`` and one
-``lambda_handler({"url": ...})``), ``bare`` (import LiteRT, load the model, invoke once on a
+``lambda_handler({"url": ...})``; once more with the same photo from an https host, whose CA
+is trusted beside certifi's roots), ``bare`` (import LiteRT, load the model, invoke once on a
 constant input: the floor), two memory floors above bare for any Python service that decodes
 photos with Pillow (``floor``: bare plus one photo decoded and resized, read from disk, no HTTP
 code; ``floor + TLS``: plus the TLS context an https image URL needs), ``reference`` (the
@@ -17,27 +18,45 @@ import json
 import os
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from benchmarks.common import KIH_DIR, PY, REF_PY, ROOT, WORK, core_env, quantiles
 
 FLOOR = "floor: bare + Pillow decode"
 FLOOR_TLS = "floor: bare + Pillow decode + TLS context"
+HTTPS = "ours, https image host"
 
 
-def commands(model: Path, keras: Path | None, url: str, image: Path, port: int, threads: int,
-             ref_threads: int) -> dict[str, tuple[list[str], dict[str, str]]]:
+@dataclass(frozen=True)
+class Photo:
+    """The cold starts' photo: its file, and the URLs that serve it over http and https."""
+
+    path: Path
+    url: str
+    https_url: str
+    ca: Path  # the https host's CA
+
+
+def commands(model: Path, keras: Path | None, photo: Photo, threads: int, ref_threads: int
+             ) -> dict[str, tuple[list[str], dict[str, str]]]:
     """argv and extra environment of each kind's cold process."""
-    env = core_env(model, port, {"MODEL_THREADS": str(threads)})
+    http_port, https_port = (urlsplit(u).port for u in (photo.url, photo.https_url))
+    env = core_env(model, int(http_port or 80), {
+        "MODEL_THREADS": str(threads), "ALLOWED_PORTS": f"80,443,{http_port},{https_port}"})
     worker = [PY, "-m", "benchmarks.worker"]
     bare = ["--model", str(model), "--threads", str(threads)]
+    url = photo.url
     kinds = {
         "ours": ([*worker, "cold-ours", "--url", url], env),
+        HTTPS: ([*worker, "cold-ours-https", "--url", photo.https_url, "--ca", str(photo.ca)],
+                env),
         "ours, model not hashed (what-if)": ([*worker, "cold-ours-nohash", "--url", url], env),
         "bare": ([*worker, "cold-bare", *bare], env),
-        FLOOR: ([*worker, "cold-floor", *bare, "--image", str(image)], env),
-        FLOOR_TLS: ([*worker, "cold-floor-tls", *bare, "--image", str(image)], env),
+        FLOOR: ([*worker, "cold-floor", *bare, "--image", str(photo.path)], env),
+        FLOOR_TLS: ([*worker, "cold-floor-tls", *bare, "--image", str(photo.path)], env),
     }
     if keras is not None:
         app = str(ROOT / "benchmarks" / "reference_app.py")
@@ -62,11 +81,10 @@ def once(argv: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
     return report
 
 
-def measure(model: Path, keras: Path | None, url: str, image: Path, port: int,
-            threads: tuple[int, int], runs: int, tf_runs: int) -> dict[str, Any]:
-    """Median cold start (s) and peak RSS (MB) per kind; ``image`` is the photo ``url`` serves;
-    threads: (ours, reference)."""
-    kinds = commands(model, keras, url, image, port, *threads)
+def measure(model: Path, keras: Path | None, photo: Photo, threads: tuple[int, int], runs: int,
+            tf_runs: int) -> dict[str, Any]:
+    """Median cold start (s) and peak RSS (MB) per kind; threads: (ours, reference)."""
+    kinds = commands(model, keras, photo, *threads)
     reports: dict[str, list[dict[str, Any]]] = {name: [] for name in kinds}
     for r in range(runs):
         for name, (argv, env) in kinds.items():

@@ -166,10 +166,12 @@ class Served:
         stop(self.proc)
 
 
-def serve_folder(folder: Path, keep_alive: bool = True) -> Served:
+def serve_folder(folder: Path, keep_alive: bool = True, tls: Path | None = None) -> Served:
     """``folder`` on a free port of 127.0.0.1: HTTP/1.1 keep-alive (benchmarks.imageserver),
-    or with ``keep_alive=False`` ``python -m http.server`` (HTTP/1.0, a connection per image)."""
-    argv = ([PY, "-u", "-m", "benchmarks.imageserver", str(folder)] if keep_alive else
+    over https with ``tls`` (a ``make_pki`` directory), or with ``keep_alive=False``
+    ``python -m http.server`` (HTTP/1.0, a connection per image)."""
+    tls_args = ["--tls", str(tls)] if tls else []
+    argv = ([PY, "-u", "-m", "benchmarks.imageserver", str(folder), *tls_args] if keep_alive else
             [PY, "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", str(folder),
              "0"])
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
@@ -181,7 +183,7 @@ def serve_folder(folder: Path, keep_alive: bool = True) -> Served:
         proc.kill()
         raise RuntimeError(f"image server did not start: {line!r}")
     port = int(match.group(1))
-    return Served(proc, f"http://127.0.0.1:{port}", port)
+    return Served(proc, f"{'https' if tls else 'http'}://127.0.0.1:{port}", port)
 
 
 def core_env(model: Path, image_port: int, extra: dict[str, str] | None = None

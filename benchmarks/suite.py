@@ -33,6 +33,7 @@ from benchmarks.common import (
     shared_dir,
     write_json,
 )
+from benchmarks.imageserver import make_pki
 from benchmarks.readme import replace_section
 
 
@@ -120,6 +121,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     folder, small, large = prepare_images(validation, args.images, args.large)
     images = serve_folder(folder)
     http10 = serve_folder(folder, keep_alive=False)
+    pki = make_pki(OUT / "pki")
+    https = serve_folder(folder, tls=pki)
     threads = (args.threads, args.ref_threads)
     results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M %Z"),
                                "machine": machine(), "threads": args.threads,
@@ -127,15 +130,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         sets = {"validation": small, "large": large}
         reps = {"validation": args.repeats, "large": args.repeats}
-        cold_url = f"{images.url}/{small[0]}"
+        photo = cold.Photo(folder / small[0], f"{images.url}/{small[0]}",
+                           f"{https.url}/{small[0]}", pki / "ca.pem")
         for name, path, keras in (("xception", model, xmodel.KERAS),
                                   ("clothing (default)", DEFAULT_MODEL, None)):
             block = {"model": str(path.relative_to(OUT.parent.parent)),
                      "latency": model_latency(path, keras, images, sets, reps, threads,
                                               http10 if keras is not None else None)}
             print(f"  {name}: cold starts ...", file=sys.stderr, flush=True)
-            block["cold"] = cold.measure(path, keras, cold_url, folder / small[0], images.port,
-                                         threads, args.cold_runs, args.tf_cold_runs)
+            block["cold"] = cold.measure(path, keras, photo, threads, args.cold_runs,
+                                         args.tf_cold_runs)
             results["models"][name] = block
         results["sizes"] = sizes.measure()
         print("  load test ...", file=sys.stderr, flush=True)
@@ -144,6 +148,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         images.close()
         http10.close()
+        https.close()
     results["targets"] = targets.all_targets(results)
     return results
 

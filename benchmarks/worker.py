@@ -7,6 +7,8 @@
 * ``invoke``: the bare LiteRT ``invoke()`` on the same model and thread count;
 * ``cold-ours`` / ``cold-bare``: one cold start, printed with the peak RSS;
   ``cold-ours-nohash``: the same without hashing the model file (a what-if for the core);
+  ``cold-ours-https``: ``cold-ours`` with an https URL, the bench's CA (``--ca``) trusted
+  beside certifi's roots;
 * ``cold-floor`` / ``cold-floor-tls``: the bare cold start plus what any service that decodes
   with Pillow must carry (one photo from ``--image`` decoded and resized, no HTTP code), and
   with ``-tls`` the TLS context an https image URL needs (certifi's roots): memory floors.
@@ -122,6 +124,24 @@ def skip_model_hash() -> None:
     setattr(core.model, "sha256_of", lambda path: pinned)  # noqa: B010 - patch, not an attribute
 
 
+def trust_bench_ca(ca: str) -> None:
+    """The service's TLS context (certifi's roots) plus the bench's CA, made on first use as in
+    production; patched in this worker process only."""
+    import functools
+
+    import core.pinning
+
+    made_by_core = core.pinning.tls_context
+
+    @functools.cache
+    def with_bench_ca() -> Any:
+        context = made_by_core()
+        context.load_verify_locations(cafile=ca)
+        return context
+
+    setattr(core.pinning, "tls_context", with_bench_ca)  # noqa: B010 - patch, not an attribute
+
+
 def floor_answer(model: str, threads: int, image: str, tls: bool) -> list[Any]:
     """The bare invoke on a real photo decoded by Pillow; with ``tls`` an https-ready context."""
     import io
@@ -147,19 +167,19 @@ def floor_answer(model: str, threads: int, image: str, tls: bool) -> list[Any]:
     return answer
 
 
-def cold(kind: str, url: str, model: str, threads: int, image: str = "") -> None:
+def cold(kind: str, url: str, model: str, threads: int, image: str = "", ca: str = "") -> None:
     """One cold start: import to first answer, in this fresh process."""
     started = time.perf_counter()
-    if kind.startswith("cold-floor"):
+    if kind.startswith("cold-ours"):
+        if kind == "cold-ours-nohash":
+            skip_model_hash()
+        elif kind == "cold-ours-https":
+            trust_bench_ca(ca)
+        handler, via = lambda_handler()
+        answer = handler({"url": url}, None)
+    elif kind.startswith("cold-floor"):
         answer = floor_answer(model, threads, image, tls=kind == "cold-floor-tls")
         via = "ai_edge_litert + Pillow" + (" + ssl" if kind == "cold-floor-tls" else "")
-    elif kind == "cold-ours-nohash":
-        skip_model_hash()
-        handler, via = lambda_handler()
-        answer = handler({"url": url}, None)
-    elif kind == "cold-ours":
-        handler, via = lambda_handler()
-        answer = handler({"url": url}, None)
     else:
         interpreter = bare_interpreter(model, threads)
         interpreter.invoke()
@@ -173,12 +193,13 @@ def main() -> int:
     """Dispatch on KIND."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.worker")
     parser.add_argument("kind", choices=("lambda", "server", "invoke", "cold-ours",
-                                         "cold-ours-nohash", "cold-bare", "cold-floor",
-                                         "cold-floor-tls"))
+                                         "cold-ours-nohash", "cold-ours-https", "cold-bare",
+                                         "cold-floor", "cold-floor-tls"))
     parser.add_argument("--model", default="")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--url", default="")
     parser.add_argument("--image", default="", help="a photo file (cold-floor*)")
+    parser.add_argument("--ca", default="", help="a CA file to trust (cold-ours-https)")
     args = parser.parse_args()
     if args.kind == "lambda":
         run_lambda()
@@ -187,7 +208,7 @@ def main() -> int:
     elif args.kind == "invoke":
         run_invoke(args.model, args.threads)
     else:
-        cold(args.kind, args.url, args.model, args.threads, args.image)
+        cold(args.kind, args.url, args.model, args.threads, args.image, args.ca)
     return 0
 
 
