@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import shutil
 import ssl
 import subprocess
 from pathlib import Path
@@ -40,6 +41,9 @@ def make_pki(directory: Path) -> Path:
     (``leaf.pem``, ``leaf.key``), made once with the openssl command; returns ``directory``."""
     if (directory / "leaf.pem").is_file():
         return directory
+    if shutil.which("openssl") is None:
+        raise SystemExit("error: the https image host needs the openssl command "
+                         "(apt-get install openssl)")
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "ext").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
                                    "authorityKeyIdentifier=keyid,issuer\n")
