@@ -43,9 +43,8 @@ class Photo:
 def commands(model: Path, keras: Path | None, photo: Photo, threads: int, ref_threads: int
              ) -> dict[str, tuple[list[str], dict[str, str]]]:
     """argv and extra environment of each kind's cold process."""
-    http_port, https_port = (urlsplit(u).port for u in (photo.url, photo.https_url))
-    env = core_env(model, int(http_port or 80), {
-        "MODEL_THREADS": str(threads), "ALLOWED_PORTS": f"80,443,{http_port},{https_port}"})
+    ports = (urlsplit(url).port or 443 for url in (photo.url, photo.https_url))
+    env = core_env(model, *ports, extra={"MODEL_THREADS": str(threads)})
     worker = [PY, "-m", "benchmarks.worker"]
     bare = ["--model", str(model), "--threads", str(threads)]
     url = photo.url

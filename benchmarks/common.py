@@ -186,12 +186,13 @@ def serve_folder(folder: Path, keep_alive: bool = True, tls: Path | None = None)
     return Served(proc, f"{'https' if tls else 'http'}://127.0.0.1:{port}", port)
 
 
-def core_env(model: Path, image_port: int, extra: dict[str, str] | None = None
+def core_env(model: Path, *image_ports: int, extra: dict[str, str] | None = None
              ) -> dict[str, str]:
-    """The environment our service reads: the model and permission to fetch from 127.0.0.1."""
-    env = {"MODEL_PATH": str(model), "ALLOW_PRIVATE_URLS": "true",
-           "ALLOWED_PORTS": f"80,443,{image_port}", "PYTHONPATH": str(ROOT),
-           "TF_CPP_MIN_LOG_LEVEL": "3"}
+    """The environment our service reads: the model and permission to fetch from 127.0.0.1
+    on the image hosts' ports."""
+    ports = ",".join(str(port) for port in (80, 443, *image_ports))
+    env = {"MODEL_PATH": str(model), "ALLOW_PRIVATE_URLS": "true", "ALLOWED_PORTS": ports,
+           "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.update(extra or {})
     return env
 

@@ -68,7 +68,7 @@ def parse_server_timing(header: str) -> dict[str, float]:
 def start_systems(model: Path, image_port: int, keras: Path | None, threads: int,
                   ref_threads: int) -> dict[str, list[Worker]]:
     """Every system's worker processes, started and loaded (REPLICAS of ours and the invoke)."""
-    env = core_env(model, image_port, {"MODEL_THREADS": str(threads)})
+    env = core_env(model, image_port, extra={"MODEL_THREADS": str(threads)})
     worker = [PY, "-m", "benchmarks.worker"]
     argvs: dict[str, tuple[list[str], dict[str, str] | None, int]] = {
         "lambda": ([*worker, "lambda"], env, REPLICAS),

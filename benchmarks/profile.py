@@ -95,7 +95,7 @@ def main() -> int:
     images = serve_folder(folder)
     try:
         env = {**os.environ, **core_env(Path(args.model), images.port,
-                                        {"LOG_LEVEL": "WARNING"})}
+                                        extra={"LOG_LEVEL": "WARNING"})}
         url = f"{images.url}/{small[0]}"
         for kind in ("cold", "warm"):
             subprocess.run([PY, "-m", "benchmarks.profile", "--child", kind, "--url", url],

@@ -101,7 +101,7 @@ def model_latency(model: Path, keras: Path | None, images: Served, sets: dict[st
 def concurrency(images: Served, urls: list[str], requests: int, threads: int
                 ) -> dict[str, Any]:
     """Load test of the local server and of the GCP app under gunicorn (default model)."""
-    env = core_env(DEFAULT_MODEL, images.port, {"MODEL_THREADS": str(threads)})
+    env = core_env(DEFAULT_MODEL, images.port, extra={"MODEL_THREADS": str(threads)})
     result: dict[str, Any] = {}
     server = Worker("load-server", [PY, "-m", "benchmarks.worker", "server"], env)
     try:
