@@ -155,12 +155,18 @@ def floor_answer(model: str, threads: int, image: str, tls: bool) -> list[Any]:
 
         import certifi
 
+        # What core.pinning.tls_context makes, without importing urllib3 through core.pinning.
         ssl.create_default_context(cafile=certifi.where())
     detail = interpreter.get_input_details()[0]
     height, width = (int(n) for n in detail["shape"][1:3])
     with Image.open(io.BytesIO(Path(image).read_bytes())) as photo:
         pixels = np.asarray(photo.convert("RGB").resize((width, height)))
     interpreter.set_tensor(detail["index"], pixels[np.newaxis].astype(detail["dtype"]))
+    return invoke_once(interpreter)
+
+
+def invoke_once(interpreter: Any) -> list[Any]:
+    """One ``invoke()`` on the input already set; the output tensor as lists."""
     interpreter.invoke()
     answer: list[Any] = interpreter.get_tensor(interpreter.get_output_details()[0]["index"]
                                                ).tolist()
@@ -181,10 +187,7 @@ def cold(kind: str, url: str, model: str, threads: int, image: str = "", ca: str
         answer = floor_answer(model, threads, image, tls=kind == "cold-floor-tls")
         via = "ai_edge_litert + Pillow" + (" + ssl" if kind == "cold-floor-tls" else "")
     else:
-        interpreter = bare_interpreter(model, threads)
-        interpreter.invoke()
-        output = interpreter.get_output_details()[0]["index"]
-        answer, via = interpreter.get_tensor(output).tolist(), "ai_edge_litert"
+        answer, via = invoke_once(bare_interpreter(model, threads)), "ai_edge_litert"
     print(json.dumps({"cold_s": time.perf_counter() - started, "rss_mb": peak_rss_mb(),
                       "via": via, "answer": answer}), flush=True)
 
