@@ -32,6 +32,15 @@ BLOCKED_NETWORKS: tuple[Network, ...] = tuple(ipaddress.ip_network(n) for n in (
     "::/128", "::1/128", "::/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
     "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
 ))
+# Cloud metadata and platform endpoints: refused even with ALLOW_PRIVATE_URLS=true or a wider
+# URL_ALLOWLIST network; only an URL_ALLOWLIST entry naming the exact address (or name) opens one.
+# AWS IMDS (+ DNS, NTP, IPv6 forms), ECS task metadata, EKS Pod Identity, Alibaba, Azure WireServer.
+METADATA_ADDRESSES: frozenset[Address] = frozenset(ipaddress.ip_address(a) for a in (
+    "169.254.169.254", "169.254.169.253", "169.254.169.123", "169.254.170.2", "169.254.170.23",
+    "fd00:ec2::254", "fd00:ec2::253", "fd00:ec2::123", "fd00:ec2::23",
+    "100.100.100.200", "168.63.129.16",
+))
+METADATA_NAMES = ("metadata.google.internal", "metadata.goog", "metadata")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 _HOST_RE = re.compile(r"^[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_\-]*[a-z0-9_])?)*$")
@@ -43,6 +52,14 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address
     if address in _NAT64 or (int(address) >> 32 == 0 and int(address) > 1):
         found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     return tuple(a for a in found if a is not None)
+
+
+def is_metadata(address: Address) -> bool:
+    """True for a cloud metadata endpoint, also when written inside an IPv6 address."""
+    if address in METADATA_ADDRESSES:
+        return True
+    return isinstance(address, ipaddress.IPv6Address) and any(
+        a in METADATA_ADDRESSES for a in embedded_ipv4(address))
 
 
 def is_forbidden(address: Address) -> bool:
@@ -58,6 +75,10 @@ def is_forbidden(address: Address) -> bool:
             or any(address in net for net in BLOCKED_NETWORKS if net.version == address.version))
 
 
+_METADATA_REFUSAL = ("the image URL points to a cloud metadata address (refused unless "
+                     "URL_ALLOWLIST names that exact address)")
+
+
 class UrlPolicy:
     """Checks a URL before any connection: scheme, credentials, port, resolved addresses."""
 
@@ -71,18 +92,28 @@ class UrlPolicy:
                 names.append(entry.lower().rstrip("."))
         self._allow_names = tuple(names)
         self._allow_nets: tuple[Network, ...] = tuple(nets)
+        # Metadata endpoints open only by an entry naming that one address.
+        self._allow_exact = frozenset(n.network_address for n in nets if n.num_addresses == 1)
 
     def check(self, url: str) -> Target:
         """Validate ``url``; raise URLNotAllowed (400) naming the reason."""
         scheme, host, port = self._parse(url)
         named = self._host_allowed(host)
         if (port not in self.settings.allowed_ports and not self.settings.allow_private_urls):
-            raise errors.URLNotAllowed(f"port {port} is not allowed for image URLs")
+            ports = ",".join(str(p) for p in self.settings.allowed_ports) or "none"
+            raise errors.URLNotAllowed(
+                f"port {port} is not allowed for image URLs (ALLOWED_PORTS is {ports})")
+        if host in METADATA_NAMES and host not in self._allow_names:
+            raise errors.URLNotAllowed(_METADATA_REFUSAL)
         addresses = self.resolve(host, port)
+        for address in addresses:
+            if is_metadata(address) and address not in self._allow_exact:
+                raise errors.URLNotAllowed(_METADATA_REFUSAL)
         if not (self.settings.allow_private_urls or named):
             for address in addresses:
                 if is_forbidden(address) and not any(address in n for n in self._allow_nets):
-                    raise errors.URLNotAllowed("the image URL points to a non-public address")
+                    raise errors.URLNotAllowed(
+                        "the image URL points to a non-public address (not in URL_ALLOWLIST)")
         return Target(url, host, port, addresses, scheme)
 
     def _parse(self, url: str) -> tuple[str, str, int]:
