@@ -62,19 +62,27 @@ def _evaluate(service: Service, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m core``."""
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
-    parser.add_argument("--model", help="model .tflite or manifest .json (default: MODEL_PATH)")
+    model_help = "model .tflite or manifest .json (default: MODEL_PATH)"
+    parser.add_argument("--model", help=model_help)
+    # --model may also follow the subcommand; SUPPRESS keeps the one given first otherwise.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--model", default=argparse.SUPPRESS, help=model_help)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve the API over HTTP")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, parents=[common])
+
+    serve = add("serve", "serve the API over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.set_defaults(run=_serve)
-    predict = sub.add_parser("predict", help="classify an image file or URL")
+    predict = add("predict", "classify an image file or URL")
     predict.add_argument("source", help="image path or http(s) URL")
     predict.add_argument("--top-k", type=int, default=0)
     predict.set_defaults(run=_predict)
-    info = sub.add_parser("info", help="print the model's metadata")
+    info = add("info", "print the model's metadata")
     info.set_defaults(run=_info)
-    evaluate = sub.add_parser("evaluate", help="accuracy on a folder of <class>/<image> files")
+    evaluate = add("evaluate", "accuracy on a folder of <class>/<image> files")
     evaluate.add_argument("directory")
     evaluate.add_argument("--json", help="also write the report here")
     evaluate.set_defaults(run=_evaluate)
@@ -82,12 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; configuration errors print one line and exit 2."""
+    """Run one command; configuration errors print one line and exit 2, for every command."""
     args = build_parser().parse_args(argv)
     try:
         settings = (Settings.from_env(model_path=Path(args.model)) if args.model
                     else Settings.from_env())
         service = Service(settings)
+        service.warm()  # a bad model or variable fails here, not as a 500 inside a request
         return int(args.run(service, args))
     except (errors.ConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

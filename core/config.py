@@ -94,10 +94,23 @@ class Settings:
             if not _allow_entry(entry):
                 raise ConfigError(f"URL_ALLOWLIST has a bad entry {entry!r}: use a host name, "
                                   ".suffix or CIDR")
+        self._validate_model_choices()
         if self.model_runtime not in ("auto", "litert", "tflite_runtime", "tensorflow"):
             raise ConfigError(
                 "MODEL_RUNTIME must be one of auto, litert, tflite_runtime, tensorflow, "
                 f"got {self.model_runtime!r}")
+
+
+    def _validate_model_choices(self) -> None:
+        """MODEL_NORMALIZATION, MODEL_RESIZE, MODEL_OUTPUT: named here, not as manifest fields."""
+        from core.manifest import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
+
+        for name, choices in (("model_normalization", NORMALIZATIONS),
+                              ("model_resize", RESAMPLE_NAMES), ("model_output", OUTPUT_KINDS)):
+            value = getattr(self, name)
+            if value is not None and value not in choices:
+                raise ConfigError(f"{env_name(name)} must be one of {', '.join(choices)}, "
+                                  f"got {value!r}")
 
 
 def env_name(name: str) -> str:

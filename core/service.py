@@ -48,6 +48,7 @@ class Service:
             with self._lock:
                 if self._pipeline is None:
                     classifier = self._classifier or load_classifier(self.settings)
+                    warn_if_unlabelled(classifier)
                     self._pipeline = Pipeline(self.settings, classifier, self._pool)
         return self._pipeline
 
@@ -152,6 +153,15 @@ def load_classifier(settings: Settings) -> Classifier:
         runtime=settings.model_runtime, labels_file=settings.model_labels_file,
         normalization=settings.model_normalization, resize=settings.model_resize,
         output=settings.model_output, draft=settings.jpeg_draft)
+
+
+def warn_if_unlabelled(classifier: Classifier) -> None:
+    """Say at start-up that answers will be keyed by class index, not by name."""
+    if not classifier.manifest.labels:
+        log_json(logging.WARNING, "model_without_labels", model=str(classifier.model_path),
+                 message="the model has no labels, so predictions are keyed by class index "
+                         "('0', '1', ...); set MODEL_LABELS or MODEL_LABELS_FILE, or convert "
+                         "with --labels")
 
 
 _default: Service | None = None
