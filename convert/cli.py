@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from convert.errors import ConversionError
+from convert.guard import embedded_refusal, labels_warning, overwrites_embedded
 from convert.quantize import IO_TYPES, MODES
 from core.errors import ConfigError
 from core.manifest import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
@@ -50,6 +51,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1, help="interpreter threads (default 1)")
     p.add_argument("--min-agreement", type=float, metavar="FRACTION",
                    help="fail (exit 3) when top-1 agreement is below this, e.g. 0.99")
+    p.add_argument("--force", action="store_true",
+                   help="allow OUT inside models/clothing/ (replaces the embedded model)")
     return p
 
 
@@ -69,6 +72,11 @@ def parse_labels(value: str | None) -> tuple[str, ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return the exit code."""
     args = parser().parse_args(argv)
+    if overwrites_embedded(args.out) and not args.force:
+        print(f"convert: error: {embedded_refusal(args.out)}", file=sys.stderr)
+        return 2
+    if not args.labels:
+        print(labels_warning(), file=sys.stderr)
     from convert.pipeline import Options, run  # after parsing: --help never imports the core
 
     try:
