@@ -14,31 +14,34 @@ IMAGE ?=
 .PHONY: help run test check lint typecheck predict info evaluate clean
 
 help:  ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+	@{ grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'; \
+	  grep -hE '^## [a-zA-Z_-]+: ' $(MAKEFILE_LIST) | sed -E 's/^## ([a-zA-Z_-]+): /\1\t/'; } | sort
 
 $(PY):
+	@sh scripts/preflight.sh venv $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 
+# Editable: `python -m core` and the `classifier` command work from any directory.
 $(RUNTIME_STAMP): pyproject.toml | $(PY)
-	$(PIP) install .
+	$(PIP) install -e .
 	@touch $@
 
 $(DEV_STAMP): pyproject.toml $(wildcard mk/*.mk) | $(PY)
-	$(PIP) install ".[$(DEV_EXTRAS)]"
+	$(PIP) install -e ".[$(DEV_EXTRAS)]"
 	@touch $@ $(RUNTIME_STAMP)
 
-run: $(RUNTIME_STAMP)  ## Serve the embedded default model on http://127.0.0.1:8080
+run: $(RUNTIME_STAMP)  ## Serve the default model on http://127.0.0.1:8080 (PORT=, HOST= change it)
 	$(PY) -m core serve --host $(HOST) --port $(PORT)
 
-test: $(DEV_STAMP) test-deps  ## Install the dev set and run the whole suite
+test: test-preflight $(DEV_STAMP) test-deps  ## Install the dev set (TensorFlow, chromium: root) and run all tests
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check: lint typecheck  ## ruff + mypy --strict
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP)  ## ruff check .
 	$(PY) -m ruff check .
 
-typecheck: $(DEV_STAMP)
+typecheck: $(DEV_STAMP)  ## mypy . (strict)
 	$(PY) -m mypy .
 
 predict: $(RUNTIME_STAMP)  ## Classify IMAGE=path-or-url with the default model
@@ -61,6 +64,6 @@ clean:  ## Remove build outputs (keeps .venv)
 # Per-area targets (model, aws, gcp, azure, convert, bench, ...) live in mk/*.mk.
 # Each may add prerequisites to `test-deps` for what its tests need installed.
 .PHONY: test-deps
-test-deps: $(DEV_STAMP)
+test-deps: $(DEV_STAMP)  ## Install what the tests need (dev extras, tools, chromium)
 
 -include $(sort $(wildcard mk/*.mk))

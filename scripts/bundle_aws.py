@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import os
 import py_compile
 import re
@@ -132,20 +133,72 @@ def prune(staging: Path) -> None:
             path.unlink()
 
 
-def compile_bytecode(staging: Path, python_version: str) -> bool:
-    """Byte-compile everything when this interpreter is the target's version.
+def version_of(python: str) -> str | None:
+    """``X.Y`` of the interpreter at ``python``, or None when it does not run."""
+    try:
+        result = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=60, check=False)
+    except OSError:
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def target_interpreter(python_version: str, explicit: str | None = None) -> str | None:
+    """A Python of the target's version to byte-compile with.
+
+    This interpreter when it is that version; else ``explicit`` (``--bytecode-python``,
+    ``BYTECODE_PYTHON=`` in make) or ``pythonX.Y`` on PATH, each checked by running it (a pyenv
+    shim of another version does not count). None when there is none.
+    """
+    if python_version == f"{sys.version_info.major}.{sys.version_info.minor}" and not explicit:
+        return sys.executable
+    candidate = explicit or shutil.which(f"python{python_version}")
+    if candidate and version_of(candidate) == python_version:
+        return candidate
+    if explicit:
+        raise SystemExit(f"error: --bytecode-python {explicit} is not Python {python_version}")
+    return None
+
+
+def compile_bytecode(staging: Path, python_version: str, explicit: str | None = None) -> bool:
+    """Byte-compile everything for the target's Python, whatever Python runs this script.
 
     /var/task is read-only, so Python cannot cache bytecode there: without .pyc files every
-    cold start compiles the core, NumPy and Pillow again. ``unchecked-hash`` pycs stay valid
-    whatever the zip does to timestamps. A bundle for another Python version ships sources
-    only (the container image compiles inside the target's own interpreter).
+    cold start compiles the core, NumPy and Pillow again. Bytecode is version-specific, so it
+    is made by an interpreter of the target's version (``target_interpreter``); the rule when
+    there is none: the zip ships sources only, and says so. ``unchecked-hash`` pycs stay valid
+    whatever the zip does to timestamps.
     """
-    if python_version != f"{sys.version_info.major}.{sys.version_info.minor}":
-        print(f"note: no bytecode (building on Python {sys.version_info.major}."
-              f"{sys.version_info.minor} for {python_version})", file=sys.stderr)
+    python = target_interpreter(python_version, explicit)
+    if python is None:
+        running = f"{sys.version_info.major}.{sys.version_info.minor}"
+        print(f"note: no bytecode: no Python {python_version} here to compile with (this is "
+              f"{running}); the zip ships sources only, compiled again at every cold start. "
+              f"Pass --bytecode-python (make: BYTECODE_PYTHON=/path/to/python{python_version}) "
+              f"or build for this Python (LAMBDA_PYTHON={running}).", file=sys.stderr)
         return False
-    mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
-    return bool(compileall.compile_dir(staging, quiet=1, workers=0, invalidation_mode=mode))
+    if python == sys.executable:
+        mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
+        compileall.compile_dir(staging, quiet=1, workers=0, invalidation_mode=mode)
+    else:
+        subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode",
+                        "unchecked-hash", str(staging)], check=False, stdout=subprocess.DEVNULL)
+    return True
+
+
+def size_line(out: Path, zipped: int, unzipped: int, bytecode: str | None) -> str:
+    """What the build prints, and what README.md quotes (tests/aws_lambda/test_sizes.py)."""
+    code = f"bytecode for Python {bytecode}" if bytecode else "no bytecode"
+    return (f"{out}: {zipped / 2**20:.1f} MiB zipped, {unzipped / 2**20:.1f} MiB unzipped, "
+            f"{code} (limit {LIMIT_BYTES / 2**20:.0f} MiB)")
+
+
+def record(path: Path, key: str, line: str) -> None:
+    """Keep the printed line under ``key`` in ``path`` (docs/bundle-aws-sizes.json)."""
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[key] = line.split(": ", 1)[1]
+    path.write_text(json.dumps(dict(sorted(data.items())), indent=2) + "\n")
 
 
 def unzipped_size(bundle: Path) -> int:
@@ -154,8 +207,9 @@ def unzipped_size(bundle: Path) -> int:
         return sum(info.file_size for info in archive.infolist())
 
 
-def build(out: Path, source: str, arch: str, python_version: str) -> int:
-    """Build the zip; return its unzipped size in bytes."""
+def build(out: Path, source: str, arch: str, python_version: str,
+          bytecode_python: str | None = None) -> tuple[int, str | None]:
+    """Build the zip; return its unzipped size in bytes and the bytecode's Python version."""
     with tempfile.TemporaryDirectory(prefix="aws-bundle-") as tmp:
         staging = Path(tmp)
         if source == "local":
@@ -166,9 +220,10 @@ def build(out: Path, source: str, arch: str, python_version: str) -> int:
         prune(staging)
         copy_app(staging)
         running = f"{sys.version_info.major}.{sys.version_info.minor}"
-        compile_bytecode(staging, running if source == "local" else python_version)
+        version = running if source == "local" else python_version
+        compiled = compile_bytecode(staging, version, bytecode_python)
         write_zip(staging, out)
-    return unzipped_size(out)
+    return unzipped_size(out), version if compiled else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,14 +233,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", default="pypi", choices=("pypi", "local"))
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "aws_lambda.zip")
     parser.add_argument("--print-pip", action="store_true", help="print the pip command only")
+    parser.add_argument("--bytecode-python", help="a Python of --python-version to compile with")
+    parser.add_argument("--record", type=Path, help="keep the printed sizes in this JSON file")
     args = parser.parse_args(argv)
     if args.print_pip:
         print(" ".join(pip_command(args.arch, args.python_version, Path("TARGET"))))
         return 0
-    size = build(args.out, args.source, args.arch, args.python_version)
-    zipped = args.out.stat().st_size
-    print(f"{args.out}: {zipped / 2**20:.1f} MiB zipped, {size / 2**20:.1f} MiB unzipped "
-          f"(limit {LIMIT_BYTES / 2**20:.0f} MiB)")
+    size, bytecode = build(args.out, args.source, args.arch, args.python_version,
+                           args.bytecode_python)
+    line = size_line(args.out, args.out.stat().st_size, size, bytecode)
+    print(line)
+    if args.record and args.source == "pypi":
+        key = f"{args.arch} python{args.python_version}{'' if bytecode else ' sources only'}"
+        record(args.record, key, line)
     return 0 if size < LIMIT_BYTES else 1
 
 
