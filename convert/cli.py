@@ -75,8 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if overwrites_embedded(args.out) and not args.force:
         print(f"convert: error: {embedded_refusal(args.out)}", file=sys.stderr)
         return 2
-    if not args.labels:
-        print(labels_warning(), file=sys.stderr)
     from convert.pipeline import Options, run  # after parsing: --help never imports the core
 
     try:
@@ -92,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"convert: error: {exc}", file=sys.stderr)
         return 1
     print("\n".join(report.lines()))
+    if not args.labels:  # after the files are written: an error stays one line
+        print(labels_warning(), file=sys.stderr)
     if not report.passed:
         print(f"convert: error: top-1 agreement {report.top1_agreement:.1%} is below "
               f"--min-agreement {report.min_agreement:.1%}", file=sys.stderr)
