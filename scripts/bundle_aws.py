@@ -145,11 +145,8 @@ def version_of(python: str) -> str | None:
 
 
 def target_interpreter(python_version: str, explicit: str | None = None) -> str | None:
-    """A Python of the target's version to byte-compile with.
-
-    This interpreter when it is that version; else ``explicit`` (``--bytecode-python``,
-    ``BYTECODE_PYTHON=`` in make) or ``pythonX.Y`` on PATH, each checked by running it (a pyenv
-    shim of another version does not count). None when there is none.
+    """A Python of the target's version: this one, else ``explicit`` (``--bytecode-python``) or
+    ``pythonX.Y`` on PATH, each checked by running it (a shim of another version does not count).
     """
     if python_version == f"{sys.version_info.major}.{sys.version_info.minor}" and not explicit:
         return sys.executable
