@@ -5,7 +5,7 @@ architecture with random weights (cached as ``build/bench/xception.keras``), con
 ``--quantize none|float16|dynamic|int8`` through ``convert.pipeline`` (int8 calibrated on
 generated images written to ``build/bench/calibration/``), and records the size, the median
 single-image latency through ``core.model.Classifier`` and the top-1 agreement with the float32
-Keras model. Writes ``build/bench/convert.json`` and the table in README.md.
+Keras model. Writes ``build/bench/convert.json`` and the table in docs/convert.md.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from benchmarks.readme import replace_section
+from benchmarks.readme import CONVERT_PAGE, replace_section
 from convert import backend
 from convert.images import load_folder, synthetic_images
 from convert.pipeline import Options, run
@@ -144,7 +144,7 @@ def main() -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.convert_xception")
     p.add_argument("--samples", type=int, default=32, help="calibration and parity images")
     p.add_argument("--runs", type=int, default=20, help="timed single-image invokes")
-    p.add_argument("--no-doc", action="store_true", help="do not rewrite the README table")
+    p.add_argument("--no-doc", action="store_true", help="leave docs/convert.md alone")
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached Keras model")
     args = p.parse_args()
     calibration, described = calibration_folder(args.samples)
@@ -154,7 +154,7 @@ def main() -> int:
     print(markdown)
     (BENCH / "convert.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     if not args.no_doc:
-        replace_section(markdown, START, END)
+        replace_section(markdown, START, END, CONVERT_PAGE)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Tables (markdown), the chart (docs/bench.png) and the generated part of README.md."""
+"""Tables (markdown) and the chart (docs/bench.png); docs/performance.md shows the tables."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from benchmarks.common import ROOT
 from benchmarks.latency import HTTP10
 
 CHART = ROOT / "docs" / "bench.png"
-START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 STEPS = ("fetch", "decode", "resize", "inference", "other")
 NAMES = {"lambda": "ours: Lambda handler (direct event)", "server": "ours: local server",
          "invoke": "bare LiteRT invoke()",

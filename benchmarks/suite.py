@@ -2,7 +2,8 @@
 
 ``python -m benchmarks.suite [--quick]`` measures warm latency, cold start, peak RSS, bundle
 sizes and concurrency, prints the tables with PASS/MISS per target, writes
-``build/bench/bench.json``, ``docs/bench.png`` and the generated part of README.md.
+``build/bench/bench.json``, ``docs/bench.png``, ``docs/data/bench.json`` and the tables of
+docs/performance.md generated from it.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from benchmarks.common import (
     write_json,
 )
 from benchmarks.imageserver import make_pki
-from benchmarks.readme import replace_section
+from benchmarks.readme import DOC_JSON, write_tables
 
 
 def machine() -> dict[str, Any]:
@@ -179,7 +180,8 @@ def main() -> int:
     write_json(OUT / "bench.json", results)
     if not args.no_doc:
         report.chart(results)
-        replace_section(text, report.START, report.END)
+        write_json(DOC_JSON, results)
+        write_tables()
     print("\n" + closing_line(results["targets"], args.quick), file=sys.stderr)
     return 0
 

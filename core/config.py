@@ -29,36 +29,102 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _meta(env: str, doc: str, default: str | None = None) -> dict[str, str]:
+    """Field metadata: the variable, a one-line description and (in words) the default."""
+    return {"env": env, "doc": doc} | ({"default": default} if default else {})
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every tunable of the service. Field metadata names the environment variable."""
 
-    model_path: Path = field(default=DEFAULT_MODEL, metadata={"env": "MODEL_PATH"})
-    model_manifest: Path | None = field(default=None, metadata={"env": "MODEL_MANIFEST"})
-    model_labels: tuple[str, ...] = field(default=(), metadata={"env": "MODEL_LABELS"})
-    model_labels_file: Path | None = field(default=None, metadata={"env": "MODEL_LABELS_FILE"})
+    model_path: Path = field(default=DEFAULT_MODEL, metadata=_meta(
+        "MODEL_PATH",
+        "the model file to serve (`.tflite` or `.onnx`), or its manifest `.json`",
+        "`models/clothing/model.tflite`"))
+    model_manifest: Path | None = field(default=None, metadata=_meta(
+        "MODEL_MANIFEST",
+        "the manifest (labels, input, preprocessing, output kind, sha256)",
+        "`<model>.json` or `model.json` beside it"))
+    model_labels: tuple[str, ...] = field(default=(), metadata=_meta(
+        "MODEL_LABELS",
+        "comma-separated labels in output order (overrides the manifest)",
+        "from the manifest"))
+    model_labels_file: Path | None = field(default=None, metadata=_meta(
+        "MODEL_LABELS_FILE",
+        "one label per line, when there is no manifest",
+        "`labels.txt` beside the model"))
     model_normalization: str | None = field(
-        default=None, metadata={"env": "MODEL_NORMALIZATION"})
-    model_resize: str | None = field(default=None, metadata={"env": "MODEL_RESIZE"})
-    model_output: str | None = field(default=None, metadata={"env": "MODEL_OUTPUT"})
-    jpeg_draft: bool | None = field(default=None, metadata={"env": "JPEG_DRAFT"})
-    model_threads: int = field(default_factory=available_cpus, metadata={"env": "MODEL_THREADS"})
-    model_runtime: str = field(default="auto", metadata={"env": "MODEL_RUNTIME"})
-    max_body_bytes: int = field(default=6 * 1024 * 1024, metadata={"env": "MAX_BODY_BYTES"})
-    max_image_bytes: int = field(default=10 * 1024 * 1024, metadata={"env": "MAX_IMAGE_BYTES"})
-    max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata={"env": "MAX_IMAGE_PIXELS"})
-    max_batch: int = field(default=16, metadata={"env": "MAX_BATCH_URLS"})
-    fetch_connect_timeout: float = field(default=3.0, metadata={"env": "FETCH_CONNECT_TIMEOUT"})
-    fetch_read_timeout: float = field(default=5.0, metadata={"env": "FETCH_READ_TIMEOUT"})
-    fetch_deadline: float = field(default=10.0, metadata={"env": "FETCH_DEADLINE"})
-    fetch_max_redirects: int = field(default=3, metadata={"env": "FETCH_MAX_REDIRECTS"})
+        default=None, metadata=_meta(
+        "MODEL_NORMALIZATION",
+        "`mobilenet`/`xception`/`inception` (x/127.5-1), `resnet50`/`vgg16`/`caffe` (BGR, "
+        "mean subtracted), `efficientnet` (0..255), `torch` (ImageNet mean/std), `none`; "
+        "`auto` passes pixels straight into a quantised input",
+        "from the manifest (`auto`)"))
+    model_resize: str | None = field(default=None, metadata=_meta(
+        "MODEL_RESIZE",
+        "resample filter: `nearest`, `bilinear`, `bicubic`, `lanczos`, `box`, `hamming`",
+        "from the manifest (`bilinear`)"))
+    model_output: str | None = field(default=None, metadata=_meta(
+        "MODEL_OUTPUT",
+        "what the model outputs: `probabilities` or `logits` (reported by `GET /model`)",
+        "from the manifest"))
+    jpeg_draft: bool | None = field(default=None, metadata=_meta(
+        "JPEG_DRAFT",
+        "decode large JPEGs at reduced size (DCT scaling) before resizing",
+        "from the manifest (`true`)"))
+    model_threads: int = field(default_factory=available_cpus, metadata=_meta(
+        "MODEL_THREADS",
+        "interpreter threads",
+        "CPUs available to the process"))
+    model_runtime: str = field(default="auto", metadata=_meta(
+        "MODEL_RUNTIME",
+        "the runtime to use; `auto` picks by the model file"))
+    max_body_bytes: int = field(default=6 * 1024 * 1024, metadata=_meta(
+        "MAX_BODY_BYTES",
+        "largest request body (413 above it; Lambda's own payload limit is 6 MB)"))
+    max_image_bytes: int = field(default=10 * 1024 * 1024, metadata=_meta(
+        "MAX_IMAGE_BYTES",
+        "largest image download, bytes actually read after Content-Encoding"))
+    max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata=_meta(
+        "MAX_IMAGE_PIXELS",
+        "largest image, width x height from the header before decoding (413)"))
+    max_batch: int = field(default=16, metadata=_meta(
+        "MAX_BATCH_URLS",
+        "most URLs (or images) in one request"))
+    fetch_connect_timeout: float = field(default=3.0, metadata=_meta(
+        "FETCH_CONNECT_TIMEOUT",
+        "seconds to connect to the image host"))
+    fetch_read_timeout: float = field(default=5.0, metadata=_meta(
+        "FETCH_READ_TIMEOUT",
+        "seconds between bytes from the image host"))
+    fetch_deadline: float = field(default=10.0, metadata=_meta(
+        "FETCH_DEADLINE",
+        "seconds for the whole download, redirects included"))
+    fetch_max_redirects: int = field(default=3, metadata=_meta(
+        "FETCH_MAX_REDIRECTS",
+        "redirects followed, each re-validated"))
     fetch_user_agent: str = field(
-        default="serverless-classifier/0.1 (+image fetch)", metadata={"env": "FETCH_USER_AGENT"})
-    allow_private_urls: bool = field(default=False, metadata={"env": "ALLOW_PRIVATE_URLS"})
-    allowed_ports: tuple[int, ...] = field(default=(80, 443), metadata={"env": "ALLOWED_PORTS"})
-    url_allowlist: tuple[str, ...] = field(default=(), metadata={"env": "URL_ALLOWLIST"})
-    cors_allow_origin: str = field(default="", metadata={"env": "CORS_ALLOW_ORIGIN"})
-    log_level: str = field(default="INFO", metadata={"env": "LOG_LEVEL"})
+        default="serverless-classifier/0.1 (+image fetch)", metadata=_meta(
+        "FETCH_USER_AGENT",
+        "User-Agent of image downloads"))
+    allow_private_urls: bool = field(default=False, metadata=_meta(
+        "ALLOW_PRIVATE_URLS",
+        "allow loopback/private/link-local image hosts and any port (local development and "
+        "tests only); never cloud metadata endpoints"))
+    allowed_ports: tuple[int, ...] = field(default=(80, 443), metadata=_meta(
+        "ALLOWED_PORTS",
+        "ports image URLs may use"))
+    url_allowlist: tuple[str, ...] = field(default=(), metadata=_meta(
+        "URL_ALLOWLIST",
+        "host names, `.suffix`es or CIDRs allowed even when private (still pinned and "
+        "port-checked); a metadata endpoint (169.254.169.254, ...) only by its exact address"))
+    cors_allow_origin: str = field(default="", metadata=_meta(
+        "CORS_ALLOW_ORIGIN",
+        "value of `Access-Control-Allow-Origin` (empty: no CORS headers)"))
+    log_level: str = field(default="INFO", metadata=_meta(
+        "LOG_LEVEL",
+        "level of the JSON log lines"))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -1,8 +1,9 @@
-"""The zip's bytecode is for the target Python whatever Python builds it, and README.md quotes
-the sizes the build prints (issue 20, item 8).
+"""The zip's bytecode is for the target Python whatever Python builds it, and docs/deploy-aws.md
+quotes the sizes the build prints (issue 20, item 8).
 
 The PyPI build itself needs the network, so it is not run here: ``make bundle-aws`` records
-the line it prints in docs/bundle-aws-sizes.json and this test holds README.md to that record.
+the line it prints in docs/bundle-aws-sizes.json and this test holds docs/deploy-aws.md to that
+record.
 """
 
 from __future__ import annotations
@@ -106,13 +107,13 @@ def test_an_interpreter_found_on_path_is_used_when_its_version_matches(
     assert module.target_interpreter("3.99") == str(real)
 
 
-def test_readme_quotes_the_sizes_the_build_printed() -> None:
+def test_the_docs_quote_the_sizes_the_build_printed() -> None:
     recorded: dict[str, str] = json.loads(SIZES.read_text())
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "deploy-aws.md").read_text()
     for key, printed in recorded.items():
         assert re.fullmatch(r"[\d.]+ MiB zipped, [\d.]+ MiB unzipped, (bytecode for Python "
                             r"3\.\d+|no bytecode) \(limit 250 MiB\)", printed), printed
-        assert f"{key}: {printed}" in readme, f"README.md does not quote {key}: {printed}"
+        assert f"{key}: {printed}" in readme, f"docs/deploy-aws.md does not quote {key}: {printed}"
     assert "x86_64 python3.12" in recorded and "arm64 python3.12" in recorded
 
 

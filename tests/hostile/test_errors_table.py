@@ -1,7 +1,8 @@
-"""README's errors table, row by row: each (status, code) has a request here that gets exactly it.
+"""The errors table of docs/api.md, row by row: each (status, code) has a request that gets it.
 
-The table is read from README.md, so a row added there without a case here (or a case whose
-row was dropped) fails. Runs in the network jail: image hosts are real servers on 127.0.0.1.
+The table ("What triggers each error") is read from docs/api.md, so a row added there without
+a case here (or a case whose row was dropped) fails. Runs in the network jail: image hosts are
+real servers on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from tests import images
 from tests.hostile import servers
 from tests.hostile.conftest import MakeService, call, error_of, strict_settings
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+API_PAGE = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 Case = Callable[[MakeService], Response]
 
 
 def table_rows() -> set[tuple[int, str]]:
-    """(status, code) of every row of README's errors table (a row may name two codes)."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("### Errors", 1)[1].split("\n#", 1)[0]
+    """(status, code) of every row of the errors table (a row may name two codes)."""
+    text = API_PAGE.read_text(encoding="utf-8")
+    section = text.split("### What triggers each error", 1)[1].split("\n#", 1)[0]
     rows = set()
     for line in section.splitlines():
         match = re.match(r"\| (\d{3}) \| (.+?) \|", line)
