@@ -16,6 +16,7 @@ Every shape also carries ``trace_id`` (and ``span_id``) when the request had a t
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -131,8 +132,12 @@ def as_azure(level: int, fields: Line, request: Request, settings: Settings) -> 
 
 def _iso(seconds: float) -> str:
     """``2026-12-01T14:22:06.123Z``, as Lambda's own JSON log lines write it."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + \
-        f".{int(seconds * 1000) % 1000:03d}Z"
+    return f"{_iso_second(int(seconds))}.{int(seconds * 1000) % 1000:03d}Z"
+
+
+@functools.lru_cache(maxsize=4)
+def _iso_second(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
 
 
 SHAPES: dict[str, Shape] = {"json": as_json, "lambda": as_lambda, "gcp": as_gcp,

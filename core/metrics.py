@@ -9,6 +9,7 @@ each metric's value and each dimension's value is a member of the root object.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,7 @@ TIMINGS = (("TotalTime", "total"), ("FetchTime", "fetch"), ("DecodeTime", "decod
            ("InferenceTime", "inference"))
 
 
+@functools.lru_cache(maxsize=256)
 def dimension_value(value: object) -> str:
     """A valid dimension value: ASCII, at least one non-blank character, at most 1024."""
     text = str(value).encode("ascii", "replace").decode("ascii")[:MAX_NAME]
