@@ -3,7 +3,7 @@
 Each shape logs a predict request with everything a real one carries (timings of every step,
 image size and bytes, a redacted URL, trace headers, the platform's ids), written through the
 real handler to /dev/null, so the figure includes JSON encoding and the write. Shapes take turns
-in short batches; the figure is the median over batches of the mean per call. Beside them: the
+in short batches; the figure is the median over batches of the mean CPU time per call. Beside them: the
 line this one replaced, and the whole ``GET /health`` request with and without its log line.
 
 ``python -m benchmarks.logcost`` prints the result as JSON.
@@ -83,10 +83,12 @@ def previous_line(service: Service) -> Callable[[], None]:
 
 
 def per_call_us(action: Callable[[], None], calls: int) -> float:
-    started = time.perf_counter()
+    """CPU µs of this thread per call: on a shared machine, wall time would also count the
+    time the process waits for a CPU (several times the work itself under load)."""
+    started = time.thread_time()
     for _ in range(calls):
         action()
-    return (time.perf_counter() - started) / calls * 1e6
+    return (time.thread_time() - started) / calls * 1e6
 
 
 def measure(rounds: int = 41, calls: int = 200) -> dict[str, Any]:

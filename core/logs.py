@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from core.config import Settings
 from core.http import Request
 from core.logformat import SHAPES, emf, format_for
+from core.metrics import Aws
 
 LOGGER = logging.getLogger("classifier")
 _encoder = json.JSONEncoder(separators=(",", ":"), default=str)
@@ -42,7 +43,17 @@ _iterencode = _c_encoder()
 
 
 def _encode(record: dict[str, Any]) -> str:
-    """Compact JSON of one log line (ASCII, non-JSON values as ``str``)."""
+    """Compact JSON of one log line (ASCII, non-JSON values as ``str``); an EMF ``_aws``
+    member (core.metrics.Aws) is taken out of ``record`` and spliced in as the text it is."""
+    aws = record.get("_aws")
+    if not isinstance(aws, Aws):
+        return _plain(record)
+    del record["_aws"]
+    text = _plain(record)
+    return f"{text[:-1]},{aws.member()}}}" if len(text) > 2 else f"{{{aws.member()}}}"
+
+
+def _plain(record: dict[str, Any]) -> str:
     if _iterencode is None:  # pragma: no cover - CPython always has the C encoder
         return _encoder.encode(record)
     return "".join(_iterencode(record, 0))

@@ -10,7 +10,9 @@ each metric's value and each dimension's value is a member of the root object.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 # The specification's limits (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
@@ -49,28 +51,60 @@ def members(namespace: str, dimensions: Mapping[str, str], values: Mapping[str, 
     ``error_code``, an ``Errors`` count with the code as one more dimension; with ``cold_start``,
     a ``ColdStart`` count under the first dimension alone (the service).
     """
-    dims = {name: dimension_value(value) for name, value in dimensions.items()}
-    keys = list(dims)
-    directives: list[dict[str, Any]] = []
-    root: dict[str, Any] = dict(dims)
-    if values:
-        directives.append(_directive(namespace, keys, [(n, u) for n, (_, u) in values.items()]))
-        root.update({name: value for name, (value, _) in values.items()})
+    root: dict[str, Any] = {name: dimension_value(value) for name, value in dimensions.items()}
+    keys = tuple(root)
+    units = tuple((name, unit) for name, (_, unit) in values.items())
+    root.update((name, value) for name, (value, _) in values.items())
     if error_code is not None:
         root["ErrorCode"], root["Errors"] = dimension_value(error_code), 1
-        directives.append(_directive(namespace, [*keys, "ErrorCode"], [("Errors", COUNT)]))
     if cold_start:
         root["ColdStart"] = 1
-        directives.append(_directive(namespace, keys[:1], [("ColdStart", COUNT)]))
-    if not directives:
+    found = directives_json(namespace, keys, units, error_code is not None, cold_start)
+    if found == "[]":
         return {}
-    root["_aws"] = {"Timestamp": timestamp_ms, "CloudWatchMetrics": directives}
+    root["_aws"] = Aws(timestamp_ms, found)
     return root
+
+
+@dataclass(frozen=True)
+class Aws:
+    """The ``_aws`` member, its directives already JSON (encoding them is most of the cost of
+    the metrics, and they repeat line after line); ``member()`` is its JSON text."""
+
+    timestamp_ms: int
+    directives: str  # JSON text of the CloudWatchMetrics array
+
+    def member(self) -> str:
+        """``"_aws":{"Timestamp":...,"CloudWatchMetrics":[...]}``"""
+        return f'"_aws":{{"Timestamp":{self.timestamp_ms},"CloudWatchMetrics":{self.directives}}}'
+
+
+@functools.lru_cache(maxsize=64)
+def directives_json(namespace: str, keys: tuple[str, ...], units: tuple[tuple[str, str], ...],
+                    error: bool, cold_start: bool) -> str:
+    """``directives(...)`` as compact JSON text."""
+    return json.dumps(directives(namespace, keys, units, error, cold_start),
+                      separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=64)
+def directives(namespace: str, keys: tuple[str, ...], units: tuple[tuple[str, str], ...],
+               error: bool, cold_start: bool) -> tuple[dict[str, Any], ...]:
+    """The line's MetricDirectives; a line's shape repeats, so they are made once per shape
+    (shared: never modify the result)."""
+    found: list[dict[str, Any]] = []
+    if units:
+        found.append(_directive(namespace, [*keys], list(units)))
+    if error:
+        found.append(_directive(namespace, [*keys, "ErrorCode"], [("Errors", COUNT)]))
+    if cold_start:
+        found.append(_directive(namespace, [*keys[:1]], [("ColdStart", COUNT)]))
+    return tuple(found)
 
 
 def _directive(namespace: str, keys: list[str], metrics: list[tuple[str, str]]
                ) -> dict[str, Any]:
-    return {"Namespace": namespace, "Dimensions": [keys],
+    return {"Namespace": namespace, "Dimensions": [keys[:MAX_DIMENSIONS]],
             "Metrics": [{"Name": name, "Unit": unit} for name, unit in metrics[:MAX_METRICS]]}
 
 

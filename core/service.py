@@ -32,6 +32,7 @@ class Service:
         configure(self.settings.log_level)
         self._classifier = classifier
         self._pipeline: Pipeline | None = None
+        self._model_info: dict[str, object] | None = None  # for the log line, once loaded
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch")
         self._routes: dict[str, dict[str, Handler]] = {
@@ -156,10 +157,12 @@ class Service:
         """Model name, version and runtime once the model is loaded (never loads it)."""
         if self._pipeline is None:
             return {}
-        classifier = self._pipeline.classifier
-        return {"model": classifier.manifest.name, "model_version": classifier.manifest.version,
-                "runtime": classifier.runtime.name,
-                "runtime_version": classifier.runtime.version}
+        if self._model_info is None:
+            classifier = self._pipeline.classifier
+            self._model_info = {
+                "model": classifier.manifest.name, "model_version": classifier.manifest.version,
+                "runtime": classifier.runtime.name, "runtime_version": classifier.runtime.version}
+        return self._model_info
 
 
 def load_classifier(settings: Settings) -> Classifier:
