@@ -2,9 +2,9 @@
 
 Each shape logs a predict request with everything a real one carries (timings of every step,
 image size and bytes, a redacted URL, trace headers, the platform's ids), written through the
-real handler to /dev/null, so the figure includes JSON encoding and the write. Shapes take turns
-in short batches; the figure is the median over batches of the mean CPU time per call. Beside them: the
-line this one replaced, and the whole ``GET /health`` request with and without its log line.
+real handler to /dev/null, so the figure includes JSON encoding and the write. Shapes take
+turns in short batches; the figure is the median over batches of the mean CPU time per call.
+Beside them: the line this one replaced, and ``GET /health`` with and without its log line.
 
 ``python -m benchmarks.logcost`` prints the result as JSON.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 
 from core import logs
+from core.config import Settings
+from core.errors import ConfigError
 from core.http import Invocation, Request
 from core.model import Classifier
 from core.service import Service
@@ -221,3 +224,28 @@ def test_the_validator_rejects_what_the_specification_forbids() -> None:
     ]
     for doc in bad:
         assert emf.problems(doc, now_ms=1_700_000_000_000), doc
+
+
+def test_our_stderr_handler_gets_the_finished_line(classifier: Classifier,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    service = serve(classifier, log_format="lambda")
+    (ours,) = [h for h in logs.LOGGER.handlers if getattr(h, "_classifier", False)]
+    assert isinstance(ours, logging.StreamHandler)
+    stream = io.StringIO()
+    monkeypatch.setattr(ours, "stream", stream)
+    assert predict(service, "aws_lambda") == 200
+    (line,) = stream.getvalue().splitlines()
+    assert stream.getvalue().endswith("}\n") and emf.problems(json.loads(line)) == []
+    stream.close()  # a closed stderr must not turn an answer into a failure
+    assert predict(service, "aws_lambda") == 200
+
+
+def test_settings_name_the_bad_variable() -> None:
+    settings = Settings.from_env(env={"LOG_FORMAT": "GCP", "METRICS": "off",
+                                      "METRICS_NAMESPACE": "Team/Classifier"})
+    assert (settings.log_format, settings.metrics, settings.metrics_namespace) == \
+        ("gcp", False, "Team/Classifier")
+    for env, name in (({"LOG_FORMAT": "xml"}, "LOG_FORMAT"), ({"METRICS": "maybe"}, "METRICS"),
+                      ({"METRICS_NAMESPACE": "x" * 256}, "METRICS_NAMESPACE")):
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env(env=env)
