@@ -89,8 +89,8 @@ def _answer(service: Service, shape: Shape, event: Any, context: Any,
     try:
         request = shape.to_request(event, context)
     except errors.ServiceError as exc:  # a malformed event, e.g. a "base64" body that is not
-        log_json(logging.WARNING, "bad_event", error=exc.code, status=exc.status)
         rid = common.request_id(context) or uuid.uuid4().hex
+        log_json(logging.WARNING, "bad_event", error=exc.code, status=exc.status, requestId=rid)
         return service.reject(Request("POST", "/", request_id=rid,
                                       invocation=invocation(context)), exc)
     request = dataclasses.replace(request, invocation=invocation(context))
