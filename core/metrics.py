@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 # The specification's limits (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/
@@ -30,9 +29,12 @@ UNITS = frozenset((
     "Terabits/Second", "Count/Second", "None"))
 
 MS, BYTES, COUNT = "Milliseconds", "Bytes", "Count"
-# metric name <- the request line's timing step (``total`` is the whole request)
-TIMINGS = (("TotalTime", "total"), ("FetchTime", "fetch"), ("DecodeTime", "decode"),
-           ("InferenceTime", "inference"))
+DIMENSIONS = ("service", "model", "route")  # the request line's own fields
+ERROR_DIMENSION = "error"  # the request line's own error-code field
+# metric name <- the request line's timing step, and every request metric's unit
+STEPS = (("FetchTime", "fetch"), ("DecodeTime", "decode"), ("InferenceTime", "inference"))
+UNIT_OF = {"TotalTime": MS, "FetchTime": MS, "DecodeTime": MS, "InferenceTime": MS,
+           "ImageBytes": BYTES}
 
 
 @functools.lru_cache(maxsize=256)
@@ -42,81 +44,80 @@ def dimension_value(value: object) -> str:
     return text if text.strip() else "unknown"
 
 
-def members(namespace: str, dimensions: Mapping[str, str], values: Mapping[str, tuple[float, str]],
-            timestamp_ms: int, error_code: str | None = None, cold_start: bool = False
-            ) -> dict[str, Any]:
-    """The EMF members to merge into a log line's root object.
-
-    ``values``: metric name -> (value, unit), in the directive for ``dimensions``; with
-    ``error_code``, an ``Errors`` count with the code as one more dimension; with ``cold_start``,
-    a ``ColdStart`` count under the first dimension alone (the service).
-    """
-    root: dict[str, Any] = {name: dimension_value(value) for name, value in dimensions.items()}
-    keys = tuple(root)
-    units = tuple((name, unit) for name, (_, unit) in values.items())
-    root.update((name, value) for name, (value, _) in values.items())
-    if error_code is not None:
-        root["ErrorCode"], root["Errors"] = dimension_value(error_code), 1
-    if cold_start:
-        root["ColdStart"] = 1
-    found = directives_json(namespace, keys, units, error_code is not None, cold_start)
-    if found == "[]":
-        return {}
-    root["_aws"] = Aws(timestamp_ms, found)
-    return root
-
-
-@dataclass(frozen=True)
 class Aws:
     """The ``_aws`` member, its directives already JSON (encoding them is most of the cost of
     the metrics, and they repeat line after line); ``member()`` is its JSON text."""
 
-    timestamp_ms: int
-    directives: str  # JSON text of the CloudWatchMetrics array
+    __slots__ = ("directives", "timestamp_ms")
+
+    def __init__(self, timestamp_ms: int, directives: str) -> None:
+        self.timestamp_ms = timestamp_ms
+        self.directives = directives  # JSON text of the CloudWatchMetrics array
 
     def member(self) -> str:
         """``"_aws":{"Timestamp":...,"CloudWatchMetrics":[...]}``"""
         return f'"_aws":{{"Timestamp":{self.timestamp_ms},"CloudWatchMetrics":{self.directives}}}'
 
 
-@functools.lru_cache(maxsize=64)
-def directives_json(namespace: str, keys: tuple[str, ...], units: tuple[tuple[str, str], ...],
-                    error: bool, cold_start: bool) -> str:
-    """``directives(...)`` as compact JSON text."""
-    return json.dumps(directives(namespace, keys, units, error, cold_start),
-                      separators=(",", ":"))
+def request_members(namespace: str, service: str, fields: Mapping[str, Any],
+                    timestamp_ms: int) -> dict[str, Any]:
+    """The EMF members to merge into a request line's root object.
+
+    Dimensions service, model and route; metrics ``TotalTime`` (``ms``), ``FetchTime``,
+    ``DecodeTime`` and ``InferenceTime`` (``timings``) and ``ImageBytes`` (``image_bytes``) when
+    the line has them; with an ``error``, an ``Errors`` count with the code as one more
+    dimension; with ``cold_start``, a ``ColdStart`` count under the service alone.
+    """
+    root: dict[str, Any] = {"service": dimension_value(service),
+                            "model": dimension_value(fields.get("model") or "none"),
+                            "route": dimension_value(fields.get("route") or "unmatched")}
+    names: list[str] = []
+    total = fields.get("ms")
+    if isinstance(total, (int, float)):
+        root["TotalTime"] = total
+        names.append("TotalTime")
+    timings = fields.get("timings") or {}
+    for name, step in STEPS:
+        value = timings.get(step)
+        if isinstance(value, (int, float)):
+            root[name] = value
+            names.append(name)
+    size = fields.get("image_bytes")
+    if isinstance(size, int):
+        root["ImageBytes"] = size
+        names.append("ImageBytes")
+    error = fields.get("error")
+    if isinstance(error, str):
+        root[ERROR_DIMENSION], root["Errors"] = dimension_value(error), 1
+    cold = fields.get("cold_start") is True
+    if cold:
+        root["ColdStart"] = 1
+    root["_aws"] = Aws(timestamp_ms, directives_json(namespace, tuple(names),
+                                                     isinstance(error, str), cold))
+    return root
 
 
 @functools.lru_cache(maxsize=64)
-def directives(namespace: str, keys: tuple[str, ...], units: tuple[tuple[str, str], ...],
-               error: bool, cold_start: bool) -> tuple[dict[str, Any], ...]:
-    """The line's MetricDirectives; a line's shape repeats, so they are made once per shape
-    (shared: never modify the result)."""
+def directives_json(namespace: str, names: tuple[str, ...], error: bool, cold_start: bool
+                    ) -> str:
+    """``directives(...)`` as compact JSON text (made once per shape of line)."""
+    return json.dumps(directives(namespace, names, error, cold_start), separators=(",", ":"))
+
+
+def directives(namespace: str, names: tuple[str, ...], error: bool, cold_start: bool
+               ) -> list[dict[str, Any]]:
+    """The MetricDirectives of a request line with metrics ``names``."""
     found: list[dict[str, Any]] = []
-    if units:
-        found.append(_directive(namespace, [*keys], list(units)))
+    if names:
+        found.append(_directive(namespace, [*DIMENSIONS], [(n, UNIT_OF[n]) for n in names]))
     if error:
-        found.append(_directive(namespace, [*keys, "ErrorCode"], [("Errors", COUNT)]))
+        found.append(_directive(namespace, [*DIMENSIONS, ERROR_DIMENSION], [("Errors", COUNT)]))
     if cold_start:
-        found.append(_directive(namespace, [*keys[:1]], [("ColdStart", COUNT)]))
-    return tuple(found)
+        found.append(_directive(namespace, [DIMENSIONS[0]], [("ColdStart", COUNT)]))
+    return found
 
 
 def _directive(namespace: str, keys: list[str], metrics: list[tuple[str, str]]
                ) -> dict[str, Any]:
     return {"Namespace": namespace, "Dimensions": [keys[:MAX_DIMENSIONS]],
             "Metrics": [{"Name": name, "Unit": unit} for name, unit in metrics[:MAX_METRICS]]}
-
-
-def request_values(fields: Mapping[str, Any]) -> dict[str, tuple[float, str]]:
-    """The request line's metric values: total/fetch/decode/inference ms and image bytes."""
-    timings = fields.get("timings") or {}
-    values: dict[str, tuple[float, str]] = {}
-    for name, step in TIMINGS:
-        ms = fields.get("ms") if step == "total" else timings.get(step)
-        if isinstance(ms, (int, float)):
-            values[name] = (ms, MS)
-    size = fields.get("image_bytes")
-    if isinstance(size, int):
-        values["ImageBytes"] = (size, BYTES)
-    return values

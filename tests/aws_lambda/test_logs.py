@@ -64,5 +64,5 @@ def test_lambda_log_lines_through_the_runtime_client(image_server: HTTPServer,
     assert "trace_id" not in first
     assert second["trace_id"] == TRACE and second["route"] == "/predict"
     assert second["ImageBytes"] == len(images.jpeg())
-    assert third["level"] == "WARNING" and third["ErrorCode"] == third["error"]
+    assert third["level"] == "WARNING" and third["error"] == "url_not_allowed"
     assert third["Errors"] == 1 and "exception" not in third

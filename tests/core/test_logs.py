@@ -103,8 +103,8 @@ def test_lambda_line_has_lambda_fields_xray_and_valid_emf(classifier: Classifier
     assert emf.problems(record) == []
     (main,) = record["_aws"]["CloudWatchMetrics"][:1]
     assert main["Namespace"] == "Test/Classifier"
-    assert main["Dimensions"] == [["Service", "Model", "Route"]]
-    assert (record["Service"], record["Model"], record["Route"]) == \
+    assert main["Dimensions"] == [["service", "model", "route"]]
+    assert (record["service"], record["model"], record["route"]) == \
         ("clf", classifier.manifest.name, "/predict")
     names = {m["Name"]: m["Unit"] for m in main["Metrics"]}
     assert names == {"TotalTime": "Milliseconds", "DecodeTime": "Milliseconds",
@@ -124,10 +124,10 @@ def test_lambda_error_counts_per_code_and_cold_start_once(
     assert second["cold_start"] is False and "ColdStart" not in second
     directives = first["_aws"]["CloudWatchMetrics"]
     errors = next(d for d in directives if d["Metrics"][0]["Name"] == "Errors")
-    assert errors["Dimensions"] == [["Service", "Model", "Route", "ErrorCode"]]
-    assert first["ErrorCode"] == first["error"] and first["Errors"] == 1
+    assert errors["Dimensions"] == [["service", "model", "route", "error"]]
+    assert first["error"] == "invalid_image" and first["Errors"] == 1
     cold = next(d for d in directives if d["Metrics"][0]["Name"] == "ColdStart")
-    assert cold["Dimensions"] == [["Service"]]
+    assert cold["Dimensions"] == [["service"]]
     assert first["level"] == "WARNING" and "message" in first and "exception" not in first
     assert not any(d["Metrics"][0]["Name"] == "Errors" for d in second["_aws"]["CloudWatchMetrics"])
 
@@ -140,7 +140,7 @@ def test_metrics_off_and_a_quiet_log_level(classifier: Classifier, logged: Lines
     assert predict(quiet, "aws_lambda", invocation_id="aws-2") == 200
     record = only(logged)  # the INFO line is dropped, its metrics are not
     assert emf.problems(record) == [] and record["requestId"] == "aws-2"
-    assert "level" not in record and "route" not in record
+    assert "level" not in record and "status" not in record and record["route"] == "/predict"
     logged.lines.clear()
     assert predict(serve(classifier, log_level="ERROR"), "gcp") == 200
     assert logged.lines == []
