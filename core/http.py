@@ -26,6 +26,9 @@ class Invocation:
     function_name: str | None = None
 
 
+LOCAL = Invocation()  # a request served locally (the frozen default every Request shares)
+
+
 @dataclass(frozen=True)
 class Request:
     """One HTTP request. Header names are lower case; the body is always bytes."""
@@ -37,7 +40,7 @@ class Request:
     body: bytes = b""
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     deadline: float | None = None  # time.monotonic() by which an answer must be ready
-    invocation: Invocation = field(default_factory=Invocation)
+    invocation: Invocation = LOCAL
 
     @property
     def content_type(self) -> str:

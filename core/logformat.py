@@ -38,6 +38,13 @@ def format_for(settings: Settings, request: Request) -> str:
     return PLATFORM_FORMATS.get(request.invocation.platform, "json")
 
 
+def platform_id(request: Request) -> str | None:
+    """The platform's id for the invocation, cut at 64 characters: GCP's execution id is a
+    header a caller may send itself."""
+    value = request.invocation.invocation_id
+    return value[:64] if value else None
+
+
 def message(fields: Line) -> str:
     """A one-line summary (``POST /predict 200 12.3 ms``), what consoles show first."""
     text = f"{fields.get('method')} {fields.get('path')} {fields.get('status')} " \
@@ -69,7 +76,7 @@ def as_lambda(level: int, fields: Line, request: Request, settings: Settings) ->
     traced, _ = _trace_fields(request)
     line: Line = {"timestamp": _iso(now), "level": logging.getLevelName(level),
                   "message": message(fields),
-                  "requestId": request.invocation.invocation_id or request.request_id,
+                  "requestId": platform_id(request) or request.request_id,
                   "event": "request", **fields, **traced}
     xray = trace.xray_root(request.invocation.xray_trace)
     if xray:
@@ -95,7 +102,7 @@ def as_gcp(level: int, fields: Line, request: Request, settings: Settings) -> Li
                   "httpRequest": _http_request(fields, request),
                   "event": "request", **fields, **traced}
     if request.invocation.invocation_id:
-        line["execution_id"] = request.invocation.invocation_id
+        line["execution_id"] = platform_id(request)
     if found is not None:
         if settings.gcp_project:
             line["logging.googleapis.com/trace"] = \
@@ -119,7 +126,7 @@ def as_azure(level: int, fields: Line, request: Request, settings: Settings) -> 
     line = as_json(level, fields, request, settings)
     line["message"] = message(fields)
     if request.invocation.invocation_id:
-        line["InvocationId"] = request.invocation.invocation_id
+        line["InvocationId"] = platform_id(request)
     if "trace_id" in line:
         line["operation_Id"] = line["trace_id"]
         if "span_id" in line:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from core.config import Settings
 from core.http import Request
-from core.logformat import SHAPES, emf, format_for
+from core.logformat import SHAPES, emf, format_for, platform_id
 from core.metrics import Aws
 
 LOGGER = logging.getLogger("classifier")
@@ -109,7 +109,7 @@ def log_request(level: int, fields: dict[str, Any], request: Request,
     if not LOGGER.isEnabledFor(level):
         if shape != "lambda" or not settings.metrics:
             return
-        record = {"requestId": request.invocation.invocation_id or request.request_id,
+        record = {"requestId": platform_id(request) or request.request_id,
                   **emf(fields, settings, time.time())}
         level = LOGGER.getEffectiveLevel()
     else:

@@ -83,9 +83,9 @@ def test_traceparent_wins_and_the_framework_names_the_execution(client: FlaskCli
 
 def test_a_malformed_trace_is_ignored(client: FlaskClient, lines: Lines) -> None:
     response = client.get("/nope", headers={"traceparent": "00-xyz", "X-Cloud-Trace-Context":
-                                            "not/a;trace"})
+                                            "not/a;trace", "Function-Execution-Id": "x" * 5000})
     assert response.status_code == 404
     record = json.loads(lines.lines[0])
     assert record["severity"] == "WARNING" and record["error"] == "not_found"
-    assert record["route"] == "unmatched"
+    assert record["route"] == "unmatched" and record["execution_id"] == "x" * 64
     assert not any(k.startswith("logging.googleapis.com") for k in record)
