@@ -114,13 +114,20 @@ def log_request(level: int, fields: dict[str, Any], request: Request,
         level = LOGGER.getEffectiveLevel()
     else:
         record = SHAPES[shape](level, fields, request, settings)
-    _emit(level, _encode(record))
+    _emit(level, _encode(record), via_root=shape == "azure" and bool(logging.getLogger().handlers))
 
 
-def _emit(level: int, text: str) -> None:
+def _emit(level: int, text: str, via_root: bool = False) -> None:
     """``LOGGER.log(level, text)`` without the logging module's per-record work for our own
     stderr handler (the text is the whole line already): a request line costs a few µs less
-    than a LogRecord, a caller lookup and a formatter. Other handlers get a normal record."""
+    than a LogRecord, a caller lookup and a formatter. Other handlers get a normal record.
+
+    ``via_root``: the line goes to the root logger's handlers instead of our stderr. On Azure
+    the Python worker's handler sits there and sends each record to the host with its level and
+    the invocation's ids (Application Insights then sets operation_Id itself); the host would
+    record stderr as console output, uncorrelated, and as an error whenever a line contains
+    "error".
+    """
     if LOGGER.disabled:
         return
     record: logging.LogRecord | None = None
@@ -128,6 +135,8 @@ def _emit(level: int, text: str) -> None:
         if level < handler.level:
             continue
         if getattr(handler, "_classifier", False) and isinstance(handler, logging.StreamHandler):
+            if via_root:
+                continue
             with handler.lock or _NO_LOCK, contextlib.suppress(OSError, ValueError):
                 handler.stream.write(text + "\n")  # a closed stderr must not fail a request
                 handler.flush()
@@ -135,3 +144,6 @@ def _emit(level: int, text: str) -> None:
         if record is None:
             record = LOGGER.makeRecord(LOGGER.name, level, __file__, 0, text, (), None)
         handler.handle(record)
+    if via_root:  # LOG_LEVEL has filtered; the worker's handler and host.json filter further
+        logging.getLogger().handle(
+            record or LOGGER.makeRecord(LOGGER.name, level, __file__, 0, text, (), None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Iterator
@@ -23,9 +24,11 @@ class Lines(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.lines: list[str] = []
+        self.levels: list[int] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(record.getMessage())
+        self.levels.append(record.levelno)
 
 
 @pytest.fixture
@@ -76,3 +79,25 @@ def test_a_caller_traceparent_is_used_when_the_host_sends_none(lines: Lines) -> 
     assert invoke("health", request, Context("health", "inv-3", "junk")).status_code == 200
     record = json.loads(lines.lines[1])
     assert record["InvocationId"] == "inv-3" and "operation_Id" not in record
+
+
+def test_the_line_goes_to_the_workers_root_handler_not_stderr(
+        lines: Lines, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Python worker puts its handler on the root logger and sends each record to the host
+    # with its level and the invocation's ids; this stands in for that handler.
+    worker = Lines()
+    root = logging.getLogger()
+    root.addHandler(worker)
+    (ours,) = [h for h in LOGGER.handlers if getattr(h, "_classifier", False)]
+    assert isinstance(ours, logging.StreamHandler)
+    stderr = io.StringIO()
+    monkeypatch.setattr(ours, "stream", stderr)
+    try:
+        request = func.HttpRequest("GET", "http://localhost:7071/api/nope", body=b"")
+        assert invoke("fallback", request, Context("fallback", "inv-9")).status_code == 404
+    finally:
+        root.removeHandler(worker)
+    (line,) = worker.lines
+    assert json.loads(line)["InvocationId"] == "inv-9" and worker.levels == [logging.WARNING]
+    assert stderr.getvalue() == ""  # the host would log stderr as console output
+    assert lines.lines == [line]  # the classifier logger's other handlers still see it
