@@ -138,7 +138,7 @@ def log_table(block: dict[str, Any] | None) -> list[str]:
     if not block:
         return []
     lines = ["### Log line and metrics", "",
-             f"µs per request line, median of {block['rounds']} rounds of {block['calls']} "
+             f"CPU µs per request line, median of {block['rounds']} batches of {block['calls']} "
              "(written to /dev/null):", "", "| shape | µs |", "|---|---:|"]
     lines += [f"| {name} | {us:.1f} |" for name, us in block["us_per_line"].items()]
     health = block.get("health_us", {})
