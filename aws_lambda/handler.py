@@ -18,7 +18,7 @@ from typing import Any
 from aws_lambda.events import Shape, common, direct, find_shape
 from core import errors
 from core.errors import ConfigError
-from core.http import Request, Response, error_response
+from core.http import Invocation, Request, Response, error_response
 from core.logs import log_json
 from core.service import Service
 
@@ -56,6 +56,19 @@ def with_deadline(request: Request, context: Any, limit_ms: int | None,
     return dataclasses.replace(request, deadline=time.monotonic() + budget / 1000)
 
 
+def invocation(context: Any, environ: Mapping[str, str] | None = None) -> Invocation:
+    """The invocation's ids for its log line: request id, X-Ray trace header, function name.
+
+    The runtime client sets ``_X_AMZN_TRACE_ID`` before each invocation (it is per request,
+    not configuration).
+    """
+    env = os.environ if environ is None else environ
+    name = getattr(context, "function_name", None)
+    return Invocation(platform="aws_lambda", invocation_id=common.request_id(context),
+                      xray_trace=env.get("_X_AMZN_TRACE_ID"),
+                      function_name=name if isinstance(name, str) else None)
+
+
 def handle_event(service: Service, event: Any, context: Any,
                  margin_ms: int = DEFAULT_MARGIN_MS) -> Any:
     """The invocation's result in the event's own shape; never raises."""
@@ -76,9 +89,11 @@ def _answer(service: Service, shape: Shape, event: Any, context: Any,
     try:
         request = shape.to_request(event, context)
     except errors.ServiceError as exc:  # a malformed event, e.g. a "base64" body that is not
-        log_json(logging.WARNING, "bad_event", error=exc.code, status=exc.status)
         rid = common.request_id(context) or uuid.uuid4().hex
-        return service.reject(Request("POST", "/", request_id=rid), exc)
+        log_json(logging.WARNING, "bad_event", error=exc.code, status=exc.status, requestId=rid)
+        return service.reject(Request("POST", "/", request_id=rid,
+                                      invocation=invocation(context)), exc)
+    request = dataclasses.replace(request, invocation=invocation(context))
     return service.handle(with_deadline(request, context, shape.TIME_LIMIT_MS, margin_ms))
 
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import azure.functions as func
 
 from core.errors import ConfigError
-from core.http import Request, Response, lower_headers
+from core.http import Invocation, Request, Response, lower_headers
 from core.service import Service, default_service
 
 AUTH_LEVELS = {"anonymous": func.AuthLevel.ANONYMOUS, "function": func.AuthLevel.FUNCTION,
@@ -63,12 +63,25 @@ service.warm()  # the model loads while the worker indexes the app, not on the f
 app = func.FunctionApp(http_auth_level=auth_level())
 
 
-def to_core(req: func.HttpRequest, started: float) -> Request:
+def to_core(req: func.HttpRequest, started: float, context: func.Context | None = None
+            ) -> Request:
     """The core request for an Azure request; the deadline leaves time to answer cleanly."""
     return Request(method=req.method.upper(),
                    path=strip_prefix(urlsplit(req.url).path, ROUTE_PREFIX),
                    headers=lower_headers(dict(req.headers.items())), query=dict(req.params),
-                   body=req.get_body() or b"", deadline=started + DEADLINE_SECONDS)
+                   body=req.get_body() or b"", deadline=started + DEADLINE_SECONDS,
+                   invocation=invocation(context))
+
+
+def invocation(context: func.Context | None) -> Invocation:
+    """The invocation id and W3C trace parent the worker hands each invocation."""
+    if context is None:
+        return Invocation(platform="azure")
+    trace_context = getattr(context, "trace_context", None)
+    parent = getattr(trace_context, "trace_parent", None)
+    return Invocation(platform="azure", invocation_id=context.invocation_id or None,
+                      traceparent=parent if isinstance(parent, str) else None,
+                      function_name=context.function_name or None)
 
 
 def to_azure(response: Response) -> func.HttpResponse:
@@ -78,35 +91,35 @@ def to_azure(response: Response) -> func.HttpResponse:
                              mimetype=response.content_type or None)
 
 
-def answer(req: func.HttpRequest) -> func.HttpResponse:
+def answer(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
     """Every route's body: the core decides (including 404 and 405)."""
     started = time.monotonic()
-    return to_azure(service.handle(to_core(req, started)))
+    return to_azure(service.handle(to_core(req, started, context)))
 
 
 @app.function_name("predict")
 @app.route(route="predict", methods=["POST", "OPTIONS"])
-def predict(req: func.HttpRequest) -> func.HttpResponse:
+def predict(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     """POST /api/predict: classify a URL, a base64 image, raw bytes, a form file or a batch."""
-    return answer(req)
+    return answer(req, context)
 
 
 @app.function_name("health")
 @app.route(route="health", methods=["GET", "OPTIONS"])
-def health(req: func.HttpRequest) -> func.HttpResponse:
+def health(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     """GET /api/health: the model is loaded."""
-    return answer(req)
+    return answer(req, context)
 
 
 @app.function_name("model")
 @app.route(route="model", methods=["GET", "OPTIONS"])
-def model(req: func.HttpRequest) -> func.HttpResponse:
+def model(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     """GET /api/model: the model's metadata."""
-    return answer(req)
+    return answer(req, context)
 
 
 @app.function_name("fallback")
 @app.route(route="{*path}", methods=list(ALL_METHODS))
-def fallback(req: func.HttpRequest) -> func.HttpResponse:
+def fallback(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     """Any other path or method: the core's JSON 404 or 405."""
-    return answer(req)
+    return answer(req, context)

@@ -128,7 +128,23 @@ def markdown(results: dict[str, Any]) -> str:
             out += [*cold_table(model, block["cold"]), ""]
     out += ["### Runtime size", "", *size_table(results["sizes"]), "",
             "### Concurrency", "", *load_table(results["load"]), ""]
+    out += log_table(results.get("logging"))
     return "\n".join(out)
+
+
+def log_table(block: dict[str, Any] | None) -> list[str]:
+    """µs per request line and its metrics, per platform shape (benchmarks.logcost)."""
+    if not block:
+        return []
+    lines = ["### Log line and metrics", "",
+             f"CPU µs per request line, median of {block['rounds']} batches of {block['calls']} "
+             "(written to /dev/null):", "", "| shape | µs |", "|---|---:|"]
+    lines += [f"| {name} | {us:.1f} |" for name, us in block["us_per_line"].items()]
+    health = block.get("health_us", {})
+    if health:
+        lines += ["", f"`GET /health` end to end: {health['with log line']:.1f} µs with its "
+                  f"line, {health['without']:.1f} µs without."]
+    return [*lines, ""]
 
 
 def chart(results: dict[str, Any], path: Path = CHART) -> None:

@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold, latency, load, report, sizes, targets, xmodel
+from benchmarks import cold, latency, load, logcost, report, sizes, targets, xmodel
 from benchmarks.common import (
     DEFAULT_MODEL,
     KIH_DIR,
@@ -143,6 +143,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                          args.tf_cold_runs)
             results["models"][name] = block
         results["sizes"] = sizes.measure()
+        print("  log line and metrics cost ...", file=sys.stderr, flush=True)
+        results["logging"] = logcost.in_child(quick=args.quick)
         print("  load test ...", file=sys.stderr, flush=True)
         urls = [f"{images.url}/{n}" for n in small[: args.load_images]]
         results["load"] = concurrency(images, urls, args.load_requests, args.threads)

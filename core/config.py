@@ -19,6 +19,7 @@ from core.errors import ConfigError
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"
 DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
+LOG_FORMATS = ("auto", "json", "lambda", "gcp", "azure")  # auto: the adapter's platform
 
 
 def available_cpus() -> int:
@@ -125,6 +126,19 @@ class Settings:
     log_level: str = field(default="INFO", metadata=_meta(
         "LOG_LEVEL",
         "level of the JSON log lines"))
+    log_format: str = field(default="auto", metadata=_meta(
+        "LOG_FORMAT",
+        "request line shape: `auto` (the platform's), `json`, `lambda`, `gcp`, `azure` "
+        "([Observability](observability.md))"))
+    metrics: bool = field(default=True, metadata=_meta(
+        "METRICS",
+        "Lambda: CloudWatch EMF metrics in the request line; `off` removes them", "`on`"))
+    metrics_namespace: str = field(default="ServerlessClassifier", metadata=_meta(
+        "METRICS_NAMESPACE", "Lambda: the metrics' CloudWatch namespace"))
+    service_name: str = field(default="classifier", metadata=_meta(
+        "SERVICE_NAME", "the `service` field of the log line and metrics dimension"))
+    gcp_project: str = field(default="", metadata=_meta(
+        "GOOGLE_CLOUD_PROJECT", "GCP: project id for `logging.googleapis.com/trace`"))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -165,6 +179,12 @@ class Settings:
             raise ConfigError(
                 "MODEL_RUNTIME must be one of auto, litert, tflite_runtime, tensorflow, "
                 f"got {self.model_runtime!r}")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                              f"got {self.log_format!r}")
+        if not 0 < len(self.metrics_namespace) <= 255 or self.metrics_namespace.isspace():
+            raise ConfigError("METRICS_NAMESPACE must be 1 to 255 characters, "
+                              f"got {self.metrics_namespace!r}")
 
 
     def _validate_model_choices(self) -> None:
@@ -225,6 +245,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "model_threads": int, "max_body_bytes": int, "max_image_bytes": int,
     "max_image_pixels": int, "max_batch": int, "fetch_max_redirects": int,
     "fetch_connect_timeout": float, "fetch_read_timeout": float, "fetch_deadline": float,
+    "metrics": _bool, "log_format": str.lower,
 }
 
 

@@ -15,6 +15,21 @@ from core import errors
 
 
 @dataclass(frozen=True)
+class Invocation:
+    """What the platform says about the invocation that carried a request, as its adapter
+    read it (raw values; the core decides what reaches the log line)."""
+
+    platform: str = ""  # "aws_lambda", "gcp" or "azure"; "" when served locally
+    invocation_id: str | None = None  # Lambda aws_request_id, GCP execution id, Azure's id
+    xray_trace: str | None = None  # Lambda's _X_AMZN_TRACE_ID
+    traceparent: str | None = None  # Azure's context.trace_context.trace_parent
+    function_name: str | None = None
+
+
+LOCAL = Invocation()  # a request served locally (the frozen default every Request shares)
+
+
+@dataclass(frozen=True)
 class Request:
     """One HTTP request. Header names are lower case; the body is always bytes."""
 
@@ -25,6 +40,7 @@ class Request:
     body: bytes = b""
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     deadline: float | None = None  # time.monotonic() by which an answer must be ready
+    invocation: Invocation = LOCAL
 
     @property
     def content_type(self) -> str:

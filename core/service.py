@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from core import errors
 from core.config import Settings
 from core.http import Request, Response, error_response, json_response
-from core.logs import configure, log_json, redact_url
+from core.logs import cold_start, configure, log_json, log_request, redact_url
 from core.model import Classifier
 from core.pipeline import Pipeline, Timings
 from core.routes import resolve
@@ -32,6 +32,7 @@ class Service:
         configure(self.settings.log_level)
         self._classifier = classifier
         self._pipeline: Pipeline | None = None
+        self._model_info: dict[str, object] | None = None  # for the log line, once loaded
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch")
         self._routes: dict[str, dict[str, Handler]] = {
@@ -129,8 +130,10 @@ class Service:
              error: BaseException | None, seconds: float) -> None:
         fields: dict[str, object] = {
             "request_id": request.request_id, "method": request.method,
-            "route": request.path[:100], "status": response.status,
-            "ms": round(seconds * 1000, 2), "timings": timings.as_ms(), **timings.info,
+            "route": self._route_of(request.path), "path": request.path[:100],
+            "status": response.status, "ms": round(seconds * 1000, 2),
+            "timings": timings.as_ms(), **timings.info, **self._model_fields(),
+            "cold_start": cold_start(),
         }
         if timings.url is not None:
             fields["url"] = redact_url(timings.url)
@@ -142,7 +145,25 @@ class Service:
             fields["error"] = "internal_error"
             fields["exception"] = "".join(traceback.format_exception(error))[-4000:]
             level = logging.ERROR
-        log_json(level, "request", **fields)
+        log_request(level, fields, request, self.settings)
+
+    def _route_of(self, path: str) -> str:
+        """The route a path resolves to (a bounded set, fit for a metric dimension)."""
+        try:
+            return resolve(path, self._routes)[0]
+        except errors.NotFound:
+            return "unmatched"
+
+    def _model_fields(self) -> dict[str, object]:
+        """Model name, version and runtime once the model is loaded (never loads it)."""
+        if self._pipeline is None:
+            return {}
+        if self._model_info is None:
+            classifier = self._pipeline.classifier
+            self._model_info = {
+                "model": classifier.manifest.name, "model_version": classifier.manifest.version,
+                "runtime": classifier.runtime.name, "runtime_version": classifier.runtime.version}
+        return self._model_info
 
 
 def load_classifier(settings: Settings) -> Classifier:

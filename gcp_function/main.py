@@ -12,7 +12,7 @@ import flask
 import functions_framework
 
 from core import errors
-from core.http import Request, Response, lower_headers, parse_query
+from core.http import Invocation, Request, Response, lower_headers, parse_query
 from core.service import Service, default_service
 
 service: Service = default_service()
@@ -20,10 +20,16 @@ service.warm()  # the model loads during the instance's start, not on the first 
 
 
 def to_core(request: flask.Request, body: bytes) -> Request:
-    """The core request for a Flask request whose body was already read."""
-    return Request(method=request.method.upper(), path=request.path or "/",
-                   headers=lower_headers(dict(request.headers.items())),
-                   query=parse_query(request.query_string.decode("latin-1")), body=body)
+    """The core request for a Flask request whose body was already read.
+
+    The framework gives each request a ``Function-Execution-Id`` header (the platform's, or one
+    it makes); trace headers stay in ``headers`` for the core to read.
+    """
+    headers = lower_headers(dict(request.headers.items()))
+    return Request(method=request.method.upper(), path=request.path or "/", headers=headers,
+                   query=parse_query(request.query_string.decode("latin-1")), body=body,
+                   invocation=Invocation(platform="gcp",
+                                         invocation_id=headers.get("function-execution-id")))
 
 
 def to_flask(response: Response) -> flask.Response:

@@ -34,3 +34,7 @@ bench-quick: bench-shared bench-deps  ## Smoke run of the suite (few photos, jud
 
 bench-profile: bench-shared $(DEV_STAMP)  ## cProfile of a cold start and warm requests, import times
 	$(PY) -m benchmarks.profile
+
+.PHONY: bench-logs
+bench-logs: $(DEV_STAMP)  ## CPU cost of the request log line and its metrics per platform shape (issue 16)
+	$(PY) -m benchmarks.logcost

@@ -151,6 +151,8 @@ def gcp_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
 def azure_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
     import azure.functions as func
 
+    from tests.azure_function.context import Context
+
     module = importlib.import_module("azure_function.function_app")
     inject(module, service, patch)
     patch.setattr(module.app, "functions_bindings", None)  # the worker indexes once; we re-index
@@ -167,7 +169,7 @@ def azure_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
         headers = {"Content-Type": call.content_type} if call.content_type else {}
         request = func.HttpRequest(call.method, f"https://app.azurewebsites.net/api{call.path}",
                                    headers=headers, params=call.query, body=call.body)
-        response = route(call)(request)
+        response = route(call)(request, Context())
         return Answer(response.status_code, response.headers.get("Content-Type", ""),
                       response.get_body(), response.headers.get("Allow"))
     return run

@@ -39,6 +39,8 @@ class _Pending:
     request_id: str
     event: bytes
     deadline_ms: int
+    trace: str = field(default_factory=lambda: f"Root=1-{uuid.uuid4().hex[:8]}-"
+                                                 f"{uuid.uuid4().hex[:24]}")
     done: threading.Event = field(default_factory=threading.Event)
     outcome: Outcome | None = None
 
@@ -71,10 +73,14 @@ class RuntimeApi:
         self._server.shutdown()
         self._server.server_close()
 
-    def invoke(self, event: Any, timeout_s: float = 60.0, budget_ms: int = 30_000) -> Outcome:
-        """Queue ``event`` (JSON) and wait up to ``timeout_s`` for its response or error."""
+    def invoke(self, event: Any, timeout_s: float = 60.0, budget_ms: int = 30_000,
+               trace: str | None = None) -> Outcome:
+        """Queue ``event`` (JSON) and wait up to ``timeout_s`` for its response or error;
+        ``trace`` is the X-Ray header sent as Lambda-Runtime-Trace-Id (a random one if None)."""
         pending = _Pending(str(uuid.uuid4()), json.dumps(event).encode(),
                            int(time.time() * 1000) + budget_ms)
+        if trace is not None:
+            pending.trace = trace
         self._pending[pending.request_id] = pending
         self._queue.put(pending)
         if not pending.done.wait(timeout_s) or pending.outcome is None:
@@ -121,7 +127,7 @@ def _handler_for(api: RuntimeApi) -> type[BaseHTTPRequestHandler]:
                 "Lambda-Runtime-Aws-Request-Id": pending.request_id,
                 "Lambda-Runtime-Deadline-Ms": str(pending.deadline_ms),
                 "Lambda-Runtime-Invoked-Function-Arn": FUNCTION_ARN,
-                "Lambda-Runtime-Trace-Id": f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}",
+                "Lambda-Runtime-Trace-Id": pending.trace,
             })
 
         def do_POST(self) -> None:

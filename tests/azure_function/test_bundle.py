@@ -21,9 +21,10 @@ functions = {f.get_function_name(): f for f in function_app.app.get_functions()}
 image = open(sys.argv[1], "rb").read()
 request = func.HttpRequest("POST", "https://app.azurewebsites.net/api/predict",
                            headers={"Content-Type": "image/jpeg"}, body=image)
-response = functions["predict"].get_user_function()(request)
+# The worker's func.Context is not importable here (tests/ is off the path): None stands for it.
+response = functions["predict"].get_user_function()(request, None)
 health = functions["health"].get_user_function()(
-    func.HttpRequest("GET", "https://app.azurewebsites.net/api/health", body=b""))
+    func.HttpRequest("GET", "https://app.azurewebsites.net/api/health", body=b""), None)
 print(json.dumps({"core": core.__file__, "status": response.status_code,
                   "body": json.loads(response.get_body()), "health": health.status_code}))
 """

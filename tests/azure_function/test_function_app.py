@@ -24,6 +24,7 @@ from core.errors import ConfigError
 from core.model import Classifier
 from core.service import Service
 from tests import images
+from tests.azure_function.context import Context
 from tests.conftest import ROOT
 from tests.core.test_service import multipart
 
@@ -49,7 +50,7 @@ def call(name: str, method: str, path: str, body: bytes = b"",
     """Invoke the registered function ``name`` with a real HttpRequest for ``/api<path>``."""
     request = func.HttpRequest(method, f"http://localhost:7071/api{path}", headers=headers or {},
                                params=params or {}, body=body)
-    response = registered(function_app.app)[name].get_user_function()(request)
+    response = registered(function_app.app)[name].get_user_function()(request, Context())
     assert isinstance(response, func.HttpResponse)
     return response
 
