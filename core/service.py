@@ -11,6 +11,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from core import errors
 from core.config import Settings
@@ -18,7 +19,8 @@ from core.http import Request, Response, error_response, json_response
 from core.logs import configure, log_json, redact_url
 from core.model import Classifier
 from core.pipeline import Pipeline, Timings
-from core.routes import resolve
+from core.routes import match
+from core.v2routes import OpenInference, is_v2
 
 Handler = Callable[[Request, Timings], Response]
 
@@ -40,6 +42,7 @@ class Service:
             "/model": {"GET": self._model},
             "/": {"GET": self._page},
         }
+        self._routes.update(OpenInference(lambda: self.pipeline, self.settings).routes())
 
     @property
     def pipeline(self) -> Pipeline:
@@ -63,9 +66,10 @@ class Service:
         try:
             response = self._dispatch(request, timings)
         except errors.ServiceError as exc:
-            error, response = exc, error_response(exc)
+            error, response = exc, error_response(exc, flat=is_v2(request.path))
         except Exception as exc:
-            error, response = exc, error_response(errors.InternalError("internal error"))
+            error, response = exc, error_response(errors.InternalError("internal error"),
+                                                  flat=is_v2(request.path))
         self._finish(request, response, timings)
         self._log(request, response, timings, error, time.perf_counter() - started)
         return response
@@ -76,14 +80,14 @@ class Service:
         Adapters call this instead of building the error themselves, so the refusal carries
         the same headers (request id, CORS) and log line as any other answer.
         """
-        response = error_response(error)
+        response = error_response(error, flat=is_v2(request.path))
         timings = Timings()
         self._finish(request, response, timings)
         self._log(request, response, timings, error, 0.0)
         return response
 
     def _dispatch(self, request: Request, timings: Timings) -> Response:
-        route, methods = resolve(request.path, self._routes)
+        route, methods, params = match(request.path, self._routes)
         if request.method == "OPTIONS":
             return Response(204, b"", {"Allow": ", ".join([*methods, "OPTIONS"])})
         handler = methods.get(request.method)
@@ -91,7 +95,7 @@ class Service:
             raise errors.MethodNotAllowed(
                 f"{request.method} is not allowed on {route}; use {', '.join(methods)}",
                 allowed=tuple(methods))
-        return handler(request, timings)
+        return handler(replace(request, params=params) if params else request, timings)
 
     def _predict(self, request: Request, timings: Timings) -> Response:
         return json_response(self.pipeline.predict_request(request, timings))
