@@ -208,7 +208,7 @@ class Classifier:
         self._interpreter.allocate_tensors()
         self._batch = batch
 
-    def _write_input(self, pixels: np.ndarray, raw: bool) -> None:
+    def _write_input(self, pixels: np.ndarray, raw: bool = False) -> None:
         view = self._interpreter.tensor(self._input_index)()
         if raw or self._identity:
             np.copyto(view, pixels, casting="unsafe")
