@@ -177,3 +177,38 @@ def test_client_sees_protocol_errors(client: triton.InferenceServerClient) -> No
     with pytest.raises(InferenceServerException) as caught:
         client.infer("no-such-model", [image_input(PHOTOS[:1], True)])
     assert caught.value.status() == "404"
+
+
+# Written by hand from the protocol document's "Inference Request Examples" (no client library,
+# no binary extension): an 8x8 red PNG as a base64 BYTES element, one requested output.
+HAND_WRITTEN = b"""{
+  "id" : "42",
+  "inputs" : [
+    {
+      "name" : "image",
+      "shape" : [ 1 ],
+      "datatype" : "BYTES",
+      "data" : [
+        "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAFElEQVR4nGM8ISfHgA0wYRUdtBIA0MoBFD5jqJkAAAAASUVORK5CYII="
+      ]
+    }
+  ],
+  "outputs" : [
+    {
+      "name" : "scores"
+    }
+  ]
+}"""
+
+
+def test_hand_written_json_request(server: str, classifier: Classifier) -> None:
+    status, body = get(f"http://{server}/v2/models/{MODEL}/infer", HAND_WRITTEN,
+                       "application/json")
+    assert status == 200, body
+    answer = json.loads(body)
+    assert answer["id"] == "42" and answer["model_name"] == MODEL
+    (scores,) = answer["outputs"]
+    assert (scores["name"], scores["datatype"]) == ("scores", "FP32")
+    assert scores["shape"] == [1, len(classifier.labels)]
+    assert len(scores["data"]) == len(classifier.labels)
+    assert abs(sum(scores["data"]) - 1) < 1e-4  # probabilities
