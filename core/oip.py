@@ -27,6 +27,7 @@ NUMERIC = {"BOOL": np.bool_, "UINT8": np.uint8, "UINT16": np.uint16, "UINT32": n
            "INT64": np.int64, "FP16": np.float16, "FP32": np.float32, "FP64": np.float64}
 MAX_TENSORS = 16  # inputs or outputs in one request
 MAX_RANK = 8
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # one encoder, made once
 Elements = np.ndarray | list[bytes] | list[str]
 
 
@@ -70,7 +71,7 @@ def decode_request(request: Request, max_body: int) -> InferRequest:
     if encoding not in ("", "identity"):
         raise errors.UnsupportedMediaType(f"Content-Encoding {encoding[:40]!r} is not supported; "
                                           "send the body uncompressed")
-    header, binary = _split(body, request.headers.get(HEADER.lower()))
+    header, binary = _split(memoryview(body), request.headers.get(HEADER.lower()))
     doc = _load_json(header)
     inputs = _list(doc, "inputs", required=True)
     decoded, used = [], 0
@@ -88,9 +89,10 @@ def decode_request(request: Request, max_body: int) -> InferRequest:
                         _flag(_params(doc, "request"), "binary_data_output"))
 
 
-def _split(body: bytes, length: str | None) -> tuple[bytes, bytes]:
+def _split(body: memoryview, length: str | None) -> tuple[memoryview, memoryview]:
+    """The JSON and the binary data, as views: the tensors are copied once, when decoded."""
     if length is None:
-        return body, b""
+        return body, body[len(body):]
     text = length.strip()
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= len(body):
         raise errors.InvalidField(f"{HEADER} must be a length between 1 and the body's "
@@ -98,11 +100,12 @@ def _split(body: bytes, length: str | None) -> tuple[bytes, bytes]:
     return body[:int(text)], body[int(text):]
 
 
-def _load_json(header: bytes) -> dict[str, Any]:
-    if not header.strip():
-        raise errors.InvalidJSON("the request body is empty; send an inference request")
+def _load_json(header: memoryview) -> dict[str, Any]:
     try:
-        doc = json.loads(header)
+        text = str(header, "utf-8")  # the protocol's JSON is UTF-8
+        if not text.strip():
+            raise errors.InvalidJSON("the request body is empty; send an inference request")
+        doc = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise errors.InvalidJSON("the inference request is not valid JSON") from exc
     if not isinstance(doc, dict):
@@ -148,7 +151,8 @@ def _outputs(doc: dict[str, Any]) -> dict[str, bool] | None:
     return wanted
 
 
-def _input(item: dict[str, Any], where: str, binary: bytes, offset: int) -> tuple[Tensor, int]:
+def _input(item: dict[str, Any], where: str, binary: memoryview, offset: int
+           ) -> tuple[Tensor, int]:
     name, datatype, shape = item.get("name"), item.get("datatype"), item.get("shape")
     if not isinstance(name, str) or not name:
         raise errors.InvalidField(f"{where} needs a 'name' string")
@@ -172,7 +176,7 @@ def _input(item: dict[str, Any], where: str, binary: bytes, offset: int) -> tupl
                   True), size
 
 
-def _from_binary(chunk: bytes, datatype: str, shape: list[int], where: str) -> Elements:
+def _from_binary(chunk: memoryview, datatype: str, shape: list[int], where: str) -> Elements:
     count = math.prod(shape)
     if datatype == "BYTES":
         return _unpack_bytes(chunk, count, where)
@@ -183,7 +187,7 @@ def _from_binary(chunk: bytes, datatype: str, shape: list[int], where: str) -> E
     return _finite(np.frombuffer(chunk, dtype=dtype).reshape(shape), where)
 
 
-def _unpack_bytes(chunk: bytes, count: int, where: str) -> list[bytes]:
+def _unpack_bytes(chunk: memoryview, count: int, where: str) -> list[bytes]:
     elements: list[bytes] = []
     offset = 0
     while offset < len(chunk) and len(elements) < count:
@@ -193,7 +197,7 @@ def _unpack_bytes(chunk: bytes, count: int, where: str) -> list[bytes]:
         if offset + 4 + length > len(chunk):
             raise errors.InvalidField(f"{where}'s BYTES element {len(elements)} runs past its "
                                       "data")
-        elements.append(chunk[offset + 4:offset + 4 + length])
+        elements.append(bytes(chunk[offset + 4:offset + 4 + length]))
         offset += 4 + length
     if len(elements) != count or offset != len(chunk):
         raise errors.InvalidField(f"{where}'s BYTES data does not hold exactly {count} elements")
@@ -249,8 +253,7 @@ def encode_response(doc: dict[str, Any], outputs: list[Tensor]) -> Response:
             entry["data"] = (list(out.data) if isinstance(out.data, list)
                              else out.data.ravel().tolist())
         described.append(entry)
-    header = json.dumps({**doc, "outputs": described}, separators=(",", ":"),
-                        ensure_ascii=False).encode("utf-8")
+    header = _JSON.encode({**doc, "outputs": described}).encode("utf-8")
     if not chunks:
         return Response(200, header, {"Content-Type": "application/json"})
     return Response(200, header + b"".join(chunks),

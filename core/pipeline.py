@@ -114,7 +114,9 @@ class Pipeline:
         if deadline is not None and time.monotonic() > deadline:
             raise errors.DeadlineExceeded("no time was left to run the model")
         with timings.step("inference"):
-            scores: np.ndarray = self.classifier.predict(pixels[np.newaxis], preprocessed)[0]
+            batch = pixels[np.newaxis]
+            scores: np.ndarray = (self.classifier.predict(batch, preprocessed=True)
+                                  if preprocessed else self.classifier.predict(batch))[0]
         return scores
 
     def rank(self, scores: np.ndarray, top_k: int | None) -> Scores:

@@ -9,13 +9,32 @@ so ``/prod/v2/models/health`` is model metadata and ``/api/predict`` is still ``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from functools import lru_cache
+from typing import Generic, TypeVar
 from urllib.parse import unquote
 
 from core import errors
 
 T = TypeVar("T")
 Params = dict[str, str]
+
+
+class Router(Generic[T]):
+    """``match`` over fixed routes, remembering the answer for up to 1024 short paths (a
+    parameterised route costs a scan of every route; a dict lookup answers it next time)."""
+
+    def __init__(self, routes: Mapping[str, Mapping[str, T]]) -> None:
+        self.routes = routes
+        self._seen: dict[str, tuple[str, Mapping[str, T], Params]] = {}
+
+    def match(self, path: str) -> tuple[str, Mapping[str, T], Params]:
+        """As ``match(path, routes)``; the parameters are shared: read them, don't change them."""
+        found = self._seen.get(path)
+        if found is None:
+            found = match(path, self.routes)
+            if len(path) <= 256 and len(self._seen) < 1024:
+                self._seen[path] = found
+        return found
 
 
 def resolve(path: str, routes: Mapping[str, Mapping[str, T]]) -> tuple[str, Mapping[str, T]]:
@@ -46,10 +65,16 @@ def match(path: str, routes: Mapping[str, Mapping[str, T]]
     return best[2], routes[best[2]], best[3]
 
 
+@lru_cache(maxsize=256)
+def _parts(route: str) -> tuple[str, ...]:
+    return tuple(route.strip("/").split("/"))
+
+
 def _suffix_params(route: str, segments: list[str]) -> Params | None:
     """The parameters when ``segments`` end with ``route``'s segments, else None."""
-    parts = route.strip("/").split("/")
-    if len(parts) > len(segments):
+    parts = _parts(route)
+    last = parts[-1]
+    if len(parts) > len(segments) or (last[:1] != "{" and last != segments[-1]):
         return None
     params: Params = {}
     for part, segment in zip(parts, segments[len(segments) - len(parts):], strict=True):

@@ -19,7 +19,7 @@ from core.http import Request, Response, error_response, json_response
 from core.logs import configure, log_json, redact_url
 from core.model import Classifier
 from core.pipeline import Pipeline, Timings
-from core.routes import match
+from core.routes import Router
 from core.v2routes import OpenInference, is_v2
 
 Handler = Callable[[Request, Timings], Response]
@@ -43,6 +43,7 @@ class Service:
             "/": {"GET": self._page},
         }
         self._routes.update(OpenInference(lambda: self.pipeline, self.settings).routes())
+        self._router = Router(self._routes)
 
     @property
     def pipeline(self) -> Pipeline:
@@ -87,7 +88,7 @@ class Service:
         return response
 
     def _dispatch(self, request: Request, timings: Timings) -> Response:
-        route, methods, params = match(request.path, self._routes)
+        route, methods, params = self._router.match(request.path)
         if request.method == "OPTIONS":
             return Response(204, b"", {"Allow": ", ".join([*methods, "OPTIONS"])})
         handler = methods.get(request.method)

@@ -143,7 +143,7 @@ class OpenInference:
             data = (element if isinstance(element, bytes)
                     else b64decode(str(element), f"'{IMAGE}' element {index}"))
             rows.append(pipeline.infer(pipeline.prepare(data, timings), timings, deadline))
-        return np.stack(rows)
+        return np.array(rows)
 
     def _from_tensor(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
                      deadline: float | None) -> np.ndarray:
@@ -155,7 +155,7 @@ class OpenInference:
             raise errors.InvalidField(f"'{tensor.name}' must be {expected} of shape "
                                       f"[N, {', '.join(map(str, size))}]")
         self._batch(tensor.shape[0])
-        return np.stack([pipeline.infer(row, timings, deadline, preprocessed=True)
+        return np.array([pipeline.infer(row, timings, deadline, preprocessed=True)
                          for row in tensor.data])
 
     def _outputs(self, parsed: InferRequest, scores: np.ndarray, labels: tuple[str, ...]
@@ -166,7 +166,7 @@ class OpenInference:
             raise errors.InvalidField(f"unknown output '{unknown[0][:40]}'; this model has "
                                       f"'{SCORES}' and '{LABEL}'")
         top = [labels[i] for i in np.argmax(scores, axis=1).tolist()]
-        return [Tensor(SCORES, "FP32", scores.shape, scores.astype(np.float32), binary)
+        return [Tensor(SCORES, "FP32", scores.shape, scores.astype(np.float32, copy=False), binary)
                 if name == SCORES else Tensor(LABEL, "BYTES", (len(top),), top, binary)
                 for name, binary in wanted.items()]
 
