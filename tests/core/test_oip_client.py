@@ -212,3 +212,14 @@ def test_hand_written_json_request(server: str, classifier: Classifier) -> None:
     assert scores["shape"] == [1, len(classifier.labels)]
     assert len(scores["data"]) == len(classifier.labels)
     assert abs(sum(scores["data"]) - 1) < 1e-4  # probabilities
+
+
+def test_client_behind_a_base_path(server: str) -> None:
+    """A stage or base path in the client's URL (API Gateway's /prod, Azure's /api)."""
+    client = triton.InferenceServerClient(url=f"{server}/prod", network_timeout=60)
+    try:
+        assert client.is_model_ready(MODEL)
+        result = client.infer(MODEL, [image_input(PHOTOS[:1], True)])
+        assert result.as_numpy("scores").shape[0] == 1
+    finally:
+        client.close()
