@@ -180,8 +180,8 @@ class Classifier:
             return np.concatenate([self._run(pixels[i:i + 1], preprocessed)
                                    for i in range(len(pixels))])
 
-    def _run(self, pixels: np.ndarray, raw: bool = False) -> np.ndarray:
-        self._write_input(pixels, raw)
+    def _run(self, pixels: np.ndarray, as_is: bool = False) -> np.ndarray:
+        self._write_input(pixels, as_is)
         try:
             self._interpreter.invoke()
         except (RuntimeError, ValueError) as exc:
@@ -208,9 +208,9 @@ class Classifier:
         self._interpreter.allocate_tensors()
         self._batch = batch
 
-    def _write_input(self, pixels: np.ndarray, raw: bool = False) -> None:
+    def _write_input(self, pixels: np.ndarray, as_is: bool = False) -> None:
         view = self._interpreter.tensor(self._input_index)()
-        if raw or self._identity:
+        if as_is or self._identity:
             np.copyto(view, pixels, casting="unsafe")
         elif self._linear is not None:
             scale, offset = self._linear
