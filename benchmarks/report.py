@@ -129,6 +129,8 @@ def markdown(results: dict[str, Any]) -> str:
     out += ["### Runtime size", "", *size_table(results["sizes"]), "",
             "### Concurrency", "", *load_table(results["load"]), ""]
     out += log_table(results.get("logging"))
+    if results.get("oip"):
+        out += ["### Open Inference Protocol", "", *oip_table(results["oip"]), ""]
     return "\n".join(out)
 
 
@@ -145,6 +147,25 @@ def log_table(block: dict[str, Any] | None) -> list[str]:
         lines += ["", f"`GET /health` end to end: {health['with log line']:.1f} µs with its "
                   f"line, {health['without']:.1f} µs without."]
     return [*lines, ""]
+
+
+def oip_table(block: dict[str, Any]) -> list[str]:
+    """POST /predict and a binary v2 infer on the same photos, interleaved: median / p90 ms."""
+    lines = ["| way | POST /predict | v2 infer (binary) | v2 - predict (medians) |",
+             "|---|---:|---:|---:|"]
+    for way, label in (("in_process", "in-process"), ("http", "over HTTP")):
+        row = block.get(way)
+        if not row:
+            continue
+        for kind, what in (("e2e_ms", "end to end"), ("rest_ms", "outside the pipeline steps")):
+            extra = row["extra_e2e_ms"] if kind == "e2e_ms" else row["extra_rest_ms"]
+            lines.append(f"| {label}, {what} | {_cell(row[kind]['predict'])} | "
+                         f"{_cell(row[kind]['infer'])} | {extra:+.3f} |")
+    first = block.get("in_process", {})
+    lines += ["", f"{first.get('pairs', 0)} pairs over {first.get('photos', 0)} validation "
+              "photos per way; 'outside the pipeline steps' is each request's time less its "
+              "decode, resize and inference (Server-Timing)."]
+    return lines
 
 
 def chart(results: dict[str, Any], path: Path = CHART) -> None:

@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold, latency, load, logcost, report, sizes, targets, xmodel
+from benchmarks import cold, latency, load, logcost, oip, report, sizes, targets, xmodel
 from benchmarks.common import (
     DEFAULT_MODEL,
     KIH_DIR,
@@ -145,6 +145,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["sizes"] = sizes.measure()
         print("  log line and metrics cost ...", file=sys.stderr, flush=True)
         results["logging"] = logcost.in_child(quick=args.quick)
+        print("  v2 binary infer beside POST /predict ...", file=sys.stderr, flush=True)
+        results["oip"] = oip.measure([folder / n for n in small[:8]], args.oip_pairs)
         print("  load test ...", file=sys.stderr, flush=True)
         urls = [f"{images.url}/{n}" for n in small[: args.load_images]]
         results["load"] = concurrency(images, urls, args.load_requests, args.threads)
@@ -166,6 +168,8 @@ def main() -> int:
     p.add_argument("--tf-cold-runs", type=int, default=3)
     p.add_argument("--load-requests", type=int, default=96, help="requests per level")
     p.add_argument("--load-images", type=int, default=16)
+    p.add_argument("--oip-pairs", type=int, default=300,
+                   help="(POST /predict, v2 infer) pairs per way")
     p.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
                    help="our interpreter threads (and the bare invoke's)")
     p.add_argument("--ref-threads", type=int, default=0,
@@ -176,6 +180,7 @@ def main() -> int:
     if args.quick:
         args.images, args.large, args.repeats = 4, 2, 1
         args.cold_runs, args.tf_cold_runs, args.load_requests, args.load_images = 1, 1, 8, 4
+        args.oip_pairs = 20
     results = run(args)
     text = report.markdown(results)
     print(text)

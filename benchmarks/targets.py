@@ -157,6 +157,8 @@ def all_targets(results: dict[str, Any]) -> list[Row]:
     rows += size_targets(results["sizes"])
     if results.get("logging"):
         rows += logging_targets(results["logging"])
+    if results.get("oip"):
+        rows += oip_targets(results["oip"])
     return rows
 
 
@@ -175,3 +177,19 @@ def logging_targets(block: dict[str, Any]) -> list[Row]:
                      "value": round(previous / 1000, 3), "limit": 0.1, "unit": "ms",
                      "status": "INFO", "by": None})
     return rows
+
+
+def oip_targets(block: dict[str, Any]) -> list[Row]:
+    """A binary v2 infer over POST /predict on the same photos: the time outside the shared
+    pipeline steps, in-process (judged: <= 0.2 ms); end to end and over HTTP (INFO)."""
+    inside = block.get("in_process", {})
+    wire = block.get("http", {})
+    rows = [_target("v2 binary infer - POST /predict, outside the pipeline steps, in-process "
+                    "(ms)", inside.get("extra_rest_ms"), 0.2, False, "ms")]
+    return rows + _info([
+        _target("v2 binary infer - POST /predict, end to end, in-process (ms)",
+                inside.get("extra_e2e_ms"), 0.2, False, "ms"),
+        _target("v2 binary infer - POST /predict, outside the pipeline steps, over HTTP (ms)",
+                wire.get("extra_rest_ms"), 0.2, False, "ms"),
+        _target("v2 binary infer - POST /predict, end to end, over HTTP (ms)",
+                wire.get("extra_e2e_ms"), 0.2, False, "ms")])

@@ -41,6 +41,7 @@ class Request:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     deadline: float | None = None  # time.monotonic() by which an answer must be ready
     invocation: Invocation = LOCAL
+    params: Mapping[str, str] = field(default_factory=dict)  # the route's {name} parameters
 
     @property
     def content_type(self) -> str:
@@ -82,13 +83,15 @@ def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | Non
     return Response(status, body, merged)
 
 
-def error_response(error: errors.ServiceError, headers: Mapping[str, str] | None = None
-                   ) -> Response:
-    """The JSON body and status of a service error."""
+def error_response(error: errors.ServiceError, headers: Mapping[str, str] | None = None,
+                   *, flat: bool = False) -> Response:
+    """The JSON body and status of a service error; ``flat``: the Open Inference Protocol's
+    ``{"error": "message"}`` instead of ``{"error": {"code", "message"}}``."""
     merged = dict(headers or {})
     if isinstance(error, errors.MethodNotAllowed) and error.allowed:
         merged["Allow"] = ", ".join(error.allowed)
-    return json_response(error.to_json(), error.status, merged)
+    return json_response({"error": error.message} if flat else error.to_json(), error.status,
+                         merged)
 
 
 def decode_body(body: str | bytes | None, is_base64: bool = False) -> bytes:

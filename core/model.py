@@ -34,6 +34,7 @@ class TensorInfo:
     dtype: Any
     scale: float
     zero_point: int
+    name: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """JSON form for ``GET /model``."""
@@ -44,7 +45,7 @@ class TensorInfo:
 def _tensor_info(detail: dict[str, Any]) -> TensorInfo:
     scale, zero = detail.get("quantization", (0.0, 0))
     return TensorInfo(tuple(int(x) for x in detail["shape"]), detail["dtype"], float(scale),
-                      int(zero))
+                      int(zero), str(detail.get("name", "")))
 
 
 def input_table(manifest: Manifest, info: TensorInfo) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -163,21 +164,24 @@ class Classifier:
         """The input tensor's NumPy dtype."""
         return self.input.dtype
 
-    def predict(self, pixels: np.ndarray) -> np.ndarray:
-        """Scores (N, classes) float32 for uint8 pixels (N, H, W, 3) at the input size.
+    def predict(self, pixels: np.ndarray, preprocessed: bool = False) -> np.ndarray:
+        """Scores (N, classes) float32 for uint8 pixels (N, H, W, 3) at the input size;
+        ``preprocessed``: the input tensor itself (normalised, in its dtype), written as is.
 
         A batch resizes the input tensor once; a model whose graph fixes the batch (a reshape
         to [1, ...]) is run image by image instead.
         """
-        if pixels.ndim != 4 or pixels.shape[1:] != self.input.shape[1:]:
+        if (pixels.ndim != 4 or pixels.shape[1:] != self.input.shape[1:]
+                or (preprocessed and pixels.dtype != self.input.dtype)):
             raise errors.ModelError(f"pixels of shape {pixels.shape} do not fit the model")
         with self._lock:
             if self._ensure_batch(pixels.shape[0]):
-                return self._run(pixels)
-            return np.concatenate([self._run(pixels[i:i + 1]) for i in range(len(pixels))])
+                return self._run(pixels, preprocessed)
+            return np.concatenate([self._run(pixels[i:i + 1], preprocessed)
+                                   for i in range(len(pixels))])
 
-    def _run(self, pixels: np.ndarray) -> np.ndarray:
-        self._write_input(pixels)
+    def _run(self, pixels: np.ndarray, as_is: bool = False) -> np.ndarray:
+        self._write_input(pixels, as_is)
         try:
             self._interpreter.invoke()
         except (RuntimeError, ValueError) as exc:
@@ -204,9 +208,9 @@ class Classifier:
         self._interpreter.allocate_tensors()
         self._batch = batch
 
-    def _write_input(self, pixels: np.ndarray) -> None:
+    def _write_input(self, pixels: np.ndarray, as_is: bool = False) -> None:
         view = self._interpreter.tensor(self._input_index)()
-        if self._identity:
+        if as_is or self._identity:
             np.copyto(view, pixels, casting="unsafe")
         elif self._linear is not None:
             scale, offset = self._linear

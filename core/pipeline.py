@@ -108,12 +108,15 @@ class Pipeline:
         with timings.step("resize"):
             return resize_image(decoded, size, manifest.resize)
 
-    def infer(self, pixels: np.ndarray, timings: Timings, deadline: float | None) -> np.ndarray:
-        """Scores for one image's pixels."""
+    def infer(self, pixels: np.ndarray, timings: Timings, deadline: float | None,
+              preprocessed: bool = False) -> np.ndarray:
+        """Scores for one image's pixels (or its input tensor, when ``preprocessed``)."""
         if deadline is not None and time.monotonic() > deadline:
             raise errors.DeadlineExceeded("no time was left to run the model")
         with timings.step("inference"):
-            scores: np.ndarray = self.classifier.predict(pixels[np.newaxis])[0]
+            batch = pixels[np.newaxis]
+            scores: np.ndarray = (self.classifier.predict(batch, preprocessed=True)
+                                  if preprocessed else self.classifier.predict(batch))[0]
         return scores
 
     def rank(self, scores: np.ndarray, top_k: int | None) -> Scores:

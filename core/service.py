@@ -11,6 +11,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from core import errors
 from core.config import Settings
@@ -18,7 +19,8 @@ from core.http import Request, Response, error_response, json_response
 from core.logs import cold_start, configure, log_json, log_request, redact_url
 from core.model import Classifier
 from core.pipeline import Pipeline, Timings
-from core.routes import resolve
+from core.routes import Router
+from core.v2routes import OpenInference, is_v2
 
 Handler = Callable[[Request, Timings], Response]
 
@@ -41,6 +43,8 @@ class Service:
             "/model": {"GET": self._model},
             "/": {"GET": self._page},
         }
+        self._routes.update(OpenInference(lambda: self.pipeline, self.settings).routes())
+        self._router = Router(self._routes)
 
     @property
     def pipeline(self) -> Pipeline:
@@ -65,9 +69,10 @@ class Service:
         try:
             response = self._dispatch(request, timings)
         except errors.ServiceError as exc:
-            error, response = exc, error_response(exc)
+            error, response = exc, error_response(exc, flat=is_v2(request.path))
         except Exception as exc:
-            error, response = exc, error_response(errors.InternalError("internal error"))
+            error, response = exc, error_response(errors.InternalError("internal error"),
+                                                  flat=is_v2(request.path))
         self._finish(request, response, timings)
         self._log(request, response, timings, error, time.perf_counter() - started)
         return response
@@ -78,14 +83,14 @@ class Service:
         Adapters call this instead of building the error themselves, so the refusal carries
         the same headers (request id, CORS) and log line as any other answer.
         """
-        response = error_response(error)
+        response = error_response(error, flat=is_v2(request.path))
         timings = Timings()
         self._finish(request, response, timings)
         self._log(request, response, timings, error, 0.0)
         return response
 
     def _dispatch(self, request: Request, timings: Timings) -> Response:
-        route, methods = resolve(request.path, self._routes)
+        route, methods, params = self._router.match(request.path)
         if request.method == "OPTIONS":
             return Response(204, b"", {"Allow": ", ".join([*methods, "OPTIONS"])})
         handler = methods.get(request.method)
@@ -93,7 +98,7 @@ class Service:
             raise errors.MethodNotAllowed(
                 f"{request.method} is not allowed on {route}; use {', '.join(methods)}",
                 allowed=tuple(methods))
-        return handler(request, timings)
+        return handler(replace(request, params=params) if params else request, timings)
 
     def _predict(self, request: Request, timings: Timings) -> Response:
         return json_response(self.pipeline.predict_request(request, timings))
@@ -150,7 +155,7 @@ class Service:
     def _route_of(self, path: str) -> str:
         """The route a path resolves to (a bounded set, fit for a metric dimension)."""
         try:
-            return resolve(path, self._routes)[0]
+            return self._router.match(path)[0]
         except errors.NotFound:
             return "unmatched"
 

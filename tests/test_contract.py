@@ -12,15 +12,18 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import struct
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 from pytest_httpserver import HTTPServer
 
+from core import oip
 from core.model import Classifier
 from core.service import Service
 from tests import images
@@ -38,6 +41,7 @@ class Call:
     body: bytes = b""
     content_type: str | None = None
     query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Answer:
     content_type: str
     body: bytes
     allow: str | None
+    header_length: str | None = None  # Inference-Header-Content-Length (binary v2 answers)
 
 
 Leg = Callable[[Call], Answer]
@@ -110,7 +115,7 @@ def lambda_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
 
     def run(call: Call) -> Answer:
         query = "&".join(f"{k}={v}" for k, v in call.query.items())
-        headers = {"host": "api.example.com"}
+        headers = {"host": "api.example.com", **{k.lower(): v for k, v in call.headers.items()}}
         if call.content_type:
             headers["content-type"] = call.content_type
         binary = call.content_type not in (None, JSON, "application/xml")
@@ -128,7 +133,8 @@ def lambda_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
         raw = result.get("body") or ""
         data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
         return Answer(result["statusCode"], header(result["headers"], "content-type") or "",
-                      data, header(result["headers"], "allow"))
+                      data, header(result["headers"], "allow"),
+                      header(result["headers"], oip.HEADER))
     return run
 
 
@@ -142,9 +148,11 @@ def gcp_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
 
     def run(call: Call) -> Answer:
         response = client.open(call.path, method=call.method, data=call.body,
-                               content_type=call.content_type, query_string=call.query)
+                               content_type=call.content_type, query_string=call.query,
+                               headers=call.headers)
         return Answer(response.status_code, response.headers.get("Content-Type", ""),
-                      response.data, response.headers.get("Allow"))
+                      response.data, response.headers.get("Allow"),
+                      response.headers.get(oip.HEADER))
     return run
 
 
@@ -167,11 +175,13 @@ def azure_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
 
     def run(call: Call) -> Answer:
         headers = {"Content-Type": call.content_type} if call.content_type else {}
+        headers.update(call.headers)
         request = func.HttpRequest(call.method, f"https://app.azurewebsites.net/api{call.path}",
                                    headers=headers, params=call.query, body=call.body)
         response = route(call)(request, Context())
         return Answer(response.status_code, response.headers.get("Content-Type", ""),
-                      response.get_body(), response.headers.get("Allow"))
+                      response.get_body(), response.headers.get("Allow"),
+                      response.headers.get(oip.HEADER))
     return run
 
 
@@ -202,3 +212,66 @@ def test_every_platform_answers_alike(case: str, legs: dict[str, Leg],
         assert body["error"]["code"] == code
     if case == "wrong-method":
         assert reference.allow == "POST"
+
+
+INFER = "/v2/models/clothing-mobilenet-v2/infer"
+
+
+def v2_binary() -> Call:
+    """Two images as binary data (Triton's extension); scores binary, label as JSON."""
+    photos = [images.jpeg(), images.png_rgba()]
+    data = b"".join(struct.pack("<I", len(p)) + p for p in photos)
+    header = as_json({"id": "bin", "inputs": [
+        {"name": "image", "datatype": "BYTES", "shape": [2],
+         "parameters": {"binary_data_size": len(data)}}],
+        "outputs": [{"name": "scores", "parameters": {"binary_data": True}},
+                    {"name": "label"}]})
+    return Call("POST", INFER, header + data, "application/octet-stream",
+                headers={oip.HEADER: str(len(header))})
+
+
+def v2_json() -> Call:
+    """The same two images as base64 strings in plain JSON."""
+    photos = [base64.b64encode(p).decode() for p in (images.jpeg(), images.png_rgba())]
+    return Call("POST", INFER, as_json({"id": "json", "inputs": [
+        {"name": "image", "datatype": "BYTES", "shape": [2], "data": photos}]}), JSON)
+
+
+V2_CASES: dict[str, tuple[Callable[[], Call], int]] = {
+    "v2-binary": (v2_binary, 200),
+    "v2-json": (v2_json, 200),
+    "v2-metadata": (lambda: Call("GET", "/v2/models/clothing-mobilenet-v2"), 200),
+    "v2-unknown-model": (lambda: Call("GET", "/v2/models/nope/ready"), 404),
+    "v2-malformed": (lambda: Call("POST", INFER, b'{"inputs": 3}', JSON), 400),
+}
+
+
+@pytest.mark.parametrize("case", list(V2_CASES))
+def test_open_inference_protocol_alike(case: str, legs: dict[str, Leg]) -> None:
+    build, status = V2_CASES[case]
+    answers = {name: leg(build()) for name, leg in legs.items()}
+    reference = answers["gcp"]
+    for name, answer in answers.items():
+        assert answer.status == status, (name, answer.body[:300])
+        assert (answer.body, answer.content_type, answer.header_length) == (
+            reference.body, reference.content_type, reference.header_length), name
+    if status != 200:
+        assert set(json.loads(reference.body)) == {"error"}
+        assert isinstance(json.loads(reference.body)["error"], str)
+
+
+def test_binary_and_json_infer_agree(legs: dict[str, Leg]) -> None:
+    """The binary answer's scores decode to the JSON answer's, on every platform."""
+    for name, leg in legs.items():
+        binary, text = leg(v2_binary()), leg(v2_json())
+        assert binary.content_type == "application/octet-stream", name
+        assert binary.header_length is not None, name
+        length = int(binary.header_length)
+        head = json.loads(binary.body[:length])
+        scores = np.frombuffer(binary.body[length:], dtype="<f4").reshape(2, -1)
+        outputs = {o["name"]: o for o in json.loads(text.body)["outputs"]}
+        assert head["id"] == "bin" and json.loads(text.body)["id"] == "json"
+        assert head["outputs"][0]["parameters"]["binary_data_size"] == scores.nbytes
+        np.testing.assert_array_equal(scores.ravel(),
+                                      np.array(outputs["scores"]["data"], dtype=np.float32))
+        assert head["outputs"][1]["data"] == outputs["label"]["data"]
