@@ -16,5 +16,5 @@ docs-tables: $(DEV_STAMP)  ## Regenerate the docs' tables (settings, errors, ben
 # The runnable commands in the docs call curl.
 test-deps: curl-installed
 .PHONY: curl-installed
-curl-installed:
+curl-installed:  ## Install curl for the runnable commands of the docs (apt)
 	@command -v curl >/dev/null || (apt-get update && apt-get install -y curl)
