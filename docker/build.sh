@@ -32,7 +32,7 @@ case "$builder" in
         docker buildx build --platform "$platform" --provenance=false --load "${args[@]}" . ;;
     docker)  # the classic builder: no BUILDPLATFORM/TARGETARCH, one architecture per tag
         base=$base-$arch
-        DOCKER_BUILDKIT=0 docker build --network host --platform "$platform" \
+        DOCKER_BUILDKIT=0 docker build --network host \
             --build-arg "TARGETARCH=$targetarch" --build-arg "BASE_TAG=$python_tag-$arch" \
             "${args[@]}" . ;;
     buildah|podman)

@@ -65,13 +65,22 @@ ln -sf /usr/bin/pip3 "$rootfs/usr/local/bin/pip"
     --target "$rootfs/var/runtime" awslambdaric
 install -m 0755 "$here/lambda-entrypoint.sh" "$rootfs/lambda-entrypoint.sh"
 
-tar -C "$rootfs" --numeric-owner --exclude="./dev/*" --exclude="./proc/*" --exclude="./sys/*" -c . | docker import --platform "$platform" \
+tar -C "$rootfs" --numeric-owner --exclude="./dev/*" --exclude="./proc/*" --exclude="./sys/*" \
+    -c . | docker import \
     --change "LABEL standin.arch=$arch standin.of=$repo standin.suite=$suite" \
     --change "ENV LANG=C.UTF-8 TZ=:/etc/localtime LAMBDA_TASK_ROOT=/var/task LAMBDA_RUNTIME_DIR=/var/runtime" \
     --change "WORKDIR /var/task" \
     --change 'ENTRYPOINT ["/lambda-entrypoint.sh"]' - "$tag" >/dev/null
+rm -rf "$rootfs"
+if [ "$(docker image inspect -f '{{.Architecture}}' "$tag")" != "${platform#linux/}" ]; then
+    # the engine labelled it with its own architecture: put the right one in the config
+    docker save -o "$work/imported.tar" "$tag"
+    "$python" "$here/set_arch.py" "$work/imported.tar" "$work/image.tar" "${platform#linux/}"
+    docker rmi "$tag" >/dev/null
+    docker load -i "$work/image.tar" >/dev/null
+    rm -f "$work/imported.tar" "$work/image.tar"
+fi
 if [ "$arch" = x86_64 ]; then
     docker tag "$tag" "$repo:$pyver"
 fi
-rm -rf "$rootfs"
 echo "stand-in base built: $tag ($(docker image inspect -f '{{.Architecture}}' "$tag"))"

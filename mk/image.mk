@@ -1,0 +1,27 @@
+# The Lambda container image (docker/Dockerfile) and what its tests need: Debian's docker.io and
+# debootstrap, a running engine (docker/engine.sh) and the stand-in bases for
+# public.ecr.aws/lambda/python, x86_64 and arm64 (docker/standin/build.sh), each built once and
+# reused while its image is present. ARCH (x86_64|arm64) and LAMBDA_PYTHON come from mk/aws.mk.
+IMAGE_TAG ?= classifier-lambda:$(ARCH)
+IMAGE_BUILDER ?= auto
+IMAGE_TOOLS_STAMP := $(VENV)/.image-tools-installed
+
+.PHONY: image image-engine image-standin
+
+image: image-engine  ## Build the Lambda image (ARCH=x86_64|arm64, LAMBDA_PYTHON, MODEL) and print its size
+	ARCH=$(ARCH) TAG=$(IMAGE_TAG) PYTHON_TAG=$(LAMBDA_PYTHON) MODEL=$(MODEL) \
+		BUILDER=$(IMAGE_BUILDER) bash docker/build.sh
+
+$(IMAGE_TOOLS_STAMP): | $(PY)
+	command -v dockerd >/dev/null && command -v debootstrap >/dev/null || \
+		(apt-get update && apt-get install -y --no-install-recommends docker.io debootstrap)
+	@touch $@
+
+image-engine: $(IMAGE_TOOLS_STAMP)
+	@bash docker/engine.sh
+
+image-standin: image-engine  ## Build the stand-in base images the image tests use (once)
+	bash docker/standin/build.sh x86_64 $(PY)
+	bash docker/standin/build.sh arm64 $(PY)
+
+test-deps: image-standin
