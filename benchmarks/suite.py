@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold, latency, load, report, sizes, targets, xmodel
+from benchmarks import cold, container, latency, load, report, sizes, targets, xmodel
 from benchmarks.common import (
     DEFAULT_MODEL,
     KIH_DIR,
@@ -142,6 +142,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                          args.tf_cold_runs)
             results["models"][name] = block
         results["sizes"] = sizes.measure()
+        print("  Lambda container cold start ...", file=sys.stderr, flush=True)
+        results["container"] = container.measure(args.cold_runs)
         print("  load test ...", file=sys.stderr, flush=True)
         urls = [f"{images.url}/{n}" for n in small[: args.load_images]]
         results["load"] = concurrency(images, urls, args.load_requests, args.threads)

@@ -6,7 +6,7 @@ IMAGE_TAG ?= classifier-lambda:$(ARCH)
 IMAGE_BUILDER ?= auto
 IMAGE_TOOLS_STAMP := $(VENV)/.image-tools-installed
 
-.PHONY: image image-engine image-standin
+.PHONY: image image-engine image-standin bench-container
 
 image: image-engine  ## Build the Lambda image (ARCH=x86_64|arm64, LAMBDA_PYTHON, MODEL) and print its size
 	ARCH=$(ARCH) TAG=$(IMAGE_TAG) PYTHON_TAG=$(LAMBDA_PYTHON) MODEL=$(MODEL) \
@@ -23,5 +23,8 @@ image-engine: $(IMAGE_TOOLS_STAMP)
 image-standin: image-engine  ## Build the stand-in base images the image tests use (once)
 	bash docker/standin/build.sh x86_64 $(PY)
 	bash docker/standin/build.sh arm64 $(PY)
+
+bench-container: image-standin $(DEV_STAMP)  ## Lambda container cold start beside in-process; image size
+	$(PY) -m benchmarks.container
 
 test-deps: image-standin

@@ -28,7 +28,7 @@ case "$arch" in
     *) echo "build.sh: ARCH must be x86_64 or arm64, got '$arch'" >&2; exit 2 ;;
 esac
 
-existing=$(docker images --filter "label=standin.arch=$arch" --format '{{.Repository}}:{{.Tag}}' \
+existing=$(docker images "$repo" --filter "label=standin.arch=$arch" --format '{{.Repository}}:{{.Tag}}' \
            | grep -m1 -- "-$arch\$" || true)
 if [ -n "$existing" ]; then
     echo "stand-in base present: $existing"
