@@ -1,5 +1,5 @@
-# The Lambda container image (docker/Dockerfile) and what its tests need: Debian's docker.io and
-# debootstrap, a running engine (docker/engine.sh) and the stand-in bases for
+# The Lambda container image (docker/Dockerfile) and what its tests need: Debian's docker.io,
+# buildah (tests/docker/test_builders.py) and debootstrap, a running engine (docker/engine.sh) and the stand-in bases for
 # public.ecr.aws/lambda/python, x86_64 and arm64 (docker/standin/build.sh), each built once and
 # reused while its image is present. ARCH (x86_64|arm64) and LAMBDA_PYTHON come from mk/aws.mk.
 IMAGE_TAG ?= classifier-lambda:$(ARCH)
@@ -13,8 +13,9 @@ image: image-engine  ## Build the Lambda image (ARCH=x86_64|arm64, LAMBDA_PYTHON
 		BUILDER=$(IMAGE_BUILDER) bash docker/build.sh
 
 $(IMAGE_TOOLS_STAMP): | $(PY)
-	command -v dockerd >/dev/null && command -v debootstrap >/dev/null || \
-		(apt-get update && apt-get install -y --no-install-recommends docker.io debootstrap)
+	command -v dockerd >/dev/null && command -v buildah >/dev/null && \
+		command -v debootstrap >/dev/null || (apt-get update && \
+		apt-get install -y --no-install-recommends docker.io buildah debootstrap)
 	@touch $@
 
 image-engine: $(IMAGE_TOOLS_STAMP)

@@ -12,9 +12,11 @@ unchanged on it, through docker/build.sh with Docker's classic builder (the one 
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import os
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -52,13 +54,26 @@ def pinned() -> str:
     return " ".join(f"{name}=={importlib.metadata.version(name)}" for name in RUNTIME_SET)
 
 
-def build(arch: str) -> str:
-    """Build docker/Dockerfile for ``arch`` with docker/build.sh (as `make image` does)."""
-    tag = f"classifier-lambda:test-{arch}"
+def build(arch: str, builder: str = "docker", **env: str) -> str:
+    """Build docker/Dockerfile for ``arch`` with docker/build.sh (as `make image` does);
+    ``builder`` "docker" is the classic builder."""
+    tag = f"classifier-lambda:test-{builder}-{arch}"
     env = {**os.environ, "ARCH": arch, "TAG": tag, "PYTHON_TAG": standin_python(arch),
-           "PIP_CONSTRAINTS": pinned(), "BUILDER": "docker"}
+           "PIP_CONSTRAINTS": pinned(), "BUILDER": builder, **env}
     done = subprocess.run(["bash", "docker/build.sh"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=1800)
     if done.returncode != 0:
         pytest.fail(f"image build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
     return tag
+
+
+def task_root(image: str, cli: str = "docker") -> tarfile.TarFile:
+    """/var/task of ``image`` as a tar archive, read without running the image."""
+    created = subprocess.run([cli, "create", image], capture_output=True, text=True,
+                             check=True, timeout=120).stdout.strip()
+    try:
+        archive = subprocess.run([cli, "cp", f"{created}:/var/task", "-"],
+                                 capture_output=True, check=True, timeout=300).stdout
+    finally:
+        subprocess.run([cli, "rm", created], capture_output=True, timeout=120)
+    return tarfile.open(fileobj=io.BytesIO(archive))

@@ -8,13 +8,13 @@ that ran on the wrong platform, shows up as an ELF file of the other machine and
 
 from __future__ import annotations
 
-import io
 import subprocess
-import tarfile
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from tests.docker.engine import task_root
 
 ELF_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64"}
 EXPECTED = {"x86_64": "x86_64", "arm64": "aarch64"}
@@ -22,15 +22,8 @@ EXPECTED = {"x86_64": "x86_64", "arm64": "aarch64"}
 
 def task_root_elves(image: str) -> dict[str, str]:
     """{path: ELF machine} for every ELF file under /var/task (read, never run)."""
-    created = subprocess.run(["docker", "create", image], capture_output=True, text=True,
-                             check=True, timeout=120).stdout.strip()
-    try:
-        archive = subprocess.run(["docker", "cp", f"{created}:/var/task", "-"],
-                                 capture_output=True, check=True, timeout=300).stdout
-    finally:
-        subprocess.run(["docker", "rm", created], capture_output=True, timeout=120)
     machines: dict[str, str] = {}
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+    with task_root(image) as tar:
         for member in tar:
             handle = tar.extractfile(member) if member.isfile() else None
             header = handle.read(20) if handle is not None else b""
