@@ -1,7 +1,8 @@
 # The Lambda container image (docker/Dockerfile) and what its tests need: Debian's docker.io,
-# buildah (tests/docker/test_builders.py) and debootstrap, a running engine (docker/engine.sh) and the stand-in bases for
-# public.ecr.aws/lambda/python, x86_64 and arm64 (docker/standin/build.sh), each built once and
-# reused while its image is present. ARCH (x86_64|arm64) and LAMBDA_PYTHON come from mk/aws.mk.
+# buildah (tests/docker/test_builders.py) and debootstrap, a running engine (docker/engine.sh)
+# and the stand-in bases for public.ecr.aws/lambda/python, x86_64 and arm64
+# (docker/standin/build.sh), each built once and reused while its image is present; images the
+# tests' rebuilds left untagged are pruned. ARCH and LAMBDA_PYTHON come from mk/aws.mk.
 IMAGE_TAG ?= classifier-lambda:$(ARCH)
 IMAGE_BUILDER ?= auto
 IMAGE_TOOLS_STAMP := $(VENV)/.image-tools-installed
@@ -24,6 +25,8 @@ image-engine: $(IMAGE_TOOLS_STAMP)
 image-standin: image-engine  ## Build the stand-in base images the image tests use (once)
 	bash docker/standin/build.sh x86_64 $(PY)
 	bash docker/standin/build.sh arm64 $(PY)
+	@docker image prune -f >/dev/null
+	@buildah rmi --prune >/dev/null 2>&1 || true
 
 bench-container: image-standin $(DEV_STAMP)  ## Lambda container cold start beside in-process; image size
 	$(PY) -m benchmarks.container
