@@ -12,7 +12,8 @@
 #   PYTHON: a Python with pip on the build machine (for awslambdaric's wheels); default python3.
 # Tags, like the real repository's: :<py> and :<py>-x86_64 for x86_64, :<py>-arm64 for arm64.
 # An image already tagged is reused. The arm64 rootfs is unpacked, not configured (debootstrap
-# --foreign and dpkg-deb -x): nothing runs in it while building, only COPY (no emulation).
+# --foreign and dpkg-deb -x): nothing runs in it while building, only COPY (no emulation); its
+# image config says arm64 (set_arch.py: this engine's `docker import` ignores --platform).
 set -euo pipefail
 
 arch=${1:?usage: build.sh x86_64|arm64 [PYTHON]}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -120,7 +121,7 @@ def test_the_hooks_renew_random_state_and_connections(hook_registry: None, class
 
 def test_register_needs_the_runtime_module(monkeypatch: pytest.MonkeyPatch,
                                            classifier: Any) -> None:
-    monkeypatch.setitem(__import__("sys").modules, "snapshot_restore_py", None)
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", None)
     assert snapstart.register(Service(make_settings(), classifier=classifier)) is False
 
 
