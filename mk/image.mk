@@ -16,7 +16,8 @@ image: image-engine  ## Build the Lambda image (ARCH=x86_64|arm64, LAMBDA_PYTHON
 $(IMAGE_TOOLS_STAMP): | $(PY)
 	command -v dockerd >/dev/null && command -v buildah >/dev/null && \
 		command -v debootstrap >/dev/null || (apt-get update && \
-		apt-get install -y --no-install-recommends docker.io buildah debootstrap)
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		docker.io buildah debootstrap)
 	@touch $@
 
 image-engine: $(IMAGE_TOOLS_STAMP)
