@@ -47,8 +47,9 @@ case "$builder" in
     buildah|podman)  # buildah 1.28 (Debian 12) sets TARGETARCH, not BUILDPLATFORM in FROM
         base=$base-$arch
         for image in "${base%-"$arch"}" "$base"; do  # bases only Docker has: copy them over
-            if [ "$builder" = buildah ] && ! buildah inspect --type image "$image" >/dev/null 2>&1 \
-                    && "$docker" image inspect "$image" >/dev/null 2>&1; then
+            want=$("$docker" image inspect -f '{{.Id}}' "$image" 2>/dev/null) || continue
+            have=$(buildah images --no-trunc --format '{{.ID}}' "$image" 2>/dev/null || true)
+            if [ "$builder" = buildah ] && [ "${have%%$'\n'*}" != "$want" ]; then
                 buildah pull -q "docker-daemon:$image" >/dev/null
             fi
         done
