@@ -3,18 +3,25 @@
 Importing this module is Lambda's init phase: the model loads here, once per execution
 environment, so the first request does not pay for it (and init has its own, longer, budget).
 In the image and the zip this file sits at the task root next to ``core/`` and ``aws_lambda/``.
+With SnapStart the snapshot is taken after this import, model loaded (``aws_lambda.snapstart``).
+Under a runtime client (AWS_LAMBDA_RUNTIME_API set) SIGTERM ends the process cleanly.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from aws_lambda import shutdown, snapstart
 from aws_lambda.handler import handle_event, margin_from_env
 from core.service import default_service
 
 SERVICE = default_service()
 SERVICE.warm()
 MARGIN_MS = margin_from_env()
+snapstart.register(SERVICE)
+if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
+    shutdown.install(SERVICE.pipeline.reset_connections)
 
 
 def lambda_handler(event: Any, context: Any) -> Any:

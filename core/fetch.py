@@ -43,6 +43,13 @@ class Fetcher:
             pools = self._local.pools = PinnedPools()
         return pools
 
+    def close(self) -> None:
+        """Close this thread's pools and forget every thread's: the next fetch connects anew."""
+        pools: PinnedPools | None = getattr(self._local, "pools", None)
+        if pools is not None:
+            pools.close()
+        self._local = threading.local()
+
     def fetch(self, url: str, deadline: float | None = None) -> bytes:
         """The body of ``url`` (after at most N checked redirects), as bytes.
 

@@ -76,6 +76,14 @@ class Pipeline:
                     self._fetcher = Fetcher(self.settings)
         return self._fetcher
 
+    def reset_connections(self) -> None:
+        """Drop every keep-alive connection and the TLS context (SnapStart's restore hooks)."""
+        if self._fetcher is not None:
+            from core.pinning import tls_context
+
+            self._fetcher.close()
+            tls_context.cache_clear()
+
     def predict_request(self, request: Request, timings: Timings) -> Any:
         """The JSON answer for ``POST /predict``: scores, or a list of them for ``urls``."""
         parsed = parse_predict(request, max_body=self.settings.max_body_bytes,

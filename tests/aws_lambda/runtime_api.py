@@ -3,6 +3,9 @@
 It implements what a runtime client calls: ``GET /runtime/invocation/next`` (blocks until an
 event is queued), ``POST /runtime/invocation/{id}/response``, ``POST .../{id}/error`` and
 ``POST /runtime/init/error``. ``invoke`` queues one event and waits for what comes back.
+SnapStart's ``GET /runtime/restore/next`` (the client asks for it after its before-snapshot
+hooks; the answer is the restore) blocks until ``restore()``; ``POST /runtime/restore/error``
+is recorded as "restore_error".
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 import threading
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -53,6 +57,8 @@ class RuntimeApi:
         self._pending: dict[str, _Pending] = {}
         self.posts: list[Outcome] = []
         self.init_error = threading.Event()
+        self.snapshot_taken = threading.Event()  # the client asked for restore/next
+        self._restored = threading.Event()
         self._closed = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -87,6 +93,18 @@ class RuntimeApi:
             raise TimeoutError(f"no answer to invocation {pending.request_id} in {timeout_s} s")
         return pending.outcome
 
+    def restore(self) -> None:
+        """Answer the pending ``restore/next``: the environment resumes from its snapshot."""
+        self._restored.set()
+
+    def wait_restore(self) -> bool:
+        """Block a ``restore/next`` request until ``restore()``; False when shutting down."""
+        self.snapshot_taken.set()
+        while not self._closed.is_set():
+            if self._restored.wait(0.2):
+                return True
+        return False
+
     def next_event(self) -> _Pending | None:
         while not self._closed.is_set():
             try:
@@ -118,6 +136,9 @@ def _handler_for(api: RuntimeApi) -> type[BaseHTTPRequestHandler]:
             pass
 
         def do_GET(self) -> None:
+            if self.path == PREFIX + "/restore/next":
+                status = 200 if api.wait_restore() else 503
+                return self._send(status, b"")
             if self.path != PREFIX + "/invocation/next":
                 return self._send(404, b'{"errorType":"NotFound"}')
             pending = api.next_event()
@@ -136,6 +157,9 @@ def _handler_for(api: RuntimeApi) -> type[BaseHTTPRequestHandler]:
             if self.path == PREFIX + "/init/error":
                 api.record("init_error", "", body, headers)
                 return self._send(202, b'{"status":"OK"}')
+            if self.path == PREFIX + "/restore/error":
+                api.record("restore_error", "", body, headers)
+                return self._send(202, b'{"status":"OK"}')
             match = _POST.match(self.path)
             if match is None:
                 return self._send(404, b'{"errorType":"NotFound"}')
@@ -153,12 +177,13 @@ def _handler_for(api: RuntimeApi) -> type[BaseHTTPRequestHandler]:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
         def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+            with suppress(BrokenPipeError, ConnectionResetError):  # the client already left
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
 
     return Handler

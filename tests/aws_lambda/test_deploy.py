@@ -1,7 +1,7 @@
 """Deployment as code: the SAM template, the Lambda Dockerfile and the build context.
 
-Deploying needs an AWS account and building the image needs a Docker engine that can pull
-public.ecr.aws/lambda/python; neither is here, so these tests lint and inspect the files.
+Deploying needs an AWS account, which is not here: these tests lint and inspect the files.
+The image itself is built and run by tests/docker/ (on a stand-in base image).
 """
 
 from __future__ import annotations
@@ -51,9 +51,12 @@ def test_dockerfile_passes_hadolint() -> None:
 
 def test_dockerfile_is_the_lambda_image_with_the_runtime_set_only() -> None:
     text = DOCKERFILE.read_text()
-    assert "ARG PYTHON_TAG=3.12" in text
-    assert "FROM public.ecr.aws/lambda/python:${PYTHON_TAG}" in text
-    assert "TARGETARCH" in text and "--platform=$BUILDPLATFORM" in text
+    assert "ARG PYTHON_TAG=3.12" in text and "ARG BASE_TAG=${PYTHON_TAG}" in text
+    assert "FROM public.ecr.aws/lambda/python:${BASE_TAG}" in text
+    assert "TARGETARCH" in text
+    assert "FROM --platform=${BUILDPLATFORM:-linux} public.ecr.aws/lambda/python:${PYTHON_TAG}" \
+        in text  # BuildKit/buildah set BUILDPLATFORM; the classic builder does not
+    assert not text.startswith("# syntax=")  # BuildKit would fetch it from Docker Hub
     assert 'CMD ["lambda_function.lambda_handler"]' in text
     assert "-r /tmp/requirements.txt" in text and "--provenance=false" in text
     for source in ("core/", "aws_lambda/", "models/clothing/", "aws_lambda/lambda_function.py"):
@@ -66,3 +69,22 @@ def test_dockerignore_keeps_tests_environments_and_data_out() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".venv", "tests", "build", "datasets", ".git", "**/__pycache__"} <= ignored
     assert not {"core", "aws_lambda", "models", "docker"} & ignored
+
+
+def test_template_offers_snapstart_for_the_zip_only() -> None:
+    from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
+
+    template = cfn_yaml.load(str(ROOT / "template.yaml"))
+    zipped = template["Resources"]["ClassifierZipFunction"]
+    props = zipped["Properties"]
+    assert zipped["Condition"] == "IsZip" and props["PackageType"] == "Zip"
+    assert props["SnapStart"] == {"Fn::If": ["WithSnapStart", {"ApplyOn": "PublishedVersions"},
+                                             {"Ref": "AWS::NoValue"}]}
+    assert props["AutoPublishAlias"] == "live"  # SnapStart applies to published versions
+    assert props["Handler"] == "lambda_function.lambda_handler"
+    runtimes = template["Parameters"]["ZipRuntime"]["AllowedValues"]
+    assert all(tuple(map(int, r.removeprefix("python").split("."))) >= (3, 12) for r in runtimes)
+    image = template["Resources"]["ClassifierFunction"]
+    assert image["Condition"] == "IsImage" and "SnapStart" not in image["Properties"]
+    rule = template["Rules"]["SnapStartNeedsTheZip"]
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "PackageKind"}, "Zip"]}

@@ -91,3 +91,24 @@ def test_a_broken_deployment_fails_in_the_init_phase(tmp_path: Path) -> None:
             pytest.fail("no init error posted:\n" + log.read_text())
     init = next(p for p in api.posts if p.kind == "init_error")
     assert init.json()["errorType"]
+
+
+def test_sigterm_ends_the_runtime_client_cleanly(tmp_path: Path) -> None:
+    # Lambda's shutdown and `docker stop` send SIGTERM while the client waits for an event
+    # inside its C code; aws_lambda.shutdown makes that a prompt exit with status 0.
+    log = tmp_path / "child.log"
+    with RuntimeApi() as api:
+        env = {**os.environ, "AWS_LAMBDA_RUNTIME_API": api.address, "PYTHONPATH": str(ROOT),
+               "LAMBDA_TASK_ROOT": str(TASK_ROOT), "MODEL_THREADS": "1"}
+        with log.open("wb") as out:
+            child = subprocess.Popen([sys.executable, "-m", "awslambdaric",
+                                      "lambda_function.lambda_handler"],
+                                     cwd=TASK_ROOT, env=env, stdout=out, stderr=out)
+            try:
+                assert api.invoke({"image": base64.b64encode(images.jpeg()).decode()}).kind \
+                    == "response", log.read_text()
+                child.terminate()
+                assert child.wait(timeout=5) == 0, log.read_text()
+            finally:
+                stop(child)
+    assert '"event":"shutdown"' in log.read_text()

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# A stand-in for AWS's base image public.ecr.aws/lambda/python, built from Debian's packages
+# because no public base image can be pulled here. It mirrors what docker/Dockerfile relies on:
+#   * a Python with pip (Debian's python3; the tag is its version, e.g. 3.11), `python`/`pip`;
+#   * awslambdaric (the runtime interface client, from PyPI) in /var/runtime;
+#   * LAMBDA_TASK_ROOT=/var/task (the WORKDIR), LAMBDA_RUNTIME_DIR=/var/runtime;
+#   * /lambda-entrypoint.sh, which runs `python -m awslambdaric <CMD>` when
+#     AWS_LAMBDA_RUNTIME_API is set, as the real base does (it has no emulator otherwise).
+# It is NOT Amazon Linux: glibc and the Python version are Debian's.
+#
+# usage: docker/standin/build.sh x86_64|arm64 [PYTHON]
+#   PYTHON: a Python with pip on the build machine (for awslambdaric's wheels); default python3.
+# Tags, like the real repository's: :<py> and :<py>-x86_64 for x86_64, :<py>-arm64 for arm64.
+# An image already tagged is reused. The arm64 rootfs is unpacked, not configured (debootstrap
+# --foreign and dpkg-deb -x): nothing runs in it while building, only COPY (no emulation); its
+# image config says arm64 (set_arch.py: this engine's `docker import` ignores --platform).
+set -euo pipefail
+
+arch=${1:?usage: build.sh x86_64|arm64 [PYTHON]}
+python=${2:-python3}
+suite=${STANDIN_SUITE:-bookworm}
+mirror=${STANDIN_MIRROR:-http://deb.debian.org/debian}
+repo=public.ecr.aws/lambda/python
+here=$(cd "$(dirname "$0")" && pwd)
+work=${STANDIN_DIR:-build/standin}/$arch
+case "$arch" in
+    x86_64) debarch=amd64 machine=x86_64 platform=linux/amd64 ;;
+    arm64) debarch=arm64 machine=aarch64 platform=linux/arm64 ;;
+    *) echo "build.sh: ARCH must be x86_64 or arm64, got '$arch'" >&2; exit 2 ;;
+esac
+
+existing=$(docker images "$repo" --filter "label=standin.arch=$arch" --format '{{.Repository}}:{{.Tag}}' \
+           | grep -m1 -- "-$arch\$" || true)
+if [ -n "$existing" ]; then
+    echo "stand-in base present: $existing"
+    exit 0
+fi
+
+rm -rf "$work"
+mkdir -p "$work"
+rootfs=$work/rootfs
+packages=python3,python3-pip,ca-certificates
+if [ "$arch" = x86_64 ] && [ "$(uname -m)" = x86_64 ]; then
+    debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" \
+        >"$work/debootstrap.log"
+else  # a foreign rootfs: download, then unpack every package without running anything
+    debootstrap --foreign --arch="$debarch" --variant=minbase --include="$packages" \
+        "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log"
+    for deb in "$rootfs"/var/cache/apt/archives/*.deb; do
+        dpkg-deb -x "$deb" "$rootfs"
+    done
+    rm -rf "$rootfs/debootstrap"
+fi
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+
+pyver=$(basename "$(readlink "$rootfs/usr/bin/python3")" | sed 's/^python//')
+tag=$repo:$pyver-$arch
+# pip in the image must reach the package registry through this machine's TLS setup.
+mkdir -p "$rootfs/etc/ssl/certs" "$rootfs/usr/local/bin" "$rootfs/var/task" "$rootfs/var/runtime"
+cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
+rm -f "$rootfs"/usr/lib/python3*/EXTERNALLY-MANAGED  # the real base's Python is not Debian's
+ln -sf /usr/bin/python3 "$rootfs/usr/local/bin/python"
+ln -sf /usr/bin/pip3 "$rootfs/usr/local/bin/pip"
+"$python" -m pip install -q --disable-pip-version-check --only-binary=:all: \
+    --implementation cp --python-version "$pyver" --platform "manylinux2014_$machine" \
+    --target "$rootfs/var/runtime" awslambdaric
+install -m 0755 "$here/lambda-entrypoint.sh" "$rootfs/lambda-entrypoint.sh"
+
+tar -C "$rootfs" --numeric-owner --exclude="./dev/*" --exclude="./proc/*" --exclude="./sys/*" \
+    -c . | docker import \
+    --change "LABEL standin.arch=$arch standin.of=$repo standin.suite=$suite" \
+    --change "ENV LANG=C.UTF-8 TZ=:/etc/localtime LAMBDA_TASK_ROOT=/var/task LAMBDA_RUNTIME_DIR=/var/runtime" \
+    --change "WORKDIR /var/task" \
+    --change 'ENTRYPOINT ["/lambda-entrypoint.sh"]' - "$tag" >/dev/null
+rm -rf "$rootfs"
+if [ "$(docker image inspect -f '{{.Architecture}}' "$tag")" != "${platform#linux/}" ]; then
+    # the engine labelled it with its own architecture: put the right one in the config
+    docker save -o "$work/imported.tar" "$tag"
+    "$python" "$here/set_arch.py" "$work/imported.tar" "$work/image.tar" "${platform#linux/}"
+    docker rmi "$tag" >/dev/null
+    docker load -i "$work/image.tar" >/dev/null
+    rm -f "$work/imported.tar" "$work/image.tar"
+fi
+if [ "$arch" = x86_64 ]; then
+    docker tag "$tag" "$repo:$pyver"
+fi
+echo "stand-in base built: $tag ($(docker image inspect -f '{{.Architecture}}' "$tag"))"
