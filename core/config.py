@@ -48,6 +48,11 @@ class Settings:
     max_image_bytes: int = field(default=10 * 1024 * 1024, metadata={"env": "MAX_IMAGE_BYTES"})
     max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata={"env": "MAX_IMAGE_PIXELS"})
     max_batch: int = field(default=16, metadata={"env": "MAX_BATCH_URLS"})
+    decode_memory_mb: int = field(default=256, metadata={"env": "DECODE_MEMORY_MB"})
+    decode_cpu_seconds: float = field(default=1.0, metadata={"env": "DECODE_CPU_SECONDS"})
+    server_threads: int = field(default=8, metadata={"env": "SERVER_THREADS"})
+    server_connections: int = field(default=100, metadata={"env": "SERVER_CONNECTIONS"})
+    server_timeout: float = field(default=15.0, metadata={"env": "SERVER_TIMEOUT"})
     fetch_connect_timeout: float = field(default=3.0, metadata={"env": "FETCH_CONNECT_TIMEOUT"})
     fetch_read_timeout: float = field(default=5.0, metadata={"env": "FETCH_READ_TIMEOUT"})
     fetch_deadline: float = field(default=10.0, metadata={"env": "FETCH_DEADLINE"})
@@ -83,7 +88,9 @@ class Settings:
     def validate(self) -> None:
         """Reject values that parse but make no sense, naming the variable."""
         positive = ("model_threads", "max_body_bytes", "max_image_bytes", "max_image_pixels",
-                    "max_batch", "fetch_connect_timeout", "fetch_read_timeout", "fetch_deadline")
+                    "max_batch", "fetch_connect_timeout", "fetch_read_timeout", "fetch_deadline",
+                    "decode_memory_mb", "decode_cpu_seconds", "server_threads",
+                    "server_connections", "server_timeout")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{env_name(name)} must be positive, got {getattr(self, name)!r}")
@@ -146,6 +153,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "model_threads": int, "max_body_bytes": int, "max_image_bytes": int,
     "max_image_pixels": int, "max_batch": int, "fetch_max_redirects": int,
     "fetch_connect_timeout": float, "fetch_read_timeout": float, "fetch_deadline": float,
+    "decode_memory_mb": int, "decode_cpu_seconds": float, "server_threads": int,
+    "server_connections": int, "server_timeout": float,
 }
 
 

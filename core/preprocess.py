@@ -1,16 +1,18 @@
 """Image decoding and preprocessing: bytes -> RGB uint8 pixels at the model's input size.
 
 Decoding is split in two steps that the service times separately: ``open_image`` (format check,
-pixel limit, JPEG draft decoding, mode conversion to RGB) and ``resize_image`` (resize with the
-manifest's filter, then EXIF orientation, applied to the small image). Normalisation families are
-per-channel affine maps, so ``core.model`` folds them into the input tensor's quantisation.
+pixel limit, JPEG structure check, JPEG draft decoding under a memory budget and a CPU
+allowance (``core.decodelimits``), tiled mode conversion to RGB with box reduction) and
+``resize_image`` (resize with the manifest's filter, then EXIF orientation, applied to the small
+image). Normalisation families are per-channel affine maps, so ``core.model`` folds them into
+the input tensor's quantisation.
 """
 
 from __future__ import annotations
 
-import io
 import struct
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,14 @@ from PIL import (
 
 from core import errors
 from core.config import DEFAULT_MAX_PIXELS
+from core.decodelimits import (
+    CpuClock,
+    CpuExceeded,
+    DecodeBudget,
+    JpegShape,
+    check_jpeg,
+    decode_cost,
+)
 
 # Only these decoders are ever run on caller bytes (the JPEG one also opens phones' MPO files).
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
@@ -56,6 +66,9 @@ _DECODE_ERRORS: tuple[type[BaseException], ...] = (
     OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, TypeError, KeyError,
     ZeroDivisionError, NotImplementedError, RuntimeError, AttributeError, LookupError)
 _BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError)
+_TILE_SIDE = 1024  # conversion tiles: about 1 MP, so each temporary is a few MB
+_TILE_PIXELS = 1 << 20
+_MAX_REDUCED = 16  # times the target's area: the most a reduced image keeps
 
 
 @dataclass(frozen=True)
@@ -82,15 +95,18 @@ def sniff_refused(data: bytes) -> str | None:
     return None
 
 
-def _open(data: bytes, max_pixels: int) -> Image.Image:
+def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, JpegShape | None]:
     if not data:
         raise errors.InvalidImage("the image is empty")
     refused = sniff_refused(data)
     if refused:
         raise errors.UnsupportedImageFormat(
             f"{refused} images are not supported; send JPEG, PNG, WebP, GIF or BMP")
+    jpeg = None
+    if data.startswith(b"\xff\xd8"):
+        jpeg = check_jpeg(data)  # scan floods are refused before Pillow parses anything
     try:
-        image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+        image = Image.open(CpuClock(data), formats=ALLOWED_FORMATS)
         width, height = image.size
     except _BOMBS as exc:
         raise errors.ImageTooLarge("the image has too many pixels") from exc
@@ -102,13 +118,20 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     if width * height > max_pixels:
         raise errors.ImageTooLarge(
             f"the image is {width}x{height} pixels; the limit is {max_pixels} pixels")
-    return image
+    return image, jpeg
 
 
-def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int,
-               draft: bool = True) -> Decoded:
-    """Decode ``data`` into an RGB image, using JPEG draft mode to decode no more than needed."""
-    image = _open(data, max_pixels)
+def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: bool = True,
+               budget: DecodeBudget | None = None, cpu_seconds: float | None = None,
+               deadline: float | None = None) -> Decoded:
+    """Decode ``data`` into an RGB image no larger than needed for ``target``.
+
+    JPEG draft mode decodes at a reduced scale; any other mode is converted to RGB tile by
+    tile and box-reduced on the way (``shrink_to_rgb``), so no full-size copy or 64-bit
+    temporary is ever made. ``budget`` holds the decode's estimated peak memory while it runs
+    (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time.
+    """
+    image, jpeg = _open(data, max_pixels)
     source_size = image.size
     fmt = image.format or "?"
     try:
@@ -119,13 +142,59 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int,
         if draft and fmt in ("JPEG", "MPO") and image.mode in ("RGB", "L"):
             side = max(target)
             image.draft("RGB" if image.mode == "RGB" else "L", (side, side))
-        image.load()
-        rgb = to_rgb(image)
+        cost = decode_cost(image, source_size, jpeg)
+        with budget.reserve(cost, deadline) if budget else nullcontext():
+            stream = getattr(image, "fp", None)
+            if isinstance(stream, CpuClock):
+                stream.start(cpu_seconds)
+            image.load()
+            rgb = shrink_to_rgb(image, target)
+            if rgb is not image:
+                image.close()  # the full-size decode is freed before the budget is
+    except CpuExceeded as exc:
+        raise errors.ImageTooComplex(
+            f"the image took more than {cpu_seconds} s of CPU to decode") from exc
     except _BOMBS as exc:
         raise errors.ImageTooLarge("the image has too many pixels") from exc
     except _DECODE_ERRORS as exc:
         raise errors.InvalidImage("the image is truncated or corrupt") from exc
     return Decoded(rgb, orientation if orientation in _ORIENTATION else 1, fmt, source_size)
+
+
+def reduction(size: tuple[int, int], target: tuple[int, int]) -> int:
+    """The box-reduction factor that keeps the short side at least twice the target's long
+    side, and the result under ``_MAX_REDUCED`` pixels (only extreme aspect ratios)."""
+    width, height = size
+    side = max(target)
+    factor = max(1, min(width, height) // (2 * side))
+    cap = _MAX_REDUCED * side * side
+    while (width // factor) * (height // factor) > cap:
+        factor += 1
+    return factor
+
+
+def shrink_to_rgb(image: Image.Image, target: tuple[int, int]) -> Image.Image:
+    """``to_rgb`` and a box reduction (``reduction``), tile by tile: temporaries stay small.
+
+    Converting first and reducing after, per tile, gives what converting the whole image and
+    then reducing it gives (tiles are whole multiples of the factor); an RGB image is left to
+    the resize as it is.
+    """
+    if image.mode == "RGB":
+        return image
+    width, height = image.size
+    factor = reduction(image.size, target)
+    if factor == 1 and width * height <= _TILE_PIXELS:
+        return to_rgb(image)
+    tile_w = max(factor, min(width, _TILE_SIDE) // factor * factor)
+    tile_h = max(factor, min(height, _TILE_PIXELS // tile_w) // factor * factor)
+    out = Image.new("RGB", (-(-width // factor), -(-height // factor)))
+    for top in range(0, height, tile_h):
+        for left in range(0, width, tile_w):
+            tile = image.crop((left, top, min(width, left + tile_w), min(height, top + tile_h)))
+            rgb = to_rgb(tile)
+            out.paste(rgb.reduce(factor) if factor > 1 else rgb, (left // factor, top // factor))
+    return out
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -145,13 +214,18 @@ def to_rgb(image: Image.Image) -> Image.Image:
 
 
 def _to_8bit(image: Image.Image) -> np.ndarray:
-    """16-bit (I;16*, I) or float (F) grey levels mapped onto 0..255 by scaling."""
+    """16-bit (I;16*, I) or float (F) grey levels mapped onto 0..255 by scaling (32-bit math:
+    65535 * 255 + 32767 fits in uint32)."""
     values: np.ndarray = np.asarray(image)
     if image.mode == "F":
-        values = np.clip(values, 0, 255)
-    else:
-        values = (np.clip(values.astype(np.int64), 0, 65535) * 255 + 32767) // 65535
-    return values.astype(np.uint8)
+        grey: np.ndarray = np.clip(values, 0, 255).astype(np.uint8)
+        return grey
+    levels: np.ndarray = np.clip(values, 0, 65535).astype(np.uint32)
+    levels *= 255
+    levels += 32767
+    levels //= 65535
+    result: np.ndarray = levels.astype(np.uint8)
+    return result
 
 
 def resize_image(decoded: Decoded, size: tuple[int, int], resample: str) -> np.ndarray:
