@@ -38,7 +38,10 @@ _CODES = {400: "bad_request", 413: "payload_too_large", 431: "headers_too_large"
 
 class _Parser(HTTPRequestParser):  # type: ignore[misc]
     def parse_header(self, header_plus: bytes) -> None:
-        super().parse_header(header_plus)
+        try:
+            super().parse_header(header_plus)
+        except ValueError as exc:  # int() of a Content-Length over 4,300 digits
+            raise ParsingError("Content-Length is invalid") from exc
         if self.chunked and "CONTENT_LENGTH" in self.headers:
             self.connection_close = True
             raise ParsingError("a request may not carry both Transfer-Encoding and "
