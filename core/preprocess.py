@@ -135,10 +135,6 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
     source_size = image.size
     fmt = image.format or "?"
     try:
-        orientation = int(image.getexif().get(0x0112, 1))
-    except Exception:
-        orientation = 1
-    try:
         if draft and fmt in ("JPEG", "MPO") and image.mode in ("RGB", "L"):
             side = max(target)
             image.draft("RGB" if image.mode == "RGB" else "L", (side, side))
@@ -148,6 +144,7 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
             if isinstance(stream, CpuClock):
                 stream.start(cpu_seconds)
             image.load()
+            orientation = _orientation(image)  # after load: PNG's getexif() would load it
             rgb = shrink_to_rgb(image, target)
             if rgb is not image:
                 image.close()  # the full-size decode is freed before the budget is
@@ -159,6 +156,13 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
     except _DECODE_ERRORS as exc:
         raise errors.InvalidImage("the image is truncated or corrupt") from exc
     return Decoded(rgb, orientation if orientation in _ORIENTATION else 1, fmt, source_size)
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except Exception:
+        return 1
 
 
 def reduction(size: tuple[int, int], target: tuple[int, int]) -> int:

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from core.server import IDENT, make_server
@@ -28,9 +29,9 @@ class Counting:
         classifier = service.pipeline.classifier
         original = classifier.predict
 
-        def predict(*args: object, **kwargs: object) -> object:
+        def predict(batch: np.ndarray) -> np.ndarray:
             self.calls += 1
-            return original(*args, **kwargs)
+            return original(batch)
         classifier.predict = predict  # type: ignore[method-assign]
 
 
