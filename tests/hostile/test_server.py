@@ -32,7 +32,7 @@ class Counting:
         def predict(batch: np.ndarray) -> np.ndarray:
             self.calls += 1
             return original(batch)
-        classifier.predict = predict  # type: ignore[method-assign]
+        classifier.predict = predict  # type: ignore[method-assign,assignment]
 
 
 @pytest.fixture
