@@ -145,14 +145,14 @@ for name in sys.argv[1].split(","):
         refs.write("5")  # VmHWM (peak RSS) := VmRSS
     base = status("VmRSS:")
     if name == "batch":
-        urls = [f"http://127.0.0.1:{port}/{n}" for n in ("g16.png", "rgba.png") * 8]
+        urls = [f"http://127.0.0.1:{port}/{n}" for n in ("g16.png", "rgba.png") * 3]
         answer = post(json.dumps({"urls": urls}).encode(), "application/json")
         codes = {a["error"]["code"] for a in answer.json() if "error" in a}
         out["statuses"][name] = [answer.status, sorted(codes)]
-    elif name == "parallel":  # four requests at once, each a 5000 x 5000 RGBA PNG
+    elif name == "parallel":  # three requests at once, each a 5000 x 5000 RGBA PNG
         answers = []
         threads = [threading.Thread(target=lambda: answers.append(
-            post(files["rgba.png"], "image/png").status)) for _ in range(4)]
+            post(files["rgba.png"], "image/png").status)) for _ in range(3)]
         [t.start() for t in threads]
         [t.join() for t in threads]
         out["statuses"][name] = sorted(answers)
@@ -173,7 +173,7 @@ def bombs() -> dict[str, bytes]:
 
 def peak_rss(names: str, budget_mb: int = 256) -> dict[str, object]:
     """Peak RSS added (MB) by each named step in a fresh process: a file posted raw, "batch"
-    (16 URLs of bombs) or "parallel" (4 concurrent requests of the RGBA bomb)."""
+    (6 URLs of bombs) or "parallel" (3 concurrent requests of the RGBA bomb)."""
     result = subprocess.run([sys.executable, "-c", _CHILD, names, str(budget_mb)], cwd=ROOT,
                             timeout=300,
                             capture_output=True, text=True, check=False)
@@ -183,10 +183,10 @@ def peak_rss(names: str, budget_mb: int = 256) -> dict[str, object]:
 
 def test_peak_rss_per_image_and_per_batch_stays_within_the_budget() -> None:
     """DECODE_MEMORY_MB=256: one bomb adds about its decoded size, a batch decodes one image at
-    a time, and concurrent requests wait for the budget (measured: 62, 119, 122 and 240 MB)."""
+    a time, and concurrent requests wait for the budget (measured: 62, 119, 121 and 239 MB; 360 MB with no budget)."""
     measured = peak_rss("g16.png,rgba.png,batch,parallel")
     assert measured["statuses"] == {"g16.png": [200], "rgba.png": [200], "batch": [200, []],
-                                    "parallel": [200] * 4}
+                                    "parallel": [200] * 3}
     assert measured["g16.png"] < 90, measured  # type: ignore[operator]
     assert measured["rgba.png"] < 160, measured  # type: ignore[operator]
     assert measured["batch"] < 160, measured  # type: ignore[operator]
