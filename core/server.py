@@ -19,6 +19,7 @@ waitress (pure Python, maintained by the Pylons project) parses HTTP; this modul
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from typing import Any
@@ -32,6 +33,8 @@ from core.service import Service
 from core.wsgi import make_app
 
 IDENT = "serverless-classifier"
+# "Task queue depth is N" on every burst: the service logs its own line per request instead.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 _CODES = {400: "bad_request", 413: "payload_too_large", 431: "headers_too_large",
           501: "not_implemented", 500: "internal_error"}
 
