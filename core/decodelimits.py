@@ -39,8 +39,10 @@ SCAN_MEGAPIXELS = 500  # scans x megapixels: about 0.55 s of CPU at 25 MP
 MAX_SEGMENTS = 1000
 WEBP_BYTES_PER_PIXEL = 16  # libwebp's canvas and frame, Pillow's bytes and image (measured)
 TILE_BYTES = 16 * 1024 * 1024  # conversion temporaries of one tile, and the reduced output
-_MARKER = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")  # the next marker after entropy-coded data
-_STANDALONE = {0x01, *range(0xD0, 0xD8)}
+# One byte of context each (no "\xff+"): linear even over megabytes of 0xFF.
+_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # the next marker after entropy-coded data
+_NEXT = re.compile(rb"\xff[^\xff]")  # the next marker, after junk or fill bytes
+_STANDALONE = {0x00, 0x01, *range(0xD0, 0xD8)}
 _SOF = {*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC}
 
 
@@ -56,28 +58,32 @@ class JpegShape:
 
 
 def jpeg_shape(data: bytes) -> JpegShape:
-    """Walk the marker segments of the first image in ``data`` (up to EOI or the end)."""
+    """Walk the marker segments of the first image in ``data`` (up to EOI or the end).
+
+    Like libjpeg and Pillow, bytes between segments that are not a marker are skipped (some
+    encoders pad); every marker, standalone ones included, counts towards ``MAX_SEGMENTS``.
+    """
     width = height = components = scans = segments = 0
     i, end = 2, len(data)
     while i + 1 < end:
-        if data[i] != 0xFF:
-            raise errors.InvalidImage("the JPEG's marker segments are corrupt")
+        if data[i] != 0xFF or data[i + 1] == 0xFF:  # junk or fill bytes: skip them in C
+            found = _NEXT.search(data, i)
+            if found is None:
+                break
+            i = found.start()
         marker = data[i + 1]
-        if marker == 0xFF:
-            i += 1
-            continue
         if marker == 0xD9:
             break
+        segments += 1
+        if segments > MAX_SEGMENTS:
+            raise errors.ImageTooComplex(
+                f"the JPEG has more than {MAX_SEGMENTS} marker segments")
         if marker in _STANDALONE:
             i += 2
             continue
         if i + 4 > end:
             break
         length = struct.unpack_from(">H", data, i + 2)[0]
-        segments += 1
-        if segments > MAX_SEGMENTS:
-            raise errors.ImageTooComplex(
-                f"the JPEG has more than {MAX_SEGMENTS} marker segments")
         if marker in _SOF and i + 10 <= end:
             height, width = struct.unpack_from(">HH", data, i + 5)
             components = data[i + 9]

@@ -6,6 +6,8 @@ warming up the model), so the figures are the process's own, not tracemalloc's v
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import json
 import subprocess
@@ -19,7 +21,7 @@ from PIL import Image
 
 from core import errors
 from core.decodelimits import DecodeBudget, jpeg_shape, max_scans
-from core.preprocess import open_image
+from core.preprocess import open_image, reduction, shrink_to_rgb, to_rgb
 from core.service import Service
 from tests import images
 from tests.conftest import ROOT
@@ -28,11 +30,16 @@ from tests.hostile.conftest import MakeService, call, error_of
 MB = 1024 * 1024
 
 
-def scan_flood(size: int, extra: int) -> bytes:
-    """A progressive JPEG whose last scan is repeated ``extra`` times (the issue's recipe)."""
+@functools.cache
+def progressive(size: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (size, size), (120, 30, 200)).save(buffer, "JPEG", progressive=True)
-    data = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def scan_flood(size: int, extra: int) -> bytes:
+    """A progressive JPEG whose last scan is repeated ``extra`` times (the issue's recipe)."""
+    data = progressive(size)
     last = data.rfind(b"\xff\xda")
     return data[:-2] + data[last:-2] * extra + b"\xff\xd9"
 
@@ -43,13 +50,26 @@ def test_typical_progressive_jpegs_pass_the_scan_check() -> None:
     assert max_scans(24_000_000) >= 16 and max_scans(640 * 480) == 100
 
 
-@pytest.mark.parametrize(("size", "extra"), [(5000, 60), (1000, 200), (64, 950)])
+@pytest.mark.parametrize(("size", "extra"), [(5000, 1000), (5000, 60), (1000, 200), (64, 950)])
 def test_scan_floods_are_refused_before_decoding(strict: Service, size: int, extra: int
                                                  ) -> None:
     data = scan_flood(size, extra)
     started = time.thread_time()
     assert error_of(call(strict, data, "image/jpeg")) == (422, "image_too_complex")
     assert time.thread_time() - started < 0.5
+
+
+@pytest.mark.parametrize("data", [
+    b"\xff\xd8" + b"\xff" * 6_000_000, b"\xff\xd8" + b"\x00" * 6_000_000,
+    b"\xff\xd8\xff\xda\x00\x02" + b"\xff" * 6_000_000,
+    b"\xff\xd8\xff\xda\x00\x02" + b"\xff\x00" * 3_000_000,
+    b"\xff\xd8" + b"\xff\x01" * 3_000_000,
+], ids=["fill", "junk", "scan-fill", "stuffing", "standalone"])
+def test_marker_walk_is_linear_on_pathological_bytes(data: bytes) -> None:
+    started = time.thread_time()
+    with contextlib.suppress(errors.ImageTooComplex):
+        jpeg_shape(data)
+    assert time.thread_time() - started < 1.0
 
 
 def test_a_segment_flood_is_refused(strict: Service) -> None:
@@ -183,7 +203,8 @@ def peak_rss(names: str, budget_mb: int = 256) -> dict[str, object]:
 
 def test_peak_rss_per_image_and_per_batch_stays_within_the_budget() -> None:
     """DECODE_MEMORY_MB=256: one bomb adds about its decoded size, a batch decodes one image at
-    a time, and concurrent requests wait for the budget (measured: 62, 119, 121 and 239 MB; 360 MB with no budget)."""
+    a time, and concurrent requests wait for the budget (measured: 62, 119, 121 and 239 MB;
+    360 MB with no budget)."""
     measured = peak_rss("g16.png,rgba.png,batch,parallel")
     assert measured["statuses"] == {"g16.png": [200], "rgba.png": [200], "batch": [200, []],
                                     "parallel": [200] * 3}
@@ -191,3 +212,23 @@ def test_peak_rss_per_image_and_per_batch_stays_within_the_budget() -> None:
     assert measured["rgba.png"] < 160, measured  # type: ignore[operator]
     assert measured["batch"] < 160, measured  # type: ignore[operator]
     assert measured["parallel"] < 256 + 48, measured  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "I;16", "P", "CMYK"])
+def test_tiled_conversion_equals_converting_then_reducing(mode: str) -> None:
+    rng = np.random.default_rng(1)
+    image = Image.fromarray(rng.integers(0, 255, (1100, 1300, 4), dtype=np.uint8), "RGBA")
+    if mode == "I;16":
+        image = Image.fromarray(rng.integers(0, 65535, (1100, 1300), dtype="<u2"))
+    elif mode == "P":
+        image = Image.fromarray(rng.integers(0, 64, (1100, 1300), dtype=np.uint8), "P")
+        image.putpalette(rng.integers(0, 255, 768, dtype=np.uint8).tobytes())
+        image.info["transparency"] = 3
+    else:
+        image = image.convert(mode)
+    factor = reduction(image.size, (50, 50))
+    assert factor == 11
+    whole = np.asarray(to_rgb(image).reduce(factor), dtype=np.int16)
+    tiled = np.asarray(shrink_to_rgb(image, (50, 50)), dtype=np.int16)
+    assert tiled.shape == whole.shape
+    assert np.abs(tiled - whole).max() <= 1
