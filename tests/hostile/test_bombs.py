@@ -21,7 +21,8 @@ from PIL import Image
 
 from core import errors
 from core.decodelimits import DecodeBudget, jpeg_shape, max_scans
-from core.preprocess import open_image, reduction, shrink_to_rgb, to_rgb
+from core.preprocess import open_image
+from core.rgb import reduction, shrink_to_rgb, to_rgb
 from core.service import Service
 from tests import images
 from tests.conftest import ROOT
