@@ -7,3 +7,4 @@ $(SERVE_STAMP): pyproject.toml | $(PY)
 
 run: $(SERVE_STAMP)
 test-deps: $(SERVE_STAMP)
+soak bench-deps: $(SERVE_STAMP)
