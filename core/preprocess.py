@@ -94,7 +94,8 @@ def sniff_refused(data: bytes) -> str | None:
     return None
 
 
-def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, JpegShape | None]:
+def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
+          ) -> tuple[Image.Image, JpegShape | None]:
     if not data:
         raise errors.InvalidImage("the image is empty")
     refused = sniff_refused(data)
@@ -104,9 +105,14 @@ def _open(data: bytes, max_pixels: int) -> tuple[Image.Image, JpegShape | None]:
     jpeg = None
     if data.startswith(b"\xff\xd8"):
         jpeg = check_jpeg(data)  # scan floods are refused before Pillow parses anything
+    stream = CpuClock(data)
+    stream.start(cpu_seconds)  # from here: Pillow parses a PNG's chunks in Python while opening
     try:
-        image = Image.open(CpuClock(data), formats=ALLOWED_FORMATS)
+        image = Image.open(stream, formats=ALLOWED_FORMATS)
         width, height = image.size
+    except CpuExceeded as exc:
+        raise errors.ImageTooComplex(
+            f"the image took more than {cpu_seconds} s of CPU to decode") from exc
     except _BOMBS as exc:
         raise errors.ImageTooLarge("the image has too many pixels") from exc
     except _DECODE_ERRORS as exc:
@@ -130,7 +136,7 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
     temporary is ever made. ``budget`` holds the decode's estimated peak memory while it runs
     (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time.
     """
-    image, jpeg = _open(data, max_pixels)
+    image, jpeg = _open(data, max_pixels, cpu_seconds)
     source_size = image.size
     fmt = image.format or "?"
     try:
@@ -139,10 +145,7 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
             image.draft("RGB" if image.mode == "RGB" else "L", (side, side))
         cost = decode_cost(image, source_size, jpeg)
         with budget.reserve(cost, deadline) if budget else nullcontext():
-            stream = getattr(image, "fp", None)
-            if isinstance(stream, CpuClock):
-                stream.start(cpu_seconds)
-            image.load()
+            image.load()  # the CPU clock runs on (waiting for the budget costs no CPU)
             orientation = _orientation(image)  # after load: PNG's getexif() would load it
             rgb = shrink_to_rgb(image, target)
             if rgb is not image:
