@@ -4,7 +4,10 @@
 
 Starts an image server and the service (a subprocess, URL_ALLOWLIST=127.0.0.1/32 plus the image
 server's port) on 127.0.0.1, warms up, then sends the mix. Every good answer must equal its serial
-answer; asserts zero 500s and RSS growth under 10% after warm-up. Writes build/bench/soak.json.
+answer; asserts zero 500s and RSS growth under 10% after warm-up. Then good requests alone are
+timed twice, without and with attackers (``benchmarks.attacks``: slow clients holding
+connections, and decoder bombs): good clients' throughput under attack, the bombs' answers (no
+5xx) and the server's peak RSS are reported. Writes build/bench/soak.json.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from benchmarks.attacks import Attack
 from benchmarks.common import run_clients, stop
 from tests import images
 
@@ -73,9 +77,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def rss_kb(pid: int) -> int:
+def rss_kb(pid: int, field: str = "VmRSS:") -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1])
     return 0
 
@@ -159,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--budget", type=float, default=600.0, help="seconds, at most")
+    parser.add_argument("--attack-requests", type=int, default=300,
+                        help="good requests timed without, then with the attackers")
+    parser.add_argument("--slow-clients", type=int, default=32)
+    parser.add_argument("--bomb-clients", type=int, default=2)
     args = parser.parse_args(argv)
     images_server = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
     images_server.daemon_threads = True
@@ -174,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         rss_start = rss_kb(proc.pid)
         result = run(port, mix, args.requests, args.clients, serial, args.budget)
         rss_end = rss_kb(proc.pid)
+        result["under_attack"] = attacked(port, mix, serial, args)
+        result["under_attack"]["server_peak_rss_kb"] = rss_kb(proc.pid, "VmHWM:")
     finally:
         stop(proc)
         images_server.shutdown()
@@ -184,6 +194,23 @@ def main(argv: list[str] | None = None) -> int:
     for failure in failures:
         print(f"FAIL: {failure}")
     return 1 if failures else 0
+
+
+def attacked(port: int, mix: list[Case], serial: dict[str, Any],
+             args: argparse.Namespace) -> dict[str, Any]:
+    """Good requests alone, then the same number while slow clients and bombs run."""
+    good = [case for case in mix if case[3] == 200]
+    quiet = run(port, good, args.attack_requests, args.clients, serial, args.budget)
+    attack = Attack(port, args.slow_clients, args.bomb_clients)
+    attack.start()
+    time.sleep(2.0)  # the slow clients connect and the first bombs land
+    try:
+        loud = run(port, good, args.attack_requests, args.clients, serial, args.budget)
+    finally:
+        seen = attack.stop()
+    return {"good_alone": quiet, "good_under_attack": loud,
+            "throughput_ratio": round(loud["throughput_rps"] / quiet["throughput_rps"], 3),
+            "slow_clients": args.slow_clients, "bomb_clients": args.bomb_clients, **seen}
 
 
 def report(result: dict[str, Any]) -> None:
@@ -204,6 +231,14 @@ def check(result: dict[str, Any], wanted: int) -> list[str]:
         failures.append(f"wrong answers: {result['wrong_answers']}")
     if result["rss_growth_pct"] >= 10:
         failures.append(f"RSS grew {result['rss_growth_pct']}%")
+    attack = result["under_attack"]
+    for phase in ("good_alone", "good_under_attack"):
+        if attack[phase]["wrong_answers"] or set(attack[phase]["status"]) != {"200"}:
+            failures.append(f"{phase}: {attack[phase]['status']} {attack[phase]['wrong_answers']}")
+    bad = {k: v for k, v in attack["bomb_statuses"].items()
+           if k.endswith(":transport") or k.split(":")[1].startswith("5")}
+    if bad:
+        failures.append(f"bombs answered with 5xx or broke the connection: {bad}")
     return failures
 
 

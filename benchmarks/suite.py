@@ -104,12 +104,14 @@ def concurrency(images: Served, urls: list[str], requests: int, threads: int
     """Load test of the local server and of the GCP app under gunicorn (default model)."""
     env = core_env(DEFAULT_MODEL, images.port, extra={"MODEL_THREADS": str(threads)})
     result: dict[str, Any] = {}
-    server = Worker("load-server", [PY, "-m", "benchmarks.worker", "server"], env)
-    try:
-        result["local server"] = {"levels": load.run_levels(int(server.ready["port"]), urls,
-                                                            requests)}
-    finally:
-        server.close()
+    for name, kind in (("local server", "server"),
+                       ("local server before issue 21 (http.server)", "server-before")):
+        server = Worker("load-server", [PY, "-m", "benchmarks.worker", kind], env)
+        try:
+            result[name] = {"levels": load.run_levels(int(server.ready["port"]), urls,
+                                                      requests)}
+        finally:
+            server.close()
     result["gcp gunicorn --threads 8"] = load.gunicorn({**os.environ, **env}, 8, urls, requests)
     return result
 

@@ -4,6 +4,7 @@
 
 * ``lambda``: ``aws_lambda/lambda_function.lambda_handler({"url": ...}, None)`` per request;
 * ``server``: ``core.server.make_server`` on a free port (the suite is the HTTP client);
+  ``server-before``: the same with ``benchmarks.legacy_server`` (http.server, before issue 21);
 * ``invoke``: the bare LiteRT ``invoke()`` on the same model and thread count;
 * ``cold-ours`` / ``cold-bare``: one cold start, printed with the peak RSS;
   ``cold-ours-nohash``: the same without hashing the model file (a what-if for the core);
@@ -74,10 +75,13 @@ def run_lambda() -> None:
         print(json.dumps({"ms": ms, "answer": answer}), flush=True)
 
 
-def run_server() -> None:
+def run_server(before: bool = False) -> None:
     """Serve until stdin closes."""
     from core.server import make_server
     from core.service import Service
+
+    if before:
+        from benchmarks.legacy_server import make_server  # type: ignore[assignment]
 
     service = Service()
     service.warm()
@@ -195,7 +199,8 @@ def cold(kind: str, url: str, model: str, threads: int, image: str = "", ca: str
 def main() -> int:
     """Dispatch on KIND."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.worker")
-    parser.add_argument("kind", choices=("lambda", "server", "invoke", "cold-ours",
+    parser.add_argument("kind", choices=("lambda", "server", "server-before", "invoke",
+                                         "cold-ours",
                                          "cold-ours-nohash", "cold-ours-https", "cold-bare",
                                          "cold-floor", "cold-floor-tls"))
     parser.add_argument("--model", default="")
@@ -206,8 +211,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.kind == "lambda":
         run_lambda()
-    elif args.kind == "server":
-        run_server()
+    elif args.kind in ("server", "server-before"):
+        run_server(before=args.kind == "server-before")
     elif args.kind == "invoke":
         run_invoke(args.model, args.threads)
     else:

@@ -93,6 +93,19 @@ class Settings:
     max_batch: int = field(default=16, metadata=_meta(
         "MAX_BATCH_URLS",
         "most URLs (or images) in one request"))
+    decode_memory_mb: int = field(default=256, metadata=_meta(
+        "DECODE_MEMORY_MB",
+        "memory that image decodes in flight may take across the process; requests wait "
+        "for their share"))
+    decode_cpu_seconds: float = field(default=1.0, metadata=_meta(
+        "DECODE_CPU_SECONDS", "CPU time one image's decode may take (422 past it)"))
+    server_threads: int = field(default=8, metadata=_meta(
+        "SERVER_THREADS", "local server (`python -m core serve`): worker threads"))
+    server_connections: int = field(default=100, metadata=_meta(
+        "SERVER_CONNECTIONS", "local server: most open connections"))
+    server_timeout: float = field(default=15.0, metadata=_meta(
+        "SERVER_TIMEOUT",
+        "local server: seconds a connection may stay idle or send a partial request"))
     fetch_connect_timeout: float = field(default=3.0, metadata=_meta(
         "FETCH_CONNECT_TIMEOUT",
         "seconds to connect to the image host"))
@@ -163,7 +176,9 @@ class Settings:
     def validate(self) -> None:
         """Reject values that parse but make no sense, naming the variable."""
         positive = ("model_threads", "max_body_bytes", "max_image_bytes", "max_image_pixels",
-                    "max_batch", "fetch_connect_timeout", "fetch_read_timeout", "fetch_deadline")
+                    "max_batch", "fetch_connect_timeout", "fetch_read_timeout", "fetch_deadline",
+                    "decode_memory_mb", "decode_cpu_seconds", "server_threads",
+                    "server_connections", "server_timeout")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{env_name(name)} must be positive, got {getattr(self, name)!r}")
@@ -245,6 +260,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "model_threads": int, "max_body_bytes": int, "max_image_bytes": int,
     "max_image_pixels": int, "max_batch": int, "fetch_max_redirects": int,
     "fetch_connect_timeout": float, "fetch_read_timeout": float, "fetch_deadline": float,
+    "decode_memory_mb": int, "decode_cpu_seconds": float, "server_threads": int,
+    "server_connections": int, "server_timeout": float,
     "metrics": _bool, "log_format": str.lower,
 }
 

@@ -107,6 +107,12 @@ class InvalidImage(Unprocessable):
     code = "invalid_image"
 
 
+class ImageTooComplex(Unprocessable):
+    """The image's structure would cost abnormal CPU to decode (scan floods, slow decodes)."""
+
+    code = "image_too_complex"
+
+
 class FetchFailed(Unprocessable):
     """The image URL could not be fetched."""
 

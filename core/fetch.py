@@ -50,14 +50,17 @@ class Fetcher:
             pools.close()
         self._local = threading.local()
 
-    def fetch(self, url: str, deadline: float | None = None) -> bytes:
+    def fetch(self, url: str, deadline: float | None = None, started: float | None = None
+              ) -> bytes:
         """The body of ``url`` (after at most N checked redirects), as bytes.
 
         ``deadline`` is the caller's (the platform's time limit, as time.monotonic()); when it,
         rather than FETCH_DEADLINE, cuts the download short, the answer is 504
         ``deadline_exceeded`` (the platform's fault), not 422 ``url_timeout`` (the host's).
+        FETCH_DEADLINE counts from ``started`` (a batch's start: its URLs share one deadline),
+        or from now.
         """
-        own = time.monotonic() + self.settings.fetch_deadline
+        own = (time.monotonic() if started is None else started) + self.settings.fetch_deadline
         try:
             return self._follow(url, own if deadline is None else min(deadline, own))
         except errors.URLTimeout as exc:
@@ -73,7 +76,7 @@ class Fetcher:
             body = None
             try:
                 if response.status in _REDIRECTS and "location" in response.headers:
-                    url = urljoin(url, response.headers["location"])
+                    url = _redirect_target(url, response.headers["location"])
                     continue
                 if response.status >= 400:
                     raise errors.URLStatus(f"the image URL answered HTTP {response.status}")
@@ -108,8 +111,9 @@ class Fetcher:
     def _read(self, response: urllib3.BaseHTTPResponse, deadline: float) -> bytes:
         """The body, decoded, checking the cap and the deadline after every socket read."""
         cap = self.settings.max_image_bytes
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap:
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isascii() and declared.isdigit() and (
+                len(declared) > 18 or int(declared) > cap):
             raise errors.ImageTooLarge(f"the image is larger than {cap} bytes")
         body = bytearray()
         try:
@@ -137,3 +141,11 @@ class Fetcher:
         sock = getattr(getattr(raw, "connection", None), "sock", None)
         if sock is not None:
             sock.settimeout(min(self.settings.fetch_read_timeout, remaining))
+
+
+def _redirect_target(url: str, location: str) -> str:
+    """The absolute URL a redirect points to; a malformed Location is the host's fault (422)."""
+    try:
+        return urljoin(url, location)
+    except ValueError as exc:
+        raise errors.URLStatus("the image URL redirected to a malformed location") from exc

@@ -11,9 +11,12 @@ from core import errors
 from core.http import Request, b64decode
 
 if TYPE_CHECKING:
-    from email.message import Message
+    from python_multipart.multipart import MultipartCallbacks
 
 MAX_URL_LENGTH = 2048
+MAX_PARTS = 16  # a form carries a file or url, and top_k
+MAX_PART_HEADERS = 8
+MAX_PART_HEADER_BYTES = 1024
 _FIELDS = ("url", "image", "urls", "top_k")
 _JSON_TYPES = ("application/json", "text/plain", "")
 
@@ -119,40 +122,91 @@ def check_url(value: Any, name: str) -> str:
 
 
 def _from_multipart(request: Request) -> PredictInput:
-    try:
-        return _read_form(request)
-    except errors.ServiceError:
-        raise
-    except (ValueError, LookupError, TypeError, AttributeError, UnicodeError) as exc:
-        raise errors.InvalidField("the multipart/form-data body is malformed") from exc
-
-
-def _read_form(request: Request) -> PredictInput:
-    header = request.headers.get("content-type", "")
-    if "boundary=" not in header:
-        raise errors.InvalidField("multipart/form-data needs a boundary parameter")
-    from email.parser import BytesParser  # the email package costs 2 MB: only for forms
-    from email.policy import HTTP
-
-    message = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + header.encode("latin-1", "replace") + b"\r\n\r\n" + request.body)
-    fields: dict[str, Message] = {}
-    for part in message.iter_parts() if message.is_multipart() else ():
-        name = part.get_param("name", header="content-disposition")
-        if isinstance(name, str) and name not in fields:
-            fields[name] = part
-    top_k = _form_text(fields["top_k"]) if "top_k" in fields else None
-    k = _top_k_from_text(top_k) if top_k is not None else None
+    fields = read_form(request.headers.get("content-type", ""), request.body)
+    top_k = fields.get("top_k")
+    k = _top_k_from_text(top_k.decode("utf-8", "replace")) if top_k is not None else None
     for name in ("file", "image"):
         if name in fields:
-            data = fields[name].get_payload(decode=True)
-            return PredictInput(image=_nonempty(data if isinstance(data, bytes) else b""),
-                                top_k=k)
+            return PredictInput(image=_nonempty(fields[name]), top_k=k)
     if "url" in fields:
-        return PredictInput(url=check_url(_form_text(fields["url"]), "url"), top_k=k)
+        return PredictInput(url=check_url(fields["url"].decode("utf-8", "replace"), "url"),
+                            top_k=k)
     raise errors.InvalidField("the form needs a 'file' (or 'image') part, or a 'url' field")
 
 
-def _form_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    return payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+def read_form(content_type: str, body: bytes) -> dict[str, bytes]:
+    """The named parts of a multipart/form-data body (the first of each name), streamed
+    through python-multipart with limits on parts, headers per part and header length
+    (imported here: JSON and raw-image requests never load it)."""
+    from python_multipart.exceptions import MultipartParseError
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    _, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary", b"")
+    if not boundary or len(boundary) > 70:  # RFC 2046: 1 to 70 characters
+        raise errors.InvalidField("multipart/form-data needs a boundary parameter of 1 to 70 "
+                                  "characters")
+    form = _Form()
+    parser = MultipartParser(boundary, form.callbacks(), max_header_count=MAX_PART_HEADERS,
+                             max_header_size=MAX_PART_HEADER_BYTES)
+    try:
+        parser.write(body)
+        parser.finalize()
+    except errors.ServiceError:
+        raise
+    except (MultipartParseError, ValueError, LookupError, UnicodeError) as exc:
+        raise errors.InvalidField("the multipart/form-data body is malformed") from exc
+    if not form.ended:
+        raise errors.InvalidField("the multipart/form-data body has no closing boundary")
+    return form.fields
+
+
+class _Form:
+    """Collects the parts python-multipart reports, counting them."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, bytes] = {}
+        self.ended = False
+        self._parts = 0
+        self._field = bytearray()
+        self._value = bytearray()
+        self._disposition = b""
+        self._data: list[bytes] = []
+
+    def callbacks(self) -> MultipartCallbacks:
+        return {"on_part_begin": self._begin, "on_part_data": self._part_data,
+                "on_part_end": self._end, "on_header_field": self._header_field,
+                "on_header_value": self._header_value, "on_header_end": self._header_end,
+                "on_end": self._finish}
+
+    def _begin(self) -> None:
+        self._parts += 1
+        if self._parts > MAX_PARTS:
+            raise errors.InvalidField(f"the form has more than {MAX_PARTS} parts")
+        self._disposition, self._data = b"", []
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _header_end(self) -> None:
+        if self._field.strip().lower() == b"content-disposition":
+            self._disposition = bytes(self._value)
+        self._field, self._value = bytearray(), bytearray()
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        self._data.append(data[start:end])
+
+    def _end(self) -> None:
+        from python_multipart.multipart import parse_options_header
+
+        _, params = parse_options_header(self._disposition.decode("latin-1"))
+        name = params.get(b"name")
+        if name is not None:
+            self.fields.setdefault(name.decode("utf-8", "replace"), b"".join(self._data))
+        self._data = []
+
+    def _finish(self) -> None:
+        self.ended = True

@@ -1,16 +1,18 @@
 """Image decoding and preprocessing: bytes -> RGB uint8 pixels at the model's input size.
 
 Decoding is split in two steps that the service times separately: ``open_image`` (format check,
-pixel limit, JPEG draft decoding, mode conversion to RGB) and ``resize_image`` (resize with the
-manifest's filter, then EXIF orientation, applied to the small image). Normalisation families are
-per-channel affine maps, so ``core.model`` folds them into the input tensor's quantisation.
+pixel limit, JPEG structure check, JPEG draft decoding under a memory budget and a CPU
+allowance (``core.decodelimits``), tiled mode conversion to RGB with box reduction) and
+``resize_image`` (resize with the manifest's filter, then EXIF orientation, applied to the small
+image). Normalisation families are per-channel affine maps, so ``core.model`` folds them into
+the input tensor's quantisation.
 """
 
 from __future__ import annotations
 
-import io
 import struct
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,16 @@ from PIL import (
 
 from core import errors
 from core.config import DEFAULT_MAX_PIXELS
+from core.decodelimits import (
+    CpuClock,
+    CpuExceeded,
+    DecodeBudget,
+    JpegShape,
+    check_jpeg,
+    decode_cost,
+)
+from core.rgb import shrink_to_rgb
+from core.rgb import to_rgb as to_rgb  # re-exported: it lived here before issue 21
 
 # Only these decoders are ever run on caller bytes (the JPEG one also opens phones' MPO files).
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
@@ -82,16 +94,25 @@ def sniff_refused(data: bytes) -> str | None:
     return None
 
 
-def _open(data: bytes, max_pixels: int) -> Image.Image:
+def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
+          ) -> tuple[Image.Image, JpegShape | None]:
     if not data:
         raise errors.InvalidImage("the image is empty")
     refused = sniff_refused(data)
     if refused:
         raise errors.UnsupportedImageFormat(
             f"{refused} images are not supported; send JPEG, PNG, WebP, GIF or BMP")
+    jpeg = None
+    if data.startswith(b"\xff\xd8"):
+        jpeg = check_jpeg(data)  # scan floods are refused before Pillow parses anything
+    stream = CpuClock(data)
+    stream.start(cpu_seconds)  # from here: Pillow parses a PNG's chunks in Python while opening
     try:
-        image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+        image = Image.open(stream, formats=ALLOWED_FORMATS)
         width, height = image.size
+    except CpuExceeded as exc:
+        raise errors.ImageTooComplex(
+            f"the image took more than {cpu_seconds} s of CPU to decode") from exc
     except _BOMBS as exc:
         raise errors.ImageTooLarge("the image has too many pixels") from exc
     except _DECODE_ERRORS as exc:
@@ -102,25 +123,36 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     if width * height > max_pixels:
         raise errors.ImageTooLarge(
             f"the image is {width}x{height} pixels; the limit is {max_pixels} pixels")
-    return image
+    return image, jpeg
 
 
-def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int,
-               draft: bool = True) -> Decoded:
-    """Decode ``data`` into an RGB image, using JPEG draft mode to decode no more than needed."""
-    image = _open(data, max_pixels)
+def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: bool = True,
+               budget: DecodeBudget | None = None, cpu_seconds: float | None = None,
+               deadline: float | None = None) -> Decoded:
+    """Decode ``data`` into an RGB image no larger than needed for ``target``.
+
+    JPEG draft mode decodes at a reduced scale; any other mode is converted to RGB tile by
+    tile and box-reduced on the way (``shrink_to_rgb``), so no full-size copy or 64-bit
+    temporary is ever made. ``budget`` holds the decode's estimated peak memory while it runs
+    (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time.
+    """
+    image, jpeg = _open(data, max_pixels, cpu_seconds)
     source_size = image.size
     fmt = image.format or "?"
-    try:
-        orientation = int(image.getexif().get(0x0112, 1))
-    except Exception:
-        orientation = 1
     try:
         if draft and fmt in ("JPEG", "MPO") and image.mode in ("RGB", "L"):
             side = max(target)
             image.draft("RGB" if image.mode == "RGB" else "L", (side, side))
-        image.load()
-        rgb = to_rgb(image)
+        cost = decode_cost(image, source_size, jpeg)
+        with budget.reserve(cost, deadline) if budget else nullcontext():
+            image.load()  # the CPU clock runs on (waiting for the budget costs no CPU)
+            orientation = _orientation(image)  # after load: PNG's getexif() would load it
+            rgb = shrink_to_rgb(image, target)
+            if rgb is not image:
+                image.close()  # the full-size decode is freed before the budget is
+    except CpuExceeded as exc:
+        raise errors.ImageTooComplex(
+            f"the image took more than {cpu_seconds} s of CPU to decode") from exc
     except _BOMBS as exc:
         raise errors.ImageTooLarge("the image has too many pixels") from exc
     except _DECODE_ERRORS as exc:
@@ -128,30 +160,11 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int,
     return Decoded(rgb, orientation if orientation in _ORIENTATION else 1, fmt, source_size)
 
 
-def to_rgb(image: Image.Image) -> Image.Image:
-    """Any Pillow mode as 8-bit RGB: alpha composited on white, 16-bit rescaled, not clipped."""
-    mode = image.mode
-    if mode == "RGB":
-        return image
-    if mode.startswith("I") or mode == "F":
-        return Image.fromarray(_to_8bit(image), "L").convert("RGB")
-    if mode == "P" and "transparency" in image.info:
-        image, mode = image.convert("RGBA"), "RGBA"
-    if mode in ("RGBA", "LA", "RGBa", "La", "PA"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
-    return image.convert("RGB")
-
-
-def _to_8bit(image: Image.Image) -> np.ndarray:
-    """16-bit (I;16*, I) or float (F) grey levels mapped onto 0..255 by scaling."""
-    values: np.ndarray = np.asarray(image)
-    if image.mode == "F":
-        values = np.clip(values, 0, 255)
-    else:
-        values = (np.clip(values.astype(np.int64), 0, 65535) * 255 + 32767) // 65535
-    return values.astype(np.uint8)
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except Exception:
+        return 1
 
 
 def resize_image(decoded: Decoded, size: tuple[int, int], resample: str) -> np.ndarray:

@@ -20,7 +20,7 @@ $(IMAGE_TOOLS_STAMP): | $(PY)
 		docker.io buildah debootstrap)
 	@touch $@
 
-image-engine: $(IMAGE_TOOLS_STAMP)
+image-engine: $(IMAGE_TOOLS_STAMP)  ## Start dockerd when no engine answers (installs docker.io, buildah, debootstrap)
 	@bash docker/engine.sh
 
 image-standin: image-engine  ## Build the stand-in base images the image tests use (once)

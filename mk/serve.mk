@@ -1,0 +1,10 @@
+# The local server (issue 21): waitress in front of core.wsgi, for `make run` and its tests.
+SERVE_STAMP := $(VENV)/.serve-installed
+
+$(SERVE_STAMP): pyproject.toml | $(PY)
+	$(PIP) install ".[serve]"
+	@touch $@
+
+run: $(SERVE_STAMP)
+test-deps: $(SERVE_STAMP)
+soak bench-deps: $(SERVE_STAMP)
