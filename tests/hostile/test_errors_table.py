@@ -26,6 +26,7 @@ from core.service import Service
 from tests import images
 from tests.hostile import servers
 from tests.hostile.conftest import MakeService, call, error_of, strict_settings
+from tests.hostile.test_bombs import scan_flood
 
 API_PAGE = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 Case = Callable[[MakeService], Response]
@@ -109,6 +110,7 @@ CASES: dict[tuple[int, str], Case] = {
     (415, "unsupported_image_format"): lambda make: call(make(), b"%PDF-1.4\n%\xe2\xe3\n",
                                                          "application/octet-stream"),
     (422, "invalid_image"): lambda make: call(make(), b"not an image at all", "image/jpeg"),
+    (422, "image_too_complex"): lambda make: call(make(), scan_flood(64, 200), "image/jpeg"),
     (422, "url_unreachable"): lambda make: call(
         local(make), {"url": f"http://127.0.0.1:{closed_port()}/a.jpg"}),
     (422, "url_status"): fetch_status,
