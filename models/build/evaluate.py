@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 
@@ -50,3 +51,19 @@ def latency_ms(
         if run >= 5:
             times.append((time.perf_counter() - start) * 1000.0)
     return float(np.median(times))
+
+
+def calibration_error(
+    scores: NDArray[np.float32], truth: NDArray[np.int64], bins: int = 15
+) -> float:
+    """Expected calibration error: |accuracy - confidence| over equal-width confidence bins."""
+    confidence = scores.max(axis=1)
+    correct = scores.argmax(axis=1) == truth
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for low, high in itertools.pairwise(edges):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            gap = abs(float(correct[inside].mean()) - float(confidence[inside].mean()))
+            total += gap * float(inside.mean())
+    return total
