@@ -8,96 +8,80 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
+from numpy.typing import NDArray
 
-from models.build import MODEL_DIR, MissingInputError, finetune, graph, package, require, shared_dir
-from models.build import activations as acts
+from models.build import MODEL_DIR, MissingInputError, graph, package, require, shared_dir
 from models.build import features as feats
-from models.build import tail as tails
-from models.build.evaluate import calibration_error, confusion, format_report, latency_ms
-from models.build.head import F32, Layer, forward
+from models.build.evaluate import confusion, format_report, latency_ms, run_graph
+from models.build.head import F32, HeadConfig, Layer, forward
+from models.build.training import Features, fit_head, select
 
 MAX_BYTES = 5_000_000
-BACKBONE = feats.BACKBONES["mobilenet_v2_tf2"]
-CHOSEN = finetune.TuneConfig()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     parser = argparse.ArgumentParser(prog="python -m models.build", description=__doc__)
-    parser.add_argument("--seed", type=int, default=0, help="seed of augmentation and training")
-    parser.add_argument("--crops", type=int, default=4, help="random crops cached per image")
+    parser.add_argument("--seed", type=int, default=0, help="seed of split and training")
+    parser.add_argument("--backbone", choices=sorted(feats.BACKBONES), default="mobilenet_v2_tf2")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="output folder")
+    parser.add_argument(
+        "--recipe", choices=("frozen", "finetune"), default="frozen",
+        help="frozen backbone + head (the committed model), or fine-tuned last block + head",
+    )
+    parser.add_argument("--crops", type=int, default=4, help="random crops per image (finetune)")
     return parser.parse_args(argv)
 
 
-def run_graph(model: bytes, paths: Sequence[Path], size: int) -> F32:
-    """Scores of the built model for each image, through the served pixel pipeline."""
-    interpreter = Interpreter(model_content=model, num_threads=2)
-    interpreter.allocate_tensors()
-    detail = interpreter.get_input_details()[0]
-    to_input, loader = feats.input_mapper(detail), feats.image_loader()
-    output = interpreter.get_output_details()[0]["index"]
-    rows: list[F32] = []
-    for path in paths:
-        pixels = loader(path.read_bytes(), (size, size), feats.RESAMPLE)
-        interpreter.set_tensor(detail["index"], to_input(pixels))
-        interpreter.invoke()
-        rows.append(interpreter.get_tensor(output)[0].copy())
-    return np.stack(rows)
+def train_features(extractor: feats.Extractor, data_dir: Path) -> Features:
+    """Cached features of train/ images and of their mirror images."""
+    paths, labels = feats.list_split(data_dir, "train")
+    loader = feats.image_loader()
+    original = feats.cached_features(extractor, paths, loader, flip=False)
+    flipped = feats.cached_features(extractor, paths, loader, flip=True)
+    return Features(original, flipped, labels)
 
 
-def assemble(backbone: bytes, part: bytes, layers: list[Layer], cfg: finetune.TuneConfig) -> bytes:
-    """Backbone up to the cut + requantised tail + float head, as ``.tflite`` bytes."""
-    model = graph.load(backbone)
-    pooled = graph.splice(model, acts.CUT, graph.load(part))
-    graph.append_head(model, pooled, layers)
-    blob = graph.dump(model, package.description(BACKBONE, cfg))
-    if len(blob) > MAX_BYTES:
-        raise SystemExit(f"error: the model has {len(blob)} bytes, over the {MAX_BYTES} limit")
-    return blob
+def build_head(data: Features, seed: int) -> tuple[HeadConfig, list[Layer]]:
+    """Choose the head on held-out train images, then fit it on all of train."""
+    print("selecting the head on a held-out 15% of train:", flush=True)
+    cfg, _ = select(data, seed)
+    print(f"chosen: {cfg}", flush=True)
+    return cfg, fit_head(data, np.ones(len(data.labels), dtype=bool), cfg, seed)
 
 
-def verify(blob: bytes, part: bytes, layers: list[Layer], cut: F32, paths: list[Path]) -> None:
-    """The whole graph on served pixels equals tail + NumPy head on cached activations."""
-    expected = forward(layers, tails.run(part, cut))
-    diff = float(np.abs(run_graph(blob, paths, BACKBONE.size) - expected).max())
-    print(f"graph vs cached activations + tail + head: max abs diff {diff:.2e}", flush=True)
+def verify(model: bytes, layers: list[Layer], val: F32, paths: list[Path], size: int) -> F32:
+    """Graph scores on validation images; exits if they differ from the NumPy head."""
+    scores = run_graph(model, paths, size)
+    diff = float(np.abs(scores - forward(layers, val)).max())
+    print(f"graph vs NumPy head on validation: max abs diff {diff:.2e}", flush=True)
     if diff > 1e-4:
-        raise SystemExit(f"error: the assembled graph disagrees with its parts ({diff:.2e})")
-
-
-def report(blob: bytes, data_dir: Path) -> None:
-    """Validation figures of the finished model (not used for any choice)."""
-    paths, labels = feats.list_split(data_dir, "validation")
-    scores = run_graph(blob, paths, BACKBONE.size)
-    print(format_report(confusion(labels, scores.argmax(axis=1).astype(np.int64))))
-    print(f"expected calibration error (15 bins): {calibration_error(scores, labels):.4f}")
-    sample = np.full((1, 224, 224, 3), 128, np.uint8)
-    print(f"latency (median of 50 invokes, 2 threads): {latency_ms(blob, sample):.2f} ms")
+        raise SystemExit(f"error: appended head disagrees with the NumPy head ({diff:.2e})")
+    return scores
 
 
 def build(args: argparse.Namespace) -> int:
     """The whole build; returns the exit code."""
     root = require(shared_dir())
     data_dir = require(root / "data" / "clothing-dataset-small")
-    source = require(root / "models" / BACKBONE.file)
-    paths, labels = feats.list_split(data_dir, "train")
-    cached = acts.cached(source, paths, args.crops, args.seed)
-    rows = np.arange(len(labels))
-    print(f"fine-tuning on all {len(rows)} train images: {CHOSEN}", flush=True)
-    layers = tails.extract(source.read_bytes())
-    tail, head = finetune.train(cached, labels, rows, layers, CHOSEN, args.seed)
-    picks = rows[:: finetune.CALIBRATION_STEP]
-    calibration = finetune.dequantise(cached, picks, np.zeros_like(picks))
-    part = tails.quantise(tail, calibration)
-    head_layers = tails.head_layers(head)
-    blob = assemble(source.read_bytes(), part, head_layers, CHOSEN)
-    check = rows[:: len(rows) // 24][:24]
-    cut = finetune.dequantise(cached, check, np.zeros_like(check))
-    verify(blob, part, head_layers, cut, [paths[i] for i in check])
-    report(blob, data_dir)
-    package.write(args.out, blob, BACKBONE, CHOSEN)
+    backbone = feats.BACKBONES[args.backbone]
+    source = require(root / "models" / backbone.file)
+    extractor = feats.Extractor(backbone, root / "models")
+    data = train_features(extractor, data_dir)
+    val_paths, val_labels = feats.list_split(data_dir, "validation")
+    val = feats.cached_features(extractor, val_paths, feats.image_loader(), flip=False)
+    cfg, layers = build_head(data, args.seed)
+    model = graph.load(source.read_bytes())
+    graph.append_head(model, backbone.feature_tensor, layers)
+    blob = graph.dump(model, package.description(backbone, cfg))
+    if len(blob) > MAX_BYTES:
+        raise SystemExit(f"error: the model has {len(blob)} bytes, over the {MAX_BYTES} limit")
+    scores = verify(blob, layers, val, val_paths, backbone.size)
+    matrix = confusion(val_labels, scores.argmax(axis=1).astype(np.int64))
+    print(format_report(matrix))
+    sample: NDArray[np.generic] = extractor.to_input(np.full((224, 224, 3), 128, np.uint8))
+    print(f"latency (median of 50 invokes, 2 threads): {latency_ms(blob, sample):.2f} ms")
+    package.write(args.out, blob, backbone, cfg)
     print(f"wrote {args.out / 'model.tflite'} ({len(blob)} bytes) and model.json")
     return 0
 
@@ -106,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: exit code 2 with a one-line message when an input is missing."""
     args = parse_args(argv)
     try:
+        if args.recipe == "finetune":
+            from models.build import tuned
+
+            return tuned.build(args)
         return build(args)
     except MissingInputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -11,10 +11,17 @@ from typing import Any
 from models.build import LABELS, require, shared_dir
 from models.build.features import NORMALIZATION, RESAMPLE, Backbone
 from models.build.finetune import TuneConfig
+from models.build.head import HeadConfig
 
 NAME = "clothing-mobilenet-v2"
 VERSION = "1.0.0"
 UPSTREAM = "google-coral/test_data@104342d2d3480b3e66203073dac24f4e2dbb4c41"
+NOTICE_FROZEN = (
+    "models/clothing/model.tflite is a derivative of {file} from {upstream} "
+    "(Copyright Google LLC, Apache License 2.0, see LICENSE-backbone): its ImageNet classifier "
+    "was removed and a clothing classifier head trained on clothing-dataset-small (CC0) was "
+    "appended.\n"
+)
 NOTICE = (
     "models/clothing/model.tflite is a derivative of {file} from {upstream} "
     "(Copyright Google LLC, Apache License 2.0, see LICENSE-backbone): its ImageNet classifier "
@@ -24,8 +31,14 @@ NOTICE = (
 )
 
 
-def description(backbone: Backbone, cfg: TuneConfig) -> str:
+def description(backbone: Backbone, cfg: HeadConfig | TuneConfig) -> str:
     """Human-readable description stored in the manifest and in the flatbuffer."""
+    if isinstance(cfg, HeadConfig):
+        head = f"MLP {cfg.hidden} ReLU" if cfg.hidden else "softmax regression"
+        return (
+            f"Clothing classifier ({len(LABELS)} classes): int8 {backbone.name} ImageNet backbone "
+            f"({backbone.file}) with a float32 {head} head trained on clothing-dataset-small."
+        )
     tuned = " (last block fine-tuned, requantised)" if cfg.epochs else ""
     averaged = ", flip-averaged at the last block" if cfg.flip_average else ""
     return (
@@ -35,7 +48,7 @@ def description(backbone: Backbone, cfg: TuneConfig) -> str:
     )
 
 
-def manifest(blob: bytes, backbone: Backbone, cfg: TuneConfig) -> dict[str, Any]:
+def manifest(blob: bytes, backbone: Backbone, cfg: HeadConfig | TuneConfig) -> dict[str, Any]:
     """The manifest document (format 1) for the built model."""
     return {
         "format": 1,
@@ -59,7 +72,7 @@ def manifest(blob: bytes, backbone: Backbone, cfg: TuneConfig) -> dict[str, Any]
     }
 
 
-def write(out: Path, blob: bytes, backbone: Backbone, cfg: TuneConfig) -> None:
+def write(out: Path, blob: bytes, backbone: Backbone, cfg: HeadConfig | TuneConfig) -> None:
     """Write model.tflite, model.json, LICENSE-backbone and NOTICE into ``out``."""
     licence = require(shared_dir() / "models" / "LICENSE")
     out.mkdir(parents=True, exist_ok=True)
@@ -67,5 +80,6 @@ def write(out: Path, blob: bytes, backbone: Backbone, cfg: TuneConfig) -> None:
     document = json.dumps(manifest(blob, backbone, cfg), indent=2) + "\n"
     (out / "model.json").write_text(document, encoding="utf-8")
     shutil.copyfile(licence, out / "LICENSE-backbone")
-    notice = NOTICE.format(file=backbone.file, upstream=UPSTREAM)
+    text = NOTICE_FROZEN if isinstance(cfg, HeadConfig) else NOTICE
+    notice = text.format(file=backbone.file, upstream=UPSTREAM)
     (out / "NOTICE").write_text(notice, encoding="utf-8")
