@@ -30,6 +30,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="frozen backbone + head (the committed model), or fine-tuned last block + head",
     )
     parser.add_argument("--crops", type=int, default=4, help="random crops per image (finetune)")
+    parser.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (finetune)")
     return parser.parse_args(argv)
 
 
