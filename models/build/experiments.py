@@ -68,14 +68,20 @@ def tuned(cached: acts.Activations, labels: Labels, held: NDArray[np.bool_],
 
 
 def approaches(seed: int) -> dict[str, Callable[..., Result]]:
-    """Named experiments: each takes (activations, labels, held-out mask)."""
-    base = finetune.TuneConfig()
-    return {
+    """Named experiments (the rows of the model card's table), each (activations, labels, mask)."""
+    configs = {
+        "head-only-keras": finetune.TuneConfig(epochs=0),
+        "head-only-flip-average-at-cut": finetune.TuneConfig(epochs=0, flip_average=True),
+        "finetune-block16": finetune.TuneConfig(),
+        "finetune-block16-slow": finetune.TuneConfig(lr=3e-5, epochs=4),
+    }
+    table: dict[str, Callable[..., Result]] = {
         "frozen-served+mirror": lambda c, y, h: frozen(c, y, h, 2, seed),
         "frozen-all-crops": lambda c, y, h: frozen(c, y, h, c.pooled.shape[1], seed),
-        "head-only-keras": lambda c, y, h: tuned(c, y, h, finetune.TuneConfig(epochs=0), seed),
-        "finetune-block16": lambda c, y, h: tuned(c, y, h, base, seed),
     }
+    for name, cfg in configs.items():
+        table[name] = lambda c, y, h, cfg=cfg: tuned(c, y, h, cfg, seed)
+    return table
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -95,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     custom = finetune.TuneConfig(**json.loads(args.config))
     table["finetune-custom"] = lambda c, y, h: tuned(c, y, h, custom, args.seed)
     out = REPO_ROOT / "build" / "experiments.jsonl"
-    for name in args.names or [n for n in table if n != "finetune-custom"]:
+    default = [n for n in table if n not in ("finetune-custom", "frozen-all-crops")]
+    for name in args.names or default:
         start = time.monotonic()
         result = table[name](cached, labels, held)
         record = {"name": name, **result, "seconds": round(time.monotonic() - start),
