@@ -74,6 +74,7 @@ def approaches(seed: int) -> dict[str, Callable[..., Result]]:
         "head-only-flip-average-at-cut": finetune.TuneConfig(epochs=0, flip_average=True),
         "finetune-block16": finetune.TuneConfig(),
         "finetune-block16-slow": finetune.TuneConfig(lr=3e-5, epochs=4),
+        "finetune-block16-flip-average": finetune.TuneConfig(lr=3e-5, epochs=4, flip_average=True),
     }
     table: dict[str, Callable[..., Result]] = {
         "frozen-served+mirror": lambda c, y, h: frozen(c, y, h, 2, seed),
