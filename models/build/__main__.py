@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
 from numpy.typing import NDArray
 
 from models.build import MODEL_DIR, MissingInputError, graph, package, require, shared_dir
 from models.build import features as feats
-from models.build.evaluate import confusion, format_report, latency_ms
+from models.build.evaluate import confusion, format_report, latency_ms, run_graph
 from models.build.head import F32, HeadConfig, Layer, forward
 from models.build.training import Features, fit_head, select
 
@@ -26,23 +25,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of split and training")
     parser.add_argument("--backbone", choices=sorted(feats.BACKBONES), default="mobilenet_v2_tf2")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="output folder")
+    parser.add_argument(
+        "--recipe", choices=("frozen", "finetune"), default="frozen",
+        help="frozen backbone + head (the committed model), or fine-tuned last block + head",
+    )
+    parser.add_argument("--crops", type=int, default=4, help="random crops per image (finetune)")
+    parser.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (finetune)")
     return parser.parse_args(argv)
-
-
-def run_graph(model: bytes, paths: Sequence[Path], size: int) -> F32:
-    """Scores of the built model for each image, through the served pixel pipeline."""
-    interpreter = Interpreter(model_content=model, num_threads=2)
-    interpreter.allocate_tensors()
-    detail = interpreter.get_input_details()[0]
-    to_input, loader = feats.input_mapper(detail), feats.image_loader()
-    output = interpreter.get_output_details()[0]["index"]
-    rows: list[F32] = []
-    for path in paths:
-        pixels = loader(path.read_bytes(), (size, size), feats.RESAMPLE)
-        interpreter.set_tensor(detail["index"], to_input(pixels))
-        interpreter.invoke()
-        rows.append(interpreter.get_tensor(output)[0].copy())
-    return np.stack(rows)
 
 
 def train_features(extractor: feats.Extractor, data_dir: Path) -> Features:
@@ -102,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: exit code 2 with a one-line message when an input is missing."""
     args = parse_args(argv)
     try:
+        if args.recipe == "finetune":
+            from models.build import tuned
+
+            return tuned.build(args)
         return build(args)
     except MissingInputError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 from numpy.typing import NDArray
 
 from models.build import LABELS
+from models.build import features as feats
 
 
 def confusion(truth: NDArray[np.int64], predicted: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -50,3 +53,35 @@ def latency_ms(
         if run >= 5:
             times.append((time.perf_counter() - start) * 1000.0)
     return float(np.median(times))
+
+
+def calibration_error(
+    scores: NDArray[np.float32], truth: NDArray[np.int64], bins: int = 15
+) -> float:
+    """Expected calibration error: |accuracy - confidence| over equal-width confidence bins."""
+    confidence = scores.max(axis=1)
+    correct = scores.argmax(axis=1) == truth
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for low, high in itertools.pairwise(edges):
+        inside = (confidence > low) & (confidence <= high)
+        if inside.any():
+            gap = abs(float(correct[inside].mean()) - float(confidence[inside].mean()))
+            total += gap * float(inside.mean())
+    return total
+
+
+def run_graph(model: bytes, paths: Sequence[Path], size: int) -> NDArray[np.float32]:
+    """Scores of the built model for each image, through the served pixel pipeline."""
+    interpreter = Interpreter(model_content=model, num_threads=2)
+    interpreter.allocate_tensors()
+    detail = interpreter.get_input_details()[0]
+    to_input, loader = feats.input_mapper(detail), feats.image_loader()
+    output = interpreter.get_output_details()[0]["index"]
+    rows: list[NDArray[np.float32]] = []
+    for path in paths:
+        pixels = loader(path.read_bytes(), (size, size), feats.RESAMPLE)
+        interpreter.set_tensor(detail["index"], to_input(pixels))
+        interpreter.invoke()
+        rows.append(interpreter.get_tensor(output)[0].copy())
+    return np.stack(rows)

@@ -153,3 +153,30 @@ def dump(model: Model, description: str) -> bytes:
     builder = flatbuffers.Builder(1 << 20)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output())
+
+
+def splice(model: Model, cut: int, part: Model) -> int:
+    """Feed tensor ``cut`` of ``model`` (int8) into the float input of ``part``; return its output.
+
+    ``model`` is pruned to what computes ``cut``; ``part`` (one subgraph, one input, one output)
+    is appended behind a DEQUANTIZE of ``cut``, with its tensors, buffers and opcodes.
+    """
+    cut = prune(model, cut)
+    subgraph, other = model.subgraphs[0], part.subgraphs[0]
+    tensor_base, buffer_base = len(subgraph.tensors), len(model.buffers)
+    model.buffers.extend(part.buffers)
+    for tensor in other.tensors:
+        tensor.buffer = 0 if tensor.buffer == 0 else int(tensor.buffer) + buffer_base
+        subgraph.tensors.append(tensor)
+    (start,) = other.inputs
+    add_op(model, Op.DEQUANTIZE, [cut], [int(start) + tensor_base])
+    for op in other.operators:
+        code = part.operatorCodes[op.opcodeIndex]
+        builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
+        op.opcodeIndex = _opcode(model, builtin, int(code.version))
+        op.inputs = [-1 if t < 0 else int(t) + tensor_base for t in op.inputs]
+        op.outputs = [int(t) + tensor_base for t in op.outputs]
+        subgraph.operators.append(op)
+    (end,) = other.outputs
+    subgraph.outputs = [int(end) + tensor_base]
+    return int(end) + tensor_base
