@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
+from core.manifest import layout_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"
@@ -44,6 +45,12 @@ class Settings:
     jpeg_draft: bool | None = field(default=None, metadata={"env": "JPEG_DRAFT"})
     model_threads: int = field(default_factory=available_cpus, metadata={"env": "MODEL_THREADS"})
     model_runtime: str = field(default="auto", metadata={"env": "MODEL_RUNTIME"})
+    model_layout: str | None = field(default=None, metadata={"env": "MODEL_LAYOUT"})
+    model_input_size: tuple[int, int] | None = field(
+        default=None, metadata={"env": "MODEL_INPUT_SIZE"})  # (height, width)
+    model_resize_shorter: int | None = field(
+        default=None, metadata={"env": "MODEL_RESIZE_SHORTER"})
+    model_softmax: bool | None = field(default=None, metadata={"env": "MODEL_SOFTMAX"})
     max_body_bytes: int = field(default=6 * 1024 * 1024, metadata={"env": "MAX_BODY_BYTES"})
     max_image_bytes: int = field(default=10 * 1024 * 1024, metadata={"env": "MAX_IMAGE_BYTES"})
     max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata={"env": "MAX_IMAGE_PIXELS"})
@@ -94,10 +101,16 @@ class Settings:
             if not _allow_entry(entry):
                 raise ConfigError(f"URL_ALLOWLIST has a bad entry {entry!r}: use a host name, "
                                   ".suffix or CIDR")
-        if self.model_runtime not in ("auto", "litert", "tflite_runtime", "tensorflow"):
+        if self.model_runtime not in ("auto", "litert", "tflite_runtime", "tensorflow",
+                                      "onnxruntime"):
             raise ConfigError(
                 "MODEL_RUNTIME must be one of auto, litert, tflite_runtime, tensorflow, "
-                f"got {self.model_runtime!r}")
+                f"onnxruntime, got {self.model_runtime!r}")
+        if self.model_layout not in (None, "auto", "NHWC", "NCHW"):
+            raise ConfigError(f"MODEL_LAYOUT must be auto, NHWC or NCHW, got {self.model_layout!r}")
+        if self.model_resize_shorter is not None and self.model_resize_shorter < 0:
+            raise ConfigError(
+                f"MODEL_RESIZE_SHORTER must be 0 or more, got {self.model_resize_shorter!r}")
 
 
 def env_name(name: str) -> str:
@@ -139,10 +152,19 @@ def _ports(text: str) -> tuple[int, ...]:
     return ports
 
 
+def _size(text: str) -> tuple[int, int]:
+    """MODEL_INPUT_SIZE: ``224`` or ``WIDTHxHEIGHT`` as (height, width)."""
+    from core.layout import parse_size
+
+    return parse_size(text)
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "model_path": Path, "model_manifest": Path, "model_labels_file": Path,
     "model_labels": _csv, "url_allowlist": _csv, "allowed_ports": _ports,
     "jpeg_draft": _bool, "allow_private_urls": _bool,
+    "model_softmax": _bool, "model_resize_shorter": int, "model_input_size": _size,
+    "model_layout": layout_name,
     "model_threads": int, "max_body_bytes": int, "max_image_bytes": int,
     "max_image_pixels": int, "max_batch": int, "fetch_max_redirects": int,
     "fetch_connect_timeout": float, "fetch_read_timeout": float, "fetch_deadline": float,
