@@ -97,10 +97,11 @@ def _static(quant: Any, source: Path, target: Path, calibration: np.ndarray | No
             family: str, layout: str) -> None:
     if calibration is None:
         raise ConversionError("--quantize int8 needs --calibration DIR (a folder of images)")
+    pixels: np.ndarray = calibration
 
     class Reader(quant.CalibrationDataReader):  # type: ignore[misc]
         def __init__(self) -> None:
-            self._feeds = _feeds(calibration, family, layout)
+            self._feeds = _feeds(pixels, family, layout)
 
         def get_next(self) -> dict[str, np.ndarray] | None:
             return next(self._feeds, None)

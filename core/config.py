@@ -19,6 +19,9 @@ from core.manifest import layout_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"
+_BUNDLED = ROOT / "models" / "default.txt"  # a bundle built with MODEL=... names its model here
+if _BUNDLED.is_file():
+    DEFAULT_MODEL = ROOT / _BUNDLED.read_text(encoding="utf-8").strip()
 DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
 
 

@@ -112,7 +112,7 @@ class OnnxClassifier(Classifier):
             session = rt.interpreter_class(str(path), sess_options=session_options(ort, threads),
                                            providers=["CPUExecutionProvider"])
         except Exception as exc:  # ONNX Runtime's own exception types vary by version
-            raise errors.ConfigError(f"cannot load ONNX model {path.name}: "
+            raise errors.ConfigError(f"cannot load model {path.name}: ONNX Runtime says "
                                      f"{_first_line(exc)}") from exc
         return cls(session, rt, manifest, path, header)
 

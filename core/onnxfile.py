@@ -117,5 +117,5 @@ def read_header(path: Path) -> OnnxHeader:
     except OSError as exc:
         raise ConfigError(f"cannot read model {path}: {exc}") from exc
     except (_Bad, UnicodeDecodeError) as exc:
-        raise ConfigError(f"model {path} is neither a TFLite flatbuffer (no TFL3 identifier) "
-                          f"nor an ONNX model ({exc})") from exc
+        raise ConfigError(f"cannot load model {path.name}: neither a TFLite flatbuffer (no TFL3 "
+                          f"identifier) nor an ONNX model ({exc})") from exc

@@ -192,8 +192,8 @@ def resize_shorter_crop(decoded: Decoded, size: tuple[int, int], resample: str,
     if image.size != target:
         image = image.resize(target, RESAMPLE[resample])
     crop_w, crop_h = size
-    left = int(round((target[0] - crop_w) / 2.0))
-    top = int(round((target[1] - crop_h) / 2.0))
+    left = round((target[0] - crop_w) / 2.0)
+    top = round((target[1] - crop_h) / 2.0)
     pixels: np.ndarray = np.asarray(image.crop((left, top, left + crop_w, top + crop_h)),
                                     dtype=np.uint8)
     return pixels

@@ -78,8 +78,8 @@ def model_format(path: Path) -> str:
     if claimed != found:
         what = "a TFLite flatbuffer (TFL3 identifier)" if found == TFLITE else \
             "not a TFLite flatbuffer (no TFL3 identifier)"
-        raise ConfigError(f"model {path.name} is named {FORMAT_NAMES[claimed]} but is {what}; "
-                          "rename it or export it again")
+        raise ConfigError(f"cannot load model {path.name}: the name says "
+                          f"{FORMAT_NAMES[claimed]} but the file is {what}")
     return found
 
 

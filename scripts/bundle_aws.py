@@ -8,6 +8,8 @@
 ``--python-version``, ``--implementation cp``), so an x86 laptop builds an arm64 bundle too.
 ``--source local`` copies the running environment's installed runtime set instead: for this
 machine's Python and architecture, offline (the tests use it to import and run the bundle).
+``--model PATH`` ships that model instead of the embedded one, with the runtime it needs
+(``scripts/model_set.py``: onnxruntime instead of ai-edge-litert for an ONNX model).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import model_set  # scripts/ is not a package: its folder is put on sys.path above
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "docker" / "requirements-lambda.txt"
@@ -43,7 +48,8 @@ PRUNE = ("ai_edge_litert/libLiteRtWebGpuAccelerator.so", "ai_edge_litert/tools",
 _SKIP = re.compile(r"(^|/)(__pycache__)(/|$)|\.pyc$")
 
 
-def pip_command(arch: str, python_version: str, target: Path) -> list[str]:
+def pip_command(arch: str, python_version: str, target: Path,
+                requirements: Path = REQUIREMENTS) -> list[str]:
     """The pip install of the runtime set as manylinux wheels for ``arch``."""
     machine = MACHINES[arch]
     platforms = [arg for tag in GLIBC_TAGS for arg in ("--platform", f"{tag}_{machine}")]
@@ -51,7 +57,7 @@ def pip_command(arch: str, python_version: str, target: Path) -> list[str]:
     # compile_bytecode() decides instead.
     return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q",
             "--no-compile", "--only-binary=:all:", "--implementation", "cp", "--python-version",
-            python_version, *platforms, "--target", str(target), "-r", str(REQUIREMENTS)]
+            python_version, *platforms, "--target", str(target), "-r", str(requirements)]
 
 
 def requirement_names(path: Path = REQUIREMENTS) -> list[str]:
@@ -83,9 +89,9 @@ def runtime_distributions(names: list[str]) -> list[metadata.Distribution]:
     return list(found.values())
 
 
-def copy_installed(target: Path) -> None:
+def copy_installed(target: Path, requirements: Path = REQUIREMENTS) -> None:
     """Copy the running environment's runtime set (files and dist-info) into ``target``."""
-    for dist in runtime_distributions(requirement_names()):
+    for dist in runtime_distributions(requirement_names(requirements)):
         for file in dist.files or []:
             relative = Path(str(file))
             if relative.parts[:1] == ("..",) or _SKIP.search(relative.as_posix()):
@@ -96,9 +102,12 @@ def copy_installed(target: Path) -> None:
                 shutil.copy2(source, target / relative)
 
 
-def copy_app(target: Path) -> None:
-    """The core, the adapter, the handler module and the embedded model."""
+def copy_app(target: Path, model: Path | None = None) -> None:
+    """The core, the adapter, the handler module and the model (the embedded one by default)."""
     for source, destination in APP:
+        if destination.startswith("models/"):
+            model_set.ship(model, target)
+            continue
         path, out = ROOT / source, target / destination
         if path.is_dir():
             shutil.copytree(path, out, dirs_exist_ok=True,
@@ -154,17 +163,32 @@ def unzipped_size(bundle: Path) -> int:
         return sum(info.file_size for info in archive.infolist())
 
 
-def build(out: Path, source: str, arch: str, python_version: str) -> int:
+def requirements_for(model: Path | None, runtimes: str, work: Path) -> Path:
+    """The requirements file for ``model``'s runtime (REQUIREMENTS itself for the default)."""
+    lines = REQUIREMENTS.read_text().splitlines()
+    wanted = model_set.requirements(lines, model, runtimes)
+    if wanted == lines:
+        return REQUIREMENTS
+    path = work / "requirements.txt"
+    path.write_text("\n".join(wanted) + "\n")
+    return path
+
+
+def build(out: Path, source: str, arch: str, python_version: str, model: Path | None = None,
+          runtimes: str = "auto") -> int:
     """Build the zip; return its unzipped size in bytes."""
-    with tempfile.TemporaryDirectory(prefix="aws-bundle-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="aws-bundle-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="aws-req-") as req:
         staging = Path(tmp)
+        requirements = requirements_for(model, runtimes, Path(req))
         if source == "local":
-            copy_installed(staging)
+            copy_installed(staging, requirements)
         else:
-            subprocess.run(pip_command(arch, python_version, staging), check=True)
+            subprocess.run(pip_command(arch, python_version, staging, requirements), check=True)
         shutil.rmtree(staging / "bin", ignore_errors=True)
         prune(staging)
-        copy_app(staging)
+        model_set.prune_onnxruntime(staging)
+        copy_app(staging, model)
         running = f"{sys.version_info.major}.{sys.version_info.minor}"
         compile_bytecode(staging, running if source == "local" else python_version)
         write_zip(staging, out)
@@ -178,11 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", default="pypi", choices=("pypi", "local"))
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "aws_lambda.zip")
     parser.add_argument("--print-pip", action="store_true", help="print the pip command only")
+    parser.add_argument("--model", type=Path, help="model to ship (default: the embedded one)")
+    parser.add_argument("--runtimes", choices=("auto", "both"), default="auto",
+                        help="both: ship ai-edge-litert and onnxruntime (default: the model's)")
     args = parser.parse_args(argv)
     if args.print_pip:
         print(" ".join(pip_command(args.arch, args.python_version, Path("TARGET"))))
         return 0
-    size = build(args.out, args.source, args.arch, args.python_version)
+    size = build(args.out, args.source, args.arch, args.python_version, args.model,
+                 args.runtimes)
     zipped = args.out.stat().st_size
     print(f"{args.out}: {zipped / 2**20:.1f} MiB zipped, {size / 2**20:.1f} MiB unzipped "
           f"(limit {LIMIT_BYTES / 2**20:.0f} MiB)")
