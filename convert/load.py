@@ -152,7 +152,7 @@ def _load_saved_model(path: Path) -> SourceModel:
     def make(_: Path) -> Any:
         return tf.lite.TFLiteConverter.from_saved_model(str(path), signature_keys=[key])
 
-    def call(batch: Any) -> Any:
-        return function(**{in_name: batch})[out_name]
+    def call(batch: Any) -> Any:  # through ``loaded``, which owns the variables
+        return loaded.signatures[key](**{in_name: batch})[out_name]
 
     return SourceModel(path, "saved_model", height, width, classes, run, make, call)

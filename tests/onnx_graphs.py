@@ -28,6 +28,7 @@ class Graph:
     outputs: int = 1
     batch: int | str = "batch"
     seed: int = 0
+    kernel: int = 5
 
 
 def _input_shape(graph: Graph) -> list[Any]:
@@ -55,7 +56,7 @@ def build(path: Path, graph: Graph = Graph()) -> Path:
 
     rng = np.random.default_rng(graph.seed)
     weights = {
-        "conv_w": rng.normal(0, 0.2, (4, 3, 5, 5)).astype(np.float32),
+        "conv_w": rng.normal(0, 0.2, (4, 3, graph.kernel, graph.kernel)).astype(np.float32),
         "conv_b": rng.normal(0, 0.1, 4).astype(np.float32),
         "dense_w": rng.normal(0, 1.0, (4, graph.classes)).astype(np.float32),
         "dense_b": rng.normal(0, 0.1, graph.classes).astype(np.float32),
@@ -70,7 +71,7 @@ def build(path: Path, graph: Graph = Graph()) -> Path:
     else:
         nodes.append(helper.make_node("Identity", ["x0"], ["x"]))
     nodes += [
-        helper.make_node("Conv", ["x", "conv_w", "conv_b"], ["c"], strides=[5, 5]),
+        helper.make_node("Conv", ["x", "conv_w", "conv_b"], ["c"], strides=[graph.kernel] * 2),
         helper.make_node("Relu", ["c"], ["r"]),
         helper.make_node("GlobalAveragePool", ["r"], ["p"]),
         helper.make_node("Flatten", ["p"], ["f"]),
@@ -90,3 +91,17 @@ def build(path: Path, graph: Graph = Graph()) -> Path:
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return path
+
+
+def write_manifest(path: Path, **fields: Any) -> Path:
+    """A manifest ``<model>.json`` beside the model with the given JSON fields."""
+    import json
+
+    manifest = path.with_suffix(".json")
+    manifest.write_text(json.dumps({"file": path.name, **fields}))
+    return manifest
+
+
+COURSE_2025 = {"name": "hair", "labels": ["curly", "straight"], "output": "sigmoid",
+               "input": {"height": 200, "width": 200, "layout": "NCHW"},
+               "preprocessing": {"resize": "bilinear", "normalization": "torch"}}
