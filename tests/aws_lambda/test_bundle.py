@@ -70,6 +70,7 @@ def test_bundle_is_under_lambdas_unzipped_limit(bundle: Path) -> None:
     # The pruned parts of ai-edge-litert are gone (the prediction test shows they are unneeded).
     assert not any(n.startswith(("ai_edge_litert/tools/", "ai_edge_litert/vendors/"))
                    or n.endswith("libLiteRtWebGpuAccelerator.so") for n in names)
+    assert not any(n.startswith(("onnxruntime/", "models/default.txt")) for n in names)
 
 
 def test_bundle_answers_a_prediction_from_a_clean_directory(
