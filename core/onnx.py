@@ -1,9 +1,9 @@
 """ONNX models on ONNX Runtime (the optional ``onnx`` extra), behind the Classifier interface.
 
-Session options, measured on this 2-core machine (``benchmarks/onnxopts.py``, the lesson's
-Xception 299x299 float32, medians, MODEL_THREADS=2): see ``OPTIMIZATION`` below.
-
-Concurrency: see ``LOCKED`` below; ONNX Runtime's ``InferenceSession.run`` is thread-safe.
+The session options and the lock choice below were measured with ``benchmarks/onnx_runtime.py``
+(``make bench-onnx``) on the lesson's Xception (299x299, float32, from tf2onnx), MODEL_THREADS=2,
+on this 2-core machine while it was shared with other work (load average ~10, so an Xception
+run took 1.5-3 s instead of ~0.1 s; the ratios, measured interleaved, are what carry over).
 """
 
 from __future__ import annotations
