@@ -14,10 +14,11 @@ import numpy as np
 
 from core import errors
 from core.config import Settings
+from core.crop import decode_target, fit_image
 from core.http import Request
 from core.model import Classifier
 from core.parse import PredictInput, parse_predict
-from core.preprocess import decode_target, fit_image, open_image
+from core.preprocess import open_image
 
 if TYPE_CHECKING:
     from core.fetch import Fetcher
