@@ -62,7 +62,8 @@ def _evaluate(service: Service, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m core``."""
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
-    parser.add_argument("--model", help="model .tflite or manifest .json (default: MODEL_PATH)")
+    parser.add_argument("--model", help="model .tflite, .onnx or manifest .json "
+                        "(default: MODEL_PATH)")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the API over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
