@@ -1,4 +1,4 @@
-"""``python -m convert MODEL OUT.tflite [options]``: argument parsing and exit codes.
+"""``python -m convert MODEL OUT.tflite|OUT.onnx [options]``: argument parsing and exit codes.
 
 Exit 0 on success, 1 on a conversion error (one line on stderr, no traceback), 2 on bad usage,
 3 when top-1 agreement is below ``--min-agreement`` (the model and reports are still written).
@@ -24,10 +24,10 @@ FAMILIES = tuple(n for n in NORMALIZATIONS if n != "auto")
 def parser() -> argparse.ArgumentParser:
     """The command's argument parser."""
     p = argparse.ArgumentParser(prog="python -m convert", description=(
-        "Convert a Keras .h5 / .keras model or a SavedModel directory to TFLite, write its "
-        "manifest (OUT.json) and a parity report (OUT.parity.json)."))
+        "Convert a Keras .h5 / .keras model or a SavedModel directory to TFLite or ONNX, write "
+        "its manifest (OUT.json) and a parity report (OUT.parity.json)."))
     p.add_argument("model", type=Path, help="Keras .h5, Keras 3 .keras or SavedModel folder")
-    p.add_argument("out", type=Path, help="the .tflite file to write")
+    p.add_argument("out", type=Path, help="the .tflite or .onnx file to write")
     p.add_argument("--quantize", choices=MODES, default="none", help="default: none")
     p.add_argument("--io", choices=IO_TYPES, default="float32",
                    help="int8 only: tensor type of the model's input/output (default float32)")
@@ -53,6 +53,10 @@ def parser() -> argparse.ArgumentParser:
                    help="fail (exit 3) when top-1 agreement is below this, e.g. 0.99")
     p.add_argument("--force", action="store_true",
                    help="allow OUT inside models/clothing/ (replaces the embedded model)")
+    p.add_argument("--format", choices=("auto", "tflite", "onnx"), default="auto",
+                   help="output format (default: from OUT's extension, .tflite or .onnx)")
+    p.add_argument("--layout", choices=("nhwc", "nchw"), default="nhwc",
+                   help="ONNX only: input layout (nchw: channels first, as PyTorch models)")
     return p
 
 
@@ -84,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             labels=parse_labels(args.labels), preprocessing=args.preprocessing,
             resize=args.resize, output_kind=args.output_kind, name=args.name,
             version=args.model_version, samples=args.samples, latency_runs=args.latency_runs,
-            threads=args.threads, min_agreement=args.min_agreement)
+            threads=args.threads, min_agreement=args.min_agreement, format=args.format,
+            layout=args.layout)
         report = run(options)
     except (ConversionError, ConfigError) as exc:
         print(f"convert: error: {exc}", file=sys.stderr)

@@ -38,6 +38,7 @@ class SourceModel:
     num_classes: int
     run: Callable[[np.ndarray], np.ndarray]
     converter: Callable[[Path], Any]  # work dir -> tf.lite.TFLiteConverter
+    call: Callable[[Any], Any] | None = None  # float32 NHWC tensor -> scores, TF-traceable
 
     @property
     def size_bytes(self) -> int:
@@ -105,7 +106,10 @@ def _keras_source(path: Path, kind: str, model: Any,
             warnings.simplefilter("ignore", DeprecationWarning)
             return np.asarray(model(batch, training=False), dtype=np.float32)
 
-    return SourceModel(path, kind, height, width, classes, run, converter)
+    def call(batch: Any) -> Any:
+        return model(batch, training=False)
+
+    return SourceModel(path, kind, height, width, classes, run, converter, call)
 
 
 def _keras2_converter(model: Any) -> Callable[[Path], Any]:
@@ -148,4 +152,7 @@ def _load_saved_model(path: Path) -> SourceModel:
     def make(_: Path) -> Any:
         return tf.lite.TFLiteConverter.from_saved_model(str(path), signature_keys=[key])
 
-    return SourceModel(path, "saved_model", height, width, classes, run, make)
+    def call(batch: Any) -> Any:  # through ``loaded``, which owns the variables
+        return loaded.signatures[key](**{in_name: batch})[out_name]
+
+    return SourceModel(path, "saved_model", height, width, classes, run, make, call)

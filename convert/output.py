@@ -21,13 +21,17 @@ def manifest_path(out: Path) -> Path:
 
 def conversion_info(options: Options, source: SourceModel) -> dict[str, Any]:
     """Provenance kept in the manifest under ``conversion``."""
-    return {
+    info = {
         "source": options.model.name,
         "source_format": source.kind,
         "quantize": options.quantize,
         "io": options.io,
         "tensorflow": _version("tensorflow"),
     }
+    if options.out.suffix.lower() == ".onnx" or options.format == "onnx":
+        info.update(format="onnx", layout=options.layout.upper(), tf2onnx=_version("tf2onnx"),
+                    onnxruntime=_version("onnxruntime"))
+    return info
 
 
 def _version(distribution: str) -> str:
@@ -51,7 +55,7 @@ def write_model(flatbuffer: bytes, options: Options, source: SourceModel, output
         file=out.name, labels=options.labels, name=name, version=options.version,
         sha256=sha256_of(out), height=source.height, width=source.width,
         resize=options.resize, normalization=options.preprocessing, output=output_kind,
-        extra={"conversion": info},
+        extra={"conversion": info}, layout=str(info.get("layout", "NHWC")),
     )
     path = manifest_path(out)
     write_manifest(manifest, path)

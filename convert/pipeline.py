@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from convert import backend
+from convert import backend, onnx_export
 from convert.errors import ConversionError, first_line
 from convert.images import load_folder, representative_dataset, synthetic_images
 from convert.load import SourceModel, load_source
@@ -50,6 +50,19 @@ class Options:
     latency_runs: int = 20
     threads: int = 1
     min_agreement: float | None = None
+    format: str = "auto"
+    layout: str = "nhwc"
+
+
+def output_format(options: Options) -> str:
+    """``tflite`` or ``onnx``: ``--format``, else the output's extension."""
+    if options.format != "auto":
+        return options.format
+    suffix = options.out.suffix.lower()
+    if suffix not in (".tflite", ".onnx"):
+        raise ConversionError(f"the output {options.out} must be a .tflite or .onnx path "
+                              "(or give --format)")
+    return suffix[1:]
 
 
 def parity_path(out: Path) -> Path:
@@ -88,8 +101,10 @@ def run(options: Options) -> ParityReport:
 
 
 def _check_options(options: Options) -> None:
-    if options.out.suffix != ".tflite":
-        raise ConversionError(f"the output {options.out} must be a .tflite path")
+    if output_format(options) == "onnx":
+        _check_onnx_options(options)
+    elif options.layout != "nhwc":
+        raise ConversionError("--layout nchw needs an ONNX output (OUT.onnx or --format onnx)")
     if options.io != "float32" and options.quantize != "int8":
         raise ConversionError(f"--io {options.io} needs --quantize int8")
     if options.quantize == "int8" and options.calibration is None:
@@ -102,6 +117,14 @@ def _check_options(options: Options) -> None:
         raise ConversionError("--min-agreement must be a fraction between 0 and 1, e.g. 0.99")
 
 
+def _check_onnx_options(options: Options) -> None:
+    if options.quantize not in onnx_export.MODES:
+        raise ConversionError(f"--quantize {options.quantize} is not available for ONNX; use "
+                              f"one of {', '.join(onnx_export.MODES)}")
+    if options.io != "float32":
+        raise ConversionError("--io is for TFLite int8 models; ONNX models keep float32 io")
+
+
 def _sample_pixels(options: Options, source: SourceModel) -> tuple[np.ndarray, str]:
     size = (source.width, source.height)
     if options.calibration is not None:
@@ -111,6 +134,12 @@ def _sample_pixels(options: Options, source: SourceModel) -> tuple[np.ndarray, s
 
 
 def _convert(source: SourceModel, options: Options, calibration: np.ndarray | None) -> bytes:
+    if output_format(options) == "onnx":
+        layout = options.layout.upper()
+        model = onnx_export.export(source, layout)
+        sample = None if calibration is None else calibration[:options.calibration_limit]
+        return onnx_export.quantize(model, options.quantize, sample, options.preprocessing,
+                                    layout)
     def dataset() -> Any:
         assert calibration is not None
         return representative_dataset(calibration[:options.calibration_limit],

@@ -62,7 +62,7 @@ def _evaluate(service: Service, args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m core``."""
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
-    model_help = "model .tflite or manifest .json (default: MODEL_PATH)"
+    model_help = "model .tflite, .onnx or manifest .json (default: MODEL_PATH)"
     parser.add_argument("--model", help=model_help)
     # --model may also follow the subcommand; SUPPRESS keeps the one given first otherwise.
     common = argparse.ArgumentParser(add_help=False)

@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
+from core.manifest import layout_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"
+_BUNDLED = ROOT / "models" / "default.txt"  # a bundle built with MODEL=... names its model here
+if _BUNDLED.is_file():
+    DEFAULT_MODEL = ROOT / _BUNDLED.read_text(encoding="utf-8").strip()
 DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
 LOG_FORMATS = ("auto", "json", "lambda", "gcp", "azure")  # auto: the adapter's platform
 
@@ -80,7 +84,25 @@ class Settings:
         "CPUs available to the process"))
     model_runtime: str = field(default="auto", metadata=_meta(
         "MODEL_RUNTIME",
-        "the runtime to use; `auto` picks by the model file"))
+        "`auto` (by the model file: LiteRT, then tflite-runtime, then TensorFlow for TFLite; "
+        "ONNX Runtime for ONNX), `litert`, `tflite_runtime`, `tensorflow` or `onnxruntime`"))
+    model_layout: str | None = field(default=None, metadata=_meta(
+        "MODEL_LAYOUT",
+        "`NHWC` or `NCHW`, for a model whose input shape does not say (both sizes 3)",
+        "from the model, else the manifest's `input.layout`"))
+    model_input_size: tuple[int, int] | None = field(default=None, metadata=_meta(
+        "MODEL_INPUT_SIZE",
+        "`224` or `WIDTHxHEIGHT`, for a model whose height and width are symbolic",
+        "from the model, else the manifest"))  # (height, width)
+    model_resize_shorter: int | None = field(default=None, metadata=_meta(
+        "MODEL_RESIZE_SHORTER",
+        "resize the shorter side to this, then center-crop to the input size (torchvision's "
+        "`Resize(S)` + `CenterCrop`); `0` resizes straight to the input size",
+        "from the manifest (`0`)"))
+    model_softmax: bool | None = field(default=None, metadata=_meta(
+        "MODEL_SOFTMAX",
+        "answer softmax probabilities for a model that outputs logits",
+        "from the manifest (`false`)"))
     max_body_bytes: int = field(default=6 * 1024 * 1024, metadata=_meta(
         "MAX_BODY_BYTES",
         "largest request body (413 above it; Lambda's own payload limit is 6 MB)"))
@@ -190,10 +212,6 @@ class Settings:
                 raise ConfigError(f"URL_ALLOWLIST has a bad entry {entry!r}: use a host name, "
                                   ".suffix or CIDR")
         self._validate_model_choices()
-        if self.model_runtime not in ("auto", "litert", "tflite_runtime", "tensorflow"):
-            raise ConfigError(
-                "MODEL_RUNTIME must be one of auto, litert, tflite_runtime, tensorflow, "
-                f"got {self.model_runtime!r}")
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
                               f"got {self.log_format!r}")
@@ -212,6 +230,17 @@ class Settings:
             if value is not None and value not in choices:
                 raise ConfigError(f"{env_name(name)} must be one of {', '.join(choices)}, "
                                   f"got {value!r}")
+        if self.model_runtime not in ("auto", "litert", "tflite_runtime", "tensorflow",
+                                      "onnxruntime"):
+            raise ConfigError(
+                "MODEL_RUNTIME must be one of auto, litert, tflite_runtime, tensorflow, "
+                f"onnxruntime, got {self.model_runtime!r}")
+        if self.model_layout not in (None, "auto", "NHWC", "NCHW"):
+            raise ConfigError(
+                f"MODEL_LAYOUT must be auto, NHWC or NCHW, got {self.model_layout!r}")
+        if self.model_resize_shorter is not None and self.model_resize_shorter < 0:
+            raise ConfigError(
+                f"MODEL_RESIZE_SHORTER must be 0 or more, got {self.model_resize_shorter!r}")
 
 
 def env_name(name: str) -> str:
@@ -253,10 +282,19 @@ def _ports(text: str) -> tuple[int, ...]:
     return ports
 
 
+def _size(text: str) -> tuple[int, int]:
+    """MODEL_INPUT_SIZE: ``224`` or ``WIDTHxHEIGHT`` as (height, width)."""
+    from core.layout import parse_size
+
+    return parse_size(text)
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "model_path": Path, "model_manifest": Path, "model_labels_file": Path,
     "model_labels": _csv, "url_allowlist": _csv, "allowed_ports": _ports,
     "jpeg_draft": _bool, "allow_private_urls": _bool,
+    "model_softmax": _bool, "model_resize_shorter": int, "model_input_size": _size,
+    "model_layout": layout_name,
     "model_threads": int, "max_body_bytes": int, "max_image_bytes": int,
     "max_image_pixels": int, "max_batch": int, "fetch_max_redirects": int,
     "fetch_connect_timeout": float, "fetch_read_timeout": float, "fetch_deadline": float,

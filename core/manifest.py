@@ -1,4 +1,4 @@
-"""The model manifest: what the core must know about a model that the .tflite file does not say.
+"""The model manifest: what the core must know about a model that the model file does not say.
 
 A manifest is a JSON file next to the model (``model.json``)::
 
@@ -6,6 +6,10 @@ A manifest is a JSON file next to the model (``model.json``)::
      "labels": [...], "input": {"height": 224, "width": 224, "color": "RGB", "layout": "NHWC"},
      "preprocessing": {"resize": "bilinear", "normalization": "mobilenet", "draft": true},
      "output": "probabilities"}
+
+Optional: ``input.name`` and ``input.layout`` (``auto``, ``NHWC``, ``NCHW``),
+``preprocessing.resize_shorter`` (resize the shorter side to S, then center-crop), and
+``output`` as an object ``{"kind": "logits", "name": "...", "softmax": true}``.
 
 ``convert/`` writes this format and the core reads it; nothing about a model is hard-coded.
 """
@@ -26,7 +30,8 @@ NORMALIZATIONS = (
     "auto", "none", "mobilenet", "xception", "inception", "resnet50", "vgg16", "caffe",
     "efficientnet", "torch",
 )
-OUTPUT_KINDS = ("probabilities", "logits")
+OUTPUT_KINDS = ("probabilities", "logits", "sigmoid")
+LAYOUTS = ("auto", "NHWC", "NCHW")
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,21 @@ class Manifest:
     draft: bool = True
     output: str = "probabilities"
     extra: dict[str, Any] = field(default_factory=dict)
+    layout: str = "auto"
+    input_name: str = ""
+    output_name: str = ""
+    resize_shorter: int = 0
+    softmax: bool = False
 
     def __post_init__(self) -> None:
         _check_choice("preprocessing.resize", self.resize, RESAMPLE_NAMES)
         _check_choice("preprocessing.normalization", self.normalization, NORMALIZATIONS)
         _check_choice("output", self.output, OUTPUT_KINDS)
         _check_choice("input.color", self.color, ("RGB", "BGR"))
+        _check_choice("input.layout", self.layout, LAYOUTS)
+        if self.resize_shorter < 0:
+            raise ConfigError(f"preprocessing.resize_shorter must be 0 or more, "
+                              f"got {self.resize_shorter}")
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as the JSON document written beside a model."""
@@ -63,13 +77,20 @@ class Manifest:
             "sha256": self.sha256,
             "labels": list(self.labels),
             "input": {"height": self.height, "width": self.width, "color": self.color,
-                      "layout": "NHWC"},
+                      "layout": self.layout, **({"name": self.input_name} if self.input_name
+                                               else {})},
             "preprocessing": {"resize": self.resize, "normalization": self.normalization,
-                              "draft": self.draft},
-            "output": self.output,
+                              "draft": self.draft, **({"resize_shorter": self.resize_shorter}
+                                                      if self.resize_shorter else {})},
+            "output": self._output_json(),
         }
         data.update(self.extra)
         return data
+
+    def _output_json(self) -> str | dict[str, Any]:
+        if not self.output_name and not self.softmax:
+            return self.output
+        return {"kind": self.output, "name": self.output_name, "softmax": self.softmax}
 
     def with_overrides(self, **changes: Any) -> Manifest:
         """A copy with the given fields replaced (``None`` values are ignored)."""
@@ -118,6 +139,8 @@ def manifest_from_json(data: dict[str, Any], source: str = "manifest") -> Manife
         raise ConfigError(f"{source}: 'labels' must be a list of strings")
     if data.get("format", FORMAT) != FORMAT:
         raise ConfigError(f"{source}: unsupported manifest format {data.get('format')!r}")
+    out = data.get("output", "probabilities")
+    out = out if isinstance(out, dict) else {"kind": out}
     try:
         return Manifest(
             file=str(data.get("file", "model.tflite")),
@@ -131,11 +154,27 @@ def manifest_from_json(data: dict[str, Any], source: str = "manifest") -> Manife
             resize=str(pre.get("resize", "bilinear")),
             normalization=str(pre.get("normalization", "auto")),
             draft=bool(pre.get("draft", True)),
-            output=str(data.get("output", "probabilities")),
+            output=str(out.get("kind", "probabilities")),
             extra={k: v for k, v in data.items() if k not in known},
+            layout=layout_name(str(inp.get("layout", "auto"))),
+            input_name=str(inp.get("name", "")),
+            output_name=str(out.get("name", "")),
+            resize_shorter=int(pre.get("resize_shorter", 0)),
+            softmax=_flag(out.get("softmax", False), f"{source}: output.softmax"),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: {exc}") from exc
+
+
+def layout_name(text: str) -> str:
+    """``auto``, ``NHWC`` or ``NCHW`` in any case, spelled the one way."""
+    return "auto" if text.lower() == "auto" else text.upper()
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    return value
 
 
 def write_manifest(manifest: Manifest, path: Path) -> None:

@@ -1,9 +1,14 @@
-"""The model runtime: one interpreter per process, loaded once, shared by every request.
+"""The model runtime: one model per process, loaded once, shared by every request.
 
-Concurrency: one interpreter guarded by a lock. A TFLite interpreter is not safe to invoke from two
-threads at once; one interpreter per thread would multiply the tensor arena and oversubscribe the
-CPUs (each invoke already uses ``MODEL_THREADS`` threads), so serial invokes are as fast in total
-on a small function and cost one arena. Fetching and decoding still run concurrently.
+``Classifier.load`` reads the file's first bytes: a TFLite flatbuffer runs here on LiteRT
+(``TFLiteClassifier``), an ONNX model on ONNX Runtime (``core.onnx.OnnxClassifier``). Both take
+uint8 RGB pixels (N, H, W, 3) and answer float32 scores through ``core.outputs``.
+
+TFLite concurrency: one interpreter guarded by a lock. A TFLite interpreter is not safe to
+invoke from two threads at once; one interpreter per thread would multiply the tensor arena and
+oversubscribe the CPUs (each invoke already uses ``MODEL_THREADS`` threads), so serial invokes
+are as fast in total on a small function and cost one arena. Fetching and decoding still run
+concurrently.
 
 The input is written straight into the interpreter's tensor through a per-channel lookup table
 that folds the normalisation and the tensor's quantisation into one gather (uint8 pixels in,
@@ -13,33 +18,135 @@ no float64 intermediates); outputs are dequantised with the tensor's own scale a
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from core import errors
+from core import errors, outputs
+from core.layout import Encoder, find_layout, find_size
 from core.manifest import Manifest, sha256_of
-from core.preprocess import affine
-from core.runtime import Runtime, find_runtime
+from core.runtime import ONNX, Runtime, find_runtime, model_format
 from core.spec import resolve_spec
+from core.tensors import TensorInfo, identity_table, input_table, uniform_linear
+
+__all__ = ["Classifier", "TFLiteClassifier", "TensorInfo", "input_table"]
 
 
-@dataclass(frozen=True)
-class TensorInfo:
-    """Shape, dtype and quantisation of a model input or output."""
+class Classifier:
+    """A loaded image classifier: ``predict(uint8 NHWC) -> float32 scores``."""
 
-    shape: tuple[int, ...]
-    dtype: Any
-    scale: float
-    zero_point: int
-    name: str = ""
+    format = "tflite"
 
-    def to_json(self) -> dict[str, Any]:
-        """JSON form for ``GET /model``."""
-        return {"shape": list(self.shape), "dtype": np.dtype(self.dtype).name,
-                "quantization": {"scale": self.scale, "zero_point": self.zero_point}}
+    def __init__(self, runtime: Runtime, manifest: Manifest, model_path: Path,
+                 inp: TensorInfo, out: TensorInfo) -> None:
+        self.runtime = runtime
+        self.manifest = manifest
+        self.model_path = model_path
+        self._hashing: Future[str] | None = None
+        self._sha256 = ""
+        self.size_bytes = model_path.stat().st_size
+        self.input, self.output = inp, out
+        self.layout = find_layout(inp.shape, manifest.layout)
+        self._size = find_size(inp.shape, self.layout, manifest.height, manifest.width)
+        table, order = input_table(manifest, inp)
+        self._encoder = Encoder(table, order, self.layout)
+
+    @classmethod
+    def load(cls, model_path: str | Path, *, manifest_path: str | Path | None = None,
+             labels: tuple[str, ...] | list[str] | None = None, threads: int | None = None,
+             runtime: str = "auto", **overrides: Any) -> Classifier:
+        """Load a model, its manifest (or labels) and check that they agree."""
+        path, manifest = resolve_spec(Path(model_path), manifest_path, labels, overrides)
+        fmt = model_format(path)
+        rt = find_runtime(runtime, fmt, path.name)
+        # The file's sha256 is read on a second thread while the runtime loads it: 0.33 s for
+        # the 84 MB Xception here, which the cold start then does not wait for.
+        with ThreadPoolExecutor(1, thread_name_prefix="sha256") as pool:
+            hashing = pool.submit(sha256_of, path)
+            if fmt == ONNX:
+                from core.onnx import OnnxClassifier
+
+                classifier: Classifier = OnnxClassifier.open(path, rt, manifest, threads or 1)
+            else:
+                classifier = TFLiteClassifier.open(path, rt, manifest, threads or 1)
+            classifier._hashing = hashing
+            classifier.check()
+        return classifier
+
+    @property
+    def sha256(self) -> str:
+        """The model file's hex sha256."""
+        if not self._sha256:
+            self._sha256 = self._hashing.result() if self._hashing else sha256_of(self.model_path)
+        return self._sha256
+
+    def check(self) -> None:
+        """Fail at start-up when the model, the manifest and the labels disagree."""
+        m = self.manifest
+        outputs.check_labels(m.output, m.softmax, self.output.values, len(m.labels))
+        if m.resize_shorter and m.resize_shorter < max(self._size):
+            raise errors.ConfigError(f"preprocessing.resize_shorter {m.resize_shorter} is "
+                                     f"smaller than the {self._size[0]}x{self._size[1]} crop")
+        if m.sha256 and m.sha256 != self.sha256:
+            raise errors.ConfigError(f"model file {self.model_path} sha256 {self.sha256} does not "
+                                     f"match its manifest ({m.sha256})")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Class names in output order (indices as strings when the model has none)."""
+        m = self.manifest
+        count = outputs.score_count(m.output, m.softmax, self.output.values)
+        return m.labels or tuple(str(i) for i in range(count))
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(width, height) the model takes."""
+        return self._size
+
+    @property
+    def input_dtype(self) -> Any:
+        """The input tensor's NumPy dtype."""
+        return self.input.dtype
+
+    def predict(self, pixels: np.ndarray, preprocessed: bool = False) -> np.ndarray:
+        """Scores (N, labels) float32 for uint8 pixels (N, H, W, 3) at the input size;
+        ``preprocessed``: the model's input tensor itself (normalised, in the model's layout
+        and dtype), passed as is."""
+        if not self._fits(pixels, preprocessed):
+            raise errors.ModelError(f"pixels of shape {pixels.shape} do not fit the model")
+        m = self.manifest
+        return outputs.finish(self._infer(pixels, preprocessed), m.output, m.softmax,
+                              len(self.labels))
+
+    def _fits(self, pixels: np.ndarray, preprocessed: bool) -> bool:
+        if not preprocessed:
+            width, height = self._size
+            return pixels.ndim == 4 and pixels.shape[1:] == (height, width, 3)
+        dims = self.input.shape[1:]
+        return (pixels.ndim == len(self.input.shape) and pixels.dtype == self.input.dtype
+                and all(want in (-1, got) for want, got in zip(dims, pixels.shape[1:],
+                                                                strict=True)))
+
+    def _infer(self, pixels: np.ndarray, as_is: bool = False) -> np.ndarray:
+        """Raw outputs (N, values) float32 (``as_is``: ``pixels`` is the input tensor)."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """Metadata for ``GET /model`` and ``python -m core info``."""
+        m = self.manifest
+        return {
+            "name": m.name, "version": m.version, "labels": list(self.labels),
+            "format": self.format, "layout": self.layout,
+            "input": self.input.to_json(), "output": self.output.to_json(),
+            "output_kind": m.output, "softmax": m.softmax,
+            "preprocessing": {"resize": m.resize, "normalization": m.normalization,
+                              "draft": m.draft, "color": m.color,
+                              "resize_shorter": m.resize_shorter},
+            "sha256": self.sha256, "size_bytes": self.size_bytes,
+            "runtime": {"name": self.runtime.name, "version": self.runtime.version},
+        }
 
 
 def _tensor_info(detail: dict[str, Any]) -> TensorInfo:
@@ -48,136 +155,41 @@ def _tensor_info(detail: dict[str, Any]) -> TensorInfo:
                       int(zero), str(detail.get("name", "")))
 
 
-def input_table(manifest: Manifest, info: TensorInfo) -> tuple[np.ndarray, tuple[int, ...]]:
-    """Per-channel lookup table pixel -> input tensor value, and the source channel order."""
-    dtype = np.dtype(info.dtype)
-    family = manifest.normalization
-    if family == "auto":
-        family = "none"
-        if dtype.kind in "iu" and info.scale > 0:  # quantised input: pass pixels through
-            return _identity_table(dtype), (0, 1, 2)
-    order, scale, offset = affine(family)
-    bgr = order == "BGR" or manifest.color == "BGR"
-    levels = np.arange(256, dtype=np.float64)
-    values = levels[None, :] * scale[:, None] + offset[:, None]
-    if dtype.kind in "iu":
-        if info.scale <= 0:
-            raise errors.ConfigError(f"integer model input has no quantisation scale ({dtype})")
-        limits = np.iinfo(dtype)
-        values = np.clip(np.round(values / info.scale + info.zero_point), limits.min, limits.max)
-    return values.astype(dtype), ((2, 1, 0) if bgr else (0, 1, 2))
-
-
-def _identity_table(dtype: np.dtype[Any]) -> np.ndarray:
-    levels = np.arange(256)
-    if dtype == np.int8:
-        levels = levels - 128
-    return np.tile(levels, (3, 1)).astype(dtype)
-
-
-def _uniform_linear(table: np.ndarray) -> tuple[np.floating[Any], np.floating[Any]] | None:
-    """(scale, offset) when a float input maps every channel by the same line, else None.
-
-    One scalar multiply-add then replaces three table gathers: 0.34 -> 0.05 ms on a 299x299
-    input (xception, mobilenet, efficientnet, none); per-channel families keep the table.
-    """
-    if table.dtype.kind != "f":
-        return None
-    levels = table.astype(np.float64)
-    scale, offset = (levels[:, 255] - levels[:, 0]) / 255, levels[:, 0]
-    if np.ptp(scale) > 0 or np.ptp(offset) > 0:
-        return None
-    return table.dtype.type(scale[0]), table.dtype.type(offset[0])
-
-
-class Classifier:
-    """A loaded image classifier: ``predict(uint8 NHWC) -> float32 scores``."""
+class TFLiteClassifier(Classifier):
+    """A TFLite flatbuffer on LiteRT (or tflite-runtime, or tensorflow.lite)."""
 
     def __init__(self, interpreter: Any, runtime: Runtime, manifest: Manifest,
                  model_path: Path) -> None:
-        self.runtime = runtime
-        self.manifest = manifest
-        self.model_path = model_path
-        self.sha256 = sha256_of(model_path)
-        self.size_bytes = model_path.stat().st_size
-        self._interpreter = interpreter
-        self._lock = threading.Lock()
         inp = interpreter.get_input_details()[0]
         out = interpreter.get_output_details()[0]
+        super().__init__(runtime, manifest, model_path, _tensor_info(inp), _tensor_info(out))
+        self._interpreter = interpreter
+        self._lock = threading.Lock()
         self._input_index, self._output_index = int(inp["index"]), int(out["index"])
-        self.input = _tensor_info(inp)
-        self.output = _tensor_info(out)
         self._batch = self.input.shape[0]
         self._batchable = True
-        self._table, self._order = input_table(manifest, self.input)
-        self._identity = bool(np.array_equal(self._table, _identity_table(self._table.dtype))
+        self._table, self._order = self._encoder.table, self._encoder.order
+        self._identity = bool(np.array_equal(self._table, identity_table(self._table.dtype))
                               and self._order == (0, 1, 2))
-        self._linear = _uniform_linear(self._table)
+        self._linear = uniform_linear(self._table)
         self._shared_table = bool((self._table == self._table[0]).all())
 
     @classmethod
-    def load(cls, model_path: str | Path, *, manifest_path: str | Path | None = None,
-             labels: tuple[str, ...] | list[str] | None = None, threads: int | None = None,
-             runtime: str = "auto", **overrides: Any) -> Classifier:
-        """Load a model, its manifest (or labels) and check that they agree."""
-        path, manifest = resolve_spec(Path(model_path), manifest_path, labels, overrides)
-        rt = find_runtime(runtime)
+    def open(cls, path: Path, rt: Runtime, manifest: Manifest, threads: int) -> TFLiteClassifier:
+        """The interpreter on ``path``; a file it cannot load is a ConfigError."""
         try:
-            interpreter = rt.create(str(path), threads or 1)
+            interpreter = rt.create(str(path), threads)
         except (ValueError, RuntimeError, OSError) as exc:
             raise errors.ConfigError(f"cannot load model {path}: {exc}") from exc
-        classifier = cls(interpreter, rt, manifest, path)
-        classifier.check()
-        return classifier
+        return cls(interpreter, rt, manifest, path)
 
-    def check(self) -> None:
-        """Fail at start-up when the model, the manifest and the labels disagree."""
-        shape, out = self.input.shape, self.output.shape
-        if len(shape) != 4 or shape[3] not in (1, 3):
-            raise errors.ConfigError(f"model input {list(shape)} is not an NHWC image tensor")
-        if shape[3] != 3:
-            raise errors.ConfigError("only 3-channel (RGB) image models are supported")
-        m = self.manifest
-        if (m.height, m.width) not in ((0, 0), (shape[1], shape[2])):
-            raise errors.ConfigError(f"manifest input {m.width}x{m.height} disagrees with the "
-                                     f"model's input {shape[2]}x{shape[1]}")
-        classes = out[-1]
-        if m.labels and len(m.labels) != classes:
-            raise errors.ConfigError(f"{len(m.labels)} labels but the model outputs {classes} "
-                                     "scores")
-        if m.sha256 and m.sha256 != self.sha256:
-            raise errors.ConfigError(f"model file {self.model_path} sha256 {self.sha256} does not "
-                                     f"match its manifest ({m.sha256})")
-
-    @property
-    def labels(self) -> tuple[str, ...]:
-        """Class names in output order (indices as strings when the model has none)."""
-        return self.manifest.labels or tuple(str(i) for i in range(self.output.shape[-1]))
-
-    @property
-    def input_size(self) -> tuple[int, int]:
-        """(width, height) the model takes."""
-        return self.input.shape[2], self.input.shape[1]
-
-    @property
-    def input_dtype(self) -> Any:
-        """The input tensor's NumPy dtype."""
-        return self.input.dtype
-
-    def predict(self, pixels: np.ndarray, preprocessed: bool = False) -> np.ndarray:
-        """Scores (N, classes) float32 for uint8 pixels (N, H, W, 3) at the input size;
-        ``preprocessed``: the input tensor itself (normalised, in its dtype), written as is.
-
-        A batch resizes the input tensor once; a model whose graph fixes the batch (a reshape
-        to [1, ...]) is run image by image instead.
-        """
-        if (pixels.ndim != 4 or pixels.shape[1:] != self.input.shape[1:]
-                or (preprocessed and pixels.dtype != self.input.dtype)):
-            raise errors.ModelError(f"pixels of shape {pixels.shape} do not fit the model")
+    def _infer(self, pixels: np.ndarray, as_is: bool = False) -> np.ndarray:
+        """A batch resizes the input tensor once; a model whose graph fixes the batch (a
+        reshape to [1, ...]) is run image by image instead."""
         with self._lock:
             if self._ensure_batch(pixels.shape[0]):
-                return self._run(pixels, preprocessed)
-            return np.concatenate([self._run(pixels[i:i + 1], preprocessed)
+                return self._run(pixels, as_is)
+            return np.concatenate([self._run(pixels[i:i + 1], as_is)
                                    for i in range(len(pixels))])
 
     def _run(self, pixels: np.ndarray, as_is: bool = False) -> np.ndarray:
@@ -210,7 +222,11 @@ class Classifier:
 
     def _write_input(self, pixels: np.ndarray, as_is: bool = False) -> None:
         view = self._interpreter.tensor(self._input_index)()
-        if as_is or self._identity:
+        if as_is:
+            np.copyto(view, pixels)
+        elif self.layout == "NCHW":
+            view[...] = self._encoder(pixels)
+        elif self._identity:
             np.copyto(view, pixels, casting="unsafe")
         elif self._linear is not None:
             scale, offset = self._linear
@@ -231,16 +247,3 @@ class Classifier:
             result *= np.float32(self.output.scale)
             return result
         return raw.astype(np.float32, copy=False)
-
-    def describe(self) -> dict[str, Any]:
-        """Metadata for ``GET /model`` and ``python -m core info``."""
-        m = self.manifest
-        return {
-            "name": m.name, "version": m.version, "labels": list(self.labels),
-            "input": self.input.to_json(), "output": self.output.to_json(),
-            "output_kind": m.output,
-            "preprocessing": {"resize": m.resize, "normalization": m.normalization,
-                              "draft": m.draft, "color": m.color},
-            "sha256": self.sha256, "size_bytes": self.size_bytes,
-            "runtime": {"name": self.runtime.name, "version": self.runtime.version},
-        }

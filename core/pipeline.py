@@ -14,11 +14,12 @@ import numpy as np
 
 from core import errors
 from core.config import Settings
+from core.crop import decode_target, fit_image
 from core.decodelimits import shared_budget
 from core.http import Request
 from core.model import Classifier
 from core.parse import PredictInput, parse_predict
-from core.preprocess import open_image, resize_image
+from core.preprocess import open_image
 
 if TYPE_CHECKING:
     from core.fetch import Fetcher
@@ -113,14 +114,16 @@ class Pipeline:
         size = self.classifier.input_size
         manifest = self.classifier.manifest
         timings.info["image_bytes"] = timings.info.get("image_bytes", 0) + len(data)
+        shorter = manifest.resize_shorter
         with timings.step("decode"):
-            decoded = open_image(data, target=size, max_pixels=self.settings.max_image_pixels,
+            decoded = open_image(data, target=decode_target(size, shorter),
+                                 max_pixels=self.settings.max_image_pixels,
                                  draft=manifest.draft, budget=self._budget,
                                  cpu_seconds=self.settings.decode_cpu_seconds,
                                  deadline=deadline)
         timings.info["image_size"] = list(decoded.source_size)
         with timings.step("resize"):
-            return resize_image(decoded, size, manifest.resize)
+            return fit_image(decoded, size, manifest.resize, shorter)
 
     def infer(self, pixels: np.ndarray, timings: Timings, deadline: float | None,
               preprocessed: bool = False) -> np.ndarray:

@@ -183,10 +183,14 @@ def resize_image(decoded: Decoded, size: tuple[int, int], resample: str) -> np.n
 
 
 def load_rgb(data: bytes, size: tuple[int, int], resample: str = "bilinear",
-             draft: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+             draft: bool = True, max_pixels: int = DEFAULT_MAX_PIXELS,
+             shorter: int = 0) -> np.ndarray:
     """Bytes to uint8 (H, W, 3) pixels exactly as the service prepares them."""
-    decoded = open_image(data, target=size, max_pixels=max_pixels, draft=draft)
-    return resize_image(decoded, size, resample)
+    from core.crop import decode_target, fit_image  # the resize-shorter-then-crop step
+
+    decoded = open_image(data, target=decode_target(size, shorter), max_pixels=max_pixels,
+                         draft=draft)
+    return fit_image(decoded, size, resample, shorter)
 
 
 # Normalisation families as (channel order, scale, offset): value = pixel * scale + offset.

@@ -1,22 +1,33 @@
-"""Which TFLite interpreter to use: LiteRT first, then tflite-runtime, then tensorflow.lite."""
+"""Which runtime runs a model: the file's own bytes pick the format, the format the runtime.
+
+A TFLite flatbuffer carries the ``TFL3`` identifier at bytes 4..8; anything else is tried as
+ONNX (``core.onnxfile`` parses its header, ONNX Runtime the rest). TFLite models run on LiteRT
+first, then tflite-runtime, then tensorflow.lite; ONNX models on onnxruntime, an optional extra.
+"""
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
 
-# (setting name, module to import, path to the Interpreter class in it, distribution)
+TFLITE, ONNX = "tflite", "onnx"
+FORMAT_NAMES = {TFLITE: "TFLite", ONNX: "ONNX"}
+# (setting name, module to import, path to the class in it, distribution, model format)
 _CANDIDATES = (
-    ("litert", "ai_edge_litert.interpreter", "Interpreter", "ai-edge-litert"),
-    ("tflite_runtime", "tflite_runtime.interpreter", "Interpreter", "tflite-runtime"),
-    ("tensorflow", "tensorflow", "lite.Interpreter", "tensorflow"),
+    ("litert", "ai_edge_litert.interpreter", "Interpreter", "ai-edge-litert", TFLITE),
+    ("tflite_runtime", "tflite_runtime.interpreter", "Interpreter", "tflite-runtime", TFLITE),
+    ("tensorflow", "tensorflow", "lite.Interpreter", "tensorflow", TFLITE),
+    ("onnxruntime", "onnxruntime", "InferenceSession", "onnxruntime", ONNX),
 )
 
 MODULES = tuple(candidate[1] for candidate in _CANDIDATES)
+NAMES = tuple(candidate[0] for candidate in _CANDIDATES)
+_INSTALL = {TFLITE: "ai-edge-litert", ONNX: "onnxruntime (pip install '.[onnx]')"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,7 @@ class Runtime:
     name: str
     distribution: str
     interpreter_class: Any
+    format: str = TFLITE
 
     @property
     def version(self) -> str:
@@ -34,7 +46,7 @@ class Runtime:
         return _version(self.distribution)
 
     def create(self, model_path: str, num_threads: int) -> Any:
-        """A new interpreter on ``model_path`` with tensors allocated."""
+        """A new TFLite interpreter on ``model_path`` with tensors allocated."""
         interpreter = self.interpreter_class(model_path=model_path, num_threads=num_threads)
         interpreter.allocate_tensors()
         return interpreter
@@ -50,14 +62,39 @@ def _version(distribution: str) -> str:
         return "unknown"
 
 
-def find_runtime(preference: str = "auto") -> Runtime:
-    """The first importable runtime in priority order, or the one named by ``preference``."""
-    names = [c[0] for c in _CANDIDATES]
-    if preference != "auto" and preference not in names:
-        raise ConfigError(f"MODEL_RUNTIME must be auto or one of {', '.join(names)}, "
+def model_format(path: Path) -> str:
+    """``tflite`` when the file carries the TFLite identifier, else ``onnx``.
+
+    A ``.tflite`` or ``.onnx`` name that the bytes contradict is refused (a renamed file is a
+    mistake worth one line at start-up); any other name goes by the bytes alone.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise ConfigError(f"cannot read model {path}: {exc}") from exc
+    found = TFLITE if head[4:8] == b"TFL3" else ONNX
+    claimed = {".tflite": TFLITE, ".onnx": ONNX}.get(path.suffix.lower(), found)
+    if claimed != found:
+        what = "a TFLite flatbuffer (TFL3 identifier)" if found == TFLITE else \
+            "not a TFLite flatbuffer (no TFL3 identifier)"
+        raise ConfigError(f"cannot load model {path.name}: the name says "
+                          f"{FORMAT_NAMES[claimed]} but the file is {what}")
+    return found
+
+
+def find_runtime(preference: str = "auto", fmt: str = TFLITE, model: str = "") -> Runtime:
+    """The first importable runtime for ``fmt`` in priority order, or the one named."""
+    if preference != "auto" and preference not in NAMES:
+        raise ConfigError(f"MODEL_RUNTIME must be auto or one of {', '.join(NAMES)}, "
                           f"got {preference!r}")
+    usable = [c for c in _CANDIDATES if c[4] == fmt]
+    if preference != "auto" and preference not in (c[0] for c in usable):
+        fits = ", ".join(c[0] for c in usable)
+        raise ConfigError(f"MODEL_RUNTIME={preference} cannot load {model or 'this model'}, "
+                          f"a {FORMAT_NAMES[fmt]} model; use auto or {fits}")
     tried: list[str] = []
-    for name, module_name, attribute, distribution in _CANDIDATES:
+    for name, module_name, attribute, distribution, _ in usable:
         if preference not in ("auto", name):
             continue
         try:
@@ -68,6 +105,6 @@ def find_runtime(preference: str = "auto") -> Runtime:
         found: Any = module
         for part in attribute.split("."):
             found = getattr(found, part)
-        return Runtime(name, distribution, found)
-    raise ConfigError("no TFLite runtime is installed; tried " + ", ".join(tried)
-                      + ". Install ai-edge-litert.")
+        return Runtime(name, distribution, found, fmt)
+    raise ConfigError(f"no {FORMAT_NAMES[fmt]} runtime is installed; tried " + ", ".join(tried)
+                      + f". Install {_INSTALL[fmt]}.")

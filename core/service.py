@@ -178,7 +178,9 @@ def load_classifier(settings: Settings) -> Classifier:
         labels=settings.model_labels or None, threads=settings.model_threads,
         runtime=settings.model_runtime, labels_file=settings.model_labels_file,
         normalization=settings.model_normalization, resize=settings.model_resize,
-        output=settings.model_output, draft=settings.jpeg_draft)
+        output=settings.model_output, draft=settings.jpeg_draft,
+        layout=settings.model_layout, input_size=settings.model_input_size,
+        resize_shorter=settings.model_resize_shorter, softmax=settings.model_softmax)
 
 
 def warn_if_unlabelled(classifier: Classifier) -> None:

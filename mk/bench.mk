@@ -28,6 +28,13 @@ bench-deps: $(DEV_STAMP) $(REF_STAMP) $(KIH_DIR)/.installed  ## Install the refe
 
 bench: bench-shared bench-deps  ## Performance suite: table, build/bench/bench.json, docs/bench.png
 	$(PY) -m benchmarks.suite $(BENCH_ARGS)
+	$(PY) -m benchmarks.onnx_bench $(ONNX_BENCH_ARGS)
+
+# ONNX Runtime beside LiteRT on the lesson's Xception (docs/models.md): build/bench/onnx.json.
+ONNX_BENCH_ARGS ?=
+.PHONY: bench-onnx
+bench-onnx: bench-shared $(DEV_STAMP)  ## ONNX Runtime vs LiteRT: invoke, end to end, cold start, RSS, size
+	$(PY) -m benchmarks.onnx_bench $(ONNX_BENCH_ARGS)
 
 bench-quick: bench-shared bench-deps  ## Smoke run of the suite (few photos, judges no target, docs untouched)
 	$(PY) -m benchmarks.suite --quick --no-doc $(BENCH_ARGS)

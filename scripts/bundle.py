@@ -1,7 +1,9 @@
-"""Assemble a deployable bundle: ``python scripts/bundle.py gcp|azure [--out DIR]``.
+"""Assemble a deployable bundle: ``python scripts/bundle.py gcp|azure [--out DIR] [--model M]``.
 
 A bundle is the adapter's entry files at the root, ``core/`` (sources only), the default model
-under ``models/clothing/`` and the adapter's requirements.txt: nothing else.
+under ``models/clothing/`` and the adapter's requirements.txt: nothing else. ``--model PATH``
+ships that model instead, and its requirements.txt carries the runtime it needs
+(``scripts/model_set.py``: onnxruntime instead of ai-edge-litert for an ONNX model).
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import shutil
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import model_set  # scripts/ is not a package: its folder is put on sys.path above
+
 ROOT = Path(__file__).resolve().parent.parent
-MODEL_FILES = ("model.tflite", "model.json", "LICENSE-backbone", "NOTICE")
+MODEL_FILES = model_set.DEFAULT_FILES
 SKIP = ("__pycache__", "*.pyc", "*.pyo", ".*")
 TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "gcp": ("gcp_function", ("main.py", "requirements.txt")),
@@ -21,13 +26,14 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def expected_files(target: str) -> list[str]:
+def expected_files(target: str, model: Path | None = None) -> list[str]:
     """Every path (relative, '/'-separated, sorted) a bundle of ``target`` holds."""
     _, entry = TARGETS[target]
     core = [f"core/{p}" for p in core_files()]
-    model = [f"models/clothing/{name}" for name in MODEL_FILES
-             if (ROOT / "models" / "clothing" / name).exists()]
-    return sorted([*entry, *core, *model])
+    folder = "clothing" if model_set.is_default(model) else (model or ROOT).parent.name
+    shipped = [f"models/{folder}/{p.name}" for p in model_set.model_files(model)]
+    pointer = [] if model_set.is_default(model) else [model_set.POINTER]
+    return sorted([*entry, *core, *shipped, *pointer])
 
 
 def core_files() -> list[str]:
@@ -42,7 +48,7 @@ def core_files() -> list[str]:
     return sorted(found)
 
 
-def build(target: str, out: Path) -> Path:
+def build(target: str, out: Path, model: Path | None = None, runtimes: str = "auto") -> Path:
     """Write the bundle of ``target`` to ``out`` (replacing it) and return ``out``."""
     source, entry = TARGETS[target]
     if out.exists():
@@ -50,15 +56,12 @@ def build(target: str, out: Path) -> Path:
     out.mkdir(parents=True)
     for name in entry:
         shutil.copy2(ROOT / source / name, out / name)
+    lines = (ROOT / source / "requirements.txt").read_text().splitlines()
+    wanted = model_set.requirements(lines, model, runtimes)
+    if wanted != lines:
+        (out / "requirements.txt").write_text("\n".join(wanted) + "\n")
     shutil.copytree(ROOT / "core", out / "core", ignore=shutil.ignore_patterns(*SKIP))
-    models = out / "models" / "clothing"
-    models.mkdir(parents=True)
-    for name in MODEL_FILES:
-        path = ROOT / "models" / "clothing" / name
-        if path.exists():
-            shutil.copy2(path, models / name)
-        elif name.startswith("model."):
-            raise FileNotFoundError(f"{path} is missing: run `make model` first")
+    model_set.ship(model, out)
     return out
 
 
@@ -67,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("target", choices=sorted(TARGETS))
     parser.add_argument("--out", type=Path, help="default: build/<adapter directory>")
+    parser.add_argument("--model", type=Path, help="model to ship (default: the embedded one)")
+    parser.add_argument("--runtimes", choices=("auto", "both"), default="auto",
+                        help="both: ship ai-edge-litert and onnxruntime (default: the model's)")
     args = parser.parse_args(argv)
     out = args.out or ROOT / "build" / TARGETS[args.target][0]
-    build(args.target, out)
+    build(args.target, out, args.model, args.runtimes)
     files = sum(1 for p in out.rglob("*") if p.is_file())
     print(f"{args.target} bundle: {out} ({files} files)")
     return 0

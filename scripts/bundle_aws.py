@@ -8,6 +8,8 @@
 ``--python-version``, ``--implementation cp``), so an x86 laptop builds an arm64 bundle too.
 ``--source local`` copies the running environment's installed runtime set instead: for this
 machine's Python and architecture, offline (the tests use it to import and run the bundle).
+``--model PATH`` ships that model instead of the embedded one, with the runtime it needs
+(``scripts/model_set.py``: onnxruntime instead of ai-edge-litert for an ONNX model).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ import tempfile
 import zipfile
 from importlib import metadata
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import model_set  # scripts/ is not a package: its folder is put on sys.path above
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "docker" / "requirements-lambda.txt"
@@ -44,7 +49,8 @@ PRUNE = ("ai_edge_litert/libLiteRtWebGpuAccelerator.so", "ai_edge_litert/tools",
 _SKIP = re.compile(r"(^|/)(__pycache__)(/|$)|\.pyc$")
 
 
-def pip_command(arch: str, python_version: str, target: Path) -> list[str]:
+def pip_command(arch: str, python_version: str, target: Path,
+                requirements: Path = REQUIREMENTS) -> list[str]:
     """The pip install of the runtime set as manylinux wheels for ``arch``."""
     machine = MACHINES[arch]
     platforms = [arg for tag in GLIBC_TAGS for arg in ("--platform", f"{tag}_{machine}")]
@@ -52,7 +58,7 @@ def pip_command(arch: str, python_version: str, target: Path) -> list[str]:
     # compile_bytecode() decides instead.
     return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q",
             "--no-compile", "--only-binary=:all:", "--implementation", "cp", "--python-version",
-            python_version, *platforms, "--target", str(target), "-r", str(REQUIREMENTS)]
+            python_version, *platforms, "--target", str(target), "-r", str(requirements)]
 
 
 def requirement_names(path: Path = REQUIREMENTS) -> list[str]:
@@ -84,9 +90,9 @@ def runtime_distributions(names: list[str]) -> list[metadata.Distribution]:
     return list(found.values())
 
 
-def copy_installed(target: Path) -> None:
+def copy_installed(target: Path, requirements: Path = REQUIREMENTS) -> None:
     """Copy the running environment's runtime set (files and dist-info) into ``target``."""
-    for dist in runtime_distributions(requirement_names()):
+    for dist in runtime_distributions(requirement_names(requirements)):
         for file in dist.files or []:
             relative = Path(str(file))
             if relative.parts[:1] == ("..",) or _SKIP.search(relative.as_posix()):
@@ -97,9 +103,12 @@ def copy_installed(target: Path) -> None:
                 shutil.copy2(source, target / relative)
 
 
-def copy_app(target: Path) -> None:
-    """The core, the adapter, the handler module and the embedded model."""
+def copy_app(target: Path, model: Path | None = None) -> None:
+    """The core, the adapter, the handler module and the model (the embedded one by default)."""
     for source, destination in APP:
+        if destination.startswith("models/"):
+            model_set.ship(model, target)
+            continue
         path, out = ROOT / source, target / destination
         if path.is_dir():
             shutil.copytree(path, out, dirs_exist_ok=True,
@@ -204,18 +213,33 @@ def unzipped_size(bundle: Path) -> int:
         return sum(info.file_size for info in archive.infolist())
 
 
+def requirements_for(model: Path | None, runtimes: str, work: Path) -> Path:
+    """The requirements file for ``model``'s runtime (REQUIREMENTS itself for the default)."""
+    lines = REQUIREMENTS.read_text().splitlines()
+    wanted = model_set.requirements(lines, model, runtimes)
+    if wanted == lines:
+        return REQUIREMENTS
+    path = work / "requirements.txt"
+    path.write_text("\n".join(wanted) + "\n")
+    return path
+
+
 def build(out: Path, source: str, arch: str, python_version: str,
-          bytecode_python: str | None = None) -> tuple[int, str | None]:
+          bytecode_python: str | None = None, model: Path | None = None,
+          runtimes: str = "auto") -> tuple[int, str | None]:
     """Build the zip; return its unzipped size in bytes and the bytecode's Python version."""
-    with tempfile.TemporaryDirectory(prefix="aws-bundle-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="aws-bundle-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="aws-req-") as req:
         staging = Path(tmp)
+        requirements = requirements_for(model, runtimes, Path(req))
         if source == "local":
-            copy_installed(staging)
+            copy_installed(staging, requirements)
         else:
-            subprocess.run(pip_command(arch, python_version, staging), check=True)
+            subprocess.run(pip_command(arch, python_version, staging, requirements), check=True)
         shutil.rmtree(staging / "bin", ignore_errors=True)
         prune(staging)
-        copy_app(staging)
+        model_set.prune_onnxruntime(staging)
+        copy_app(staging, model)
         running = f"{sys.version_info.major}.{sys.version_info.minor}"
         version = running if source == "local" else python_version
         compiled = compile_bytecode(staging, version, bytecode_python)
@@ -232,15 +256,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--print-pip", action="store_true", help="print the pip command only")
     parser.add_argument("--bytecode-python", help="a Python of --python-version to compile with")
     parser.add_argument("--record", type=Path, help="keep the printed sizes in this JSON file")
+    parser.add_argument("--model", type=Path, help="model to ship (default: the embedded one)")
+    parser.add_argument("--runtimes", choices=("auto", "both"), default="auto",
+                        help="both: ship ai-edge-litert and onnxruntime (default: the model's)")
     args = parser.parse_args(argv)
     if args.print_pip:
         print(" ".join(pip_command(args.arch, args.python_version, Path("TARGET"))))
         return 0
     size, bytecode = build(args.out, args.source, args.arch, args.python_version,
-                           args.bytecode_python)
+                           args.bytecode_python, args.model, args.runtimes)
     line = size_line(args.out, args.out.stat().st_size, size, bytecode)
     print(line)
-    if args.record and args.source == "pypi":
+    default = args.model is None and args.runtimes == "auto"
+    if args.record and args.source == "pypi" and default:
         key = f"{args.arch} python{args.python_version}{'' if bytecode else ' sources only'}"
         record(args.record, key, line)
     return 0 if size < LIMIT_BYTES else 1

@@ -16,6 +16,7 @@ import struct
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -275,3 +276,44 @@ def test_binary_and_json_infer_agree(legs: dict[str, Leg]) -> None:
         np.testing.assert_array_equal(scores.ravel(),
                                       np.array(outputs["scores"]["data"], dtype=np.float32))
         assert head["outputs"][1]["data"] == outputs["label"]["data"]
+
+
+@pytest.fixture(scope="module")
+def keras_twins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One tiny Keras model converted by ``python -m convert``'s pipeline to TFLite and ONNX."""
+    from convert import backend
+    from convert.pipeline import Options, run
+
+    root = tmp_path_factory.mktemp("twins")
+    keras = backend.keras3()
+    keras.utils.set_random_seed(7)
+    inputs = keras.Input(shape=(32, 32, 3))
+    x = keras.layers.Conv2D(6, 3, strides=2, activation="relu")(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+    model.save(str(root / "twin.keras"))
+    paths = {"tflite": root / "lite" / "twin.tflite", "onnx": root / "onnx" / "twin.onnx"}
+    for out in paths.values():  # each beside its own twin.json
+        run(Options(model=root / "twin.keras", out=out, labels=("ant", "bee", "cow"),
+                    preprocessing="mobilenet", samples=4, latency_runs=1))
+    return paths
+
+
+def test_one_keras_model_as_tflite_and_onnx_answers_alike_everywhere(
+        keras_twins: dict[str, Path]) -> None:
+    call = Call("POST", "/predict", images.jpeg(seed=9), "image/jpeg")
+    scores: dict[str, dict[str, float]] = {}
+    for fmt, path in keras_twins.items():
+        service = Service(make_settings(model_path=path))
+        assert service.pipeline.classifier.format == fmt
+        with pytest.MonkeyPatch.context() as patch:
+            legs = {"lambda": lambda_leg(patch, service), "gcp": gcp_leg(patch, service),
+                    "azure": azure_leg(patch, service)}
+            answers = {name: leg(call) for name, leg in legs.items()}
+        for name, answer in answers.items():
+            assert answer.status == 200, (fmt, name, answer.body[:300])
+            assert answer.body == answers["gcp"].body, (fmt, name)
+        scores[fmt] = json.loads(answers["gcp"].body)
+    assert set(scores["tflite"]) == set(scores["onnx"]) == {"ant", "bee", "cow"}
+    for label, value in scores["tflite"].items():
+        assert abs(value - scores["onnx"][label]) <= 1e-4, (label, scores)

@@ -70,6 +70,7 @@ def test_bundle_is_under_lambdas_unzipped_limit(bundle: Path) -> None:
     # The pruned parts of ai-edge-litert are gone (the prediction test shows they are unneeded).
     assert not any(n.startswith(("ai_edge_litert/tools/", "ai_edge_litert/vendors/"))
                    or n.endswith("libLiteRtWebGpuAccelerator.so") for n in names)
+    assert not any(n.startswith(("onnxruntime/", "models/default.txt")) for n in names)
 
 
 def test_bundle_answers_a_prediction_from_a_clean_directory(
@@ -119,3 +120,30 @@ def test_the_pypi_install_leaves_bytecode_to_the_builder() -> None:
     assert "--no-compile" in argv
     assert argv[argv.index("--python-version") + 1] == "3.12"
     assert any(a.endswith("_aarch64") for a in argv)
+
+
+def test_an_onnx_model_zip_runs_on_onnxruntime_alone(tmp_path: Path) -> None:
+    """MODEL=model.onnx: onnxruntime (pruned) instead of ai-edge-litert, and the model it names."""
+    from tests.onnx_graphs import COURSE_2025, build, write_manifest
+
+    (tmp_path / "hair").mkdir()
+    model = build(tmp_path / "hair" / "model.onnx")
+    write_manifest(model, **COURSE_2025)
+    out = tmp_path / "onnx.zip"
+    subprocess.run([sys.executable, str(SCRIPT), "--source", "local", "--out", str(out),
+                    "--model", str(model)], check=True, timeout=600)
+    task = tmp_path / "task"
+    with zipfile.ZipFile(out) as archive:
+        names = set(archive.namelist())
+        archive.extractall(task)
+    assert {"models/hair/model.onnx", "models/hair/model.json", "models/default.txt"} <= names
+    assert not any(n.startswith(("ai_edge_litert/", "models/clothing/")) for n in names)
+    assert not any(n.startswith("onnxruntime/transformers/") or "libonnxruntime.so" in n
+                   for n in names)
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", CHILD, str(task)], cwd=task, capture_output=True,
+        input=base64.b64encode(images.jpeg()).decode(), text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    scores = json.loads(done.stdout.strip().splitlines()[-1])["result"]
+    assert set(scores) == {"curly", "straight"}
+    assert abs(sum(scores.values()) - 1) < 1e-5

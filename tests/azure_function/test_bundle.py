@@ -58,3 +58,14 @@ def test_host_json_and_requirements() -> None:
 def test_bundle_answers_from_a_clean_directory(tmp_path: Path) -> None:
     out = load_bundler().build("azure", tmp_path / "azure_function")
     answer_from_clean_directory(out, CHILD, tmp_path)
+
+
+def test_runtimes_both_ships_both(tmp_path: Path) -> None:
+    from tests.onnx_graphs import build
+
+    (tmp_path / "m").mkdir()
+    model = build(tmp_path / "m" / "model.onnx")
+    out = load_bundler().build("azure", tmp_path / "azure_function", model, "both")
+    requirements = (out / "requirements.txt").read_text()
+    assert "onnxruntime>=" in requirements and "ai-edge-litert>=" in requirements
+    assert (out / "models" / "default.txt").read_text().strip() == "models/m/model.onnx"

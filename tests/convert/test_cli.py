@@ -86,7 +86,7 @@ def test_input_errors(keras_models: dict[str, Path], unreadable_dir: Path, tmp_p
                                                                        "a,b"])
     assert "--io uint8 needs --quantize int8" in _error(capsys, [model, out, "--io", "uint8"])
     assert "between 0 and 1" in _error(capsys, [model, out, "--min-agreement", "99"])
-    assert "must be a .tflite path" in _error(capsys, [model, str(tmp_path / "m.onnx")])
+    assert "must be a .tflite or .onnx path" in _error(capsys, [model, str(tmp_path / "m.pb")])
 
 
 def test_module_entry_point_prints_one_line(tmp_path: Path) -> None:

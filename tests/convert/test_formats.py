@@ -10,7 +10,7 @@ import pytest
 
 from convert.pipeline import Options, parity_path, run
 from core.manifest import load_manifest, sha256_of
-from core.model import Classifier
+from core.model import Classifier, TFLiteClassifier
 from core.preprocess import normalize
 from tests.convert.conftest import LABELS, SIZE
 
@@ -86,6 +86,7 @@ def test_float_input_is_written_exactly_as_normalize_computes(
     run(Options(model=keras_models["keras"], out=out, quantize="none", labels=LABELS,
                 preprocessing=family, samples=4, latency_runs=1))
     clf = Classifier.load(out)
+    assert isinstance(clf, TFLiteClassifier)
     pixels = np.random.default_rng(3).integers(0, 256, (1, SIZE, SIZE, 3), dtype=np.uint8)
     clf.predict(pixels)
     written = clf._interpreter.get_tensor(clf._input_index)

@@ -13,7 +13,7 @@ import pytest
 from core import errors
 from core.config import DEFAULT_MODEL
 from core.manifest import Manifest
-from core.model import Classifier, TensorInfo, input_table
+from core.model import Classifier, TensorInfo, TFLiteClassifier, input_table
 from core.preprocess import affine, load_rgb, normalize
 from tests import images
 
@@ -151,6 +151,7 @@ def test_shared_table_gather_equals_per_channel_gathers(tmp_path: Path) -> None:
     """The uint8 default model's input goes through one gather; it must equal three."""
     for family, shared in (("mobilenet", True), ("torch", False)):
         loaded = Classifier.load(copy_model(tmp_path), normalization=family)
+        assert isinstance(loaded, TFLiteClassifier)
         assert loaded._shared_table is shared
         pixels = np.random.default_rng(5).integers(0, 256, (1, 224, 224, 3), dtype=np.uint8)
         loaded._write_input(pixels)

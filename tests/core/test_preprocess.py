@@ -139,3 +139,40 @@ def test_normalisation_families(family: str, pixel: tuple[float, float, float],
         source = source.astype(np.float32)
     result = normalize(source, family)
     np.testing.assert_allclose(result.ravel(), expected, atol=1e-3)
+
+
+def torchvision_eval(image: Image.Image, shorter: int, crop: int) -> np.ndarray:
+    """``Resize(shorter)`` + ``CenterCrop(crop)`` as torchvision computes them on a PIL image
+    (``_compute_resized_output_size`` and ``center_crop``), written out independently."""
+    width, height = image.size
+    short, long = min(width, height), max(width, height)
+    new_short, new_long = shorter, int(shorter * long / short)
+    size = (new_short, new_long) if width <= height else (new_long, new_short)
+    resized = image.resize(size, Image.Resampling.BILINEAR)
+    top = round((size[1] - crop) / 2.0)
+    left = round((size[0] - crop) / 2.0)
+    return np.asarray(resized.crop((left, top, left + crop, top + crop)))
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 240), (240, 320), (500, 375), (256, 256),
+                                               (301, 299)])
+def test_resize_shorter_then_center_crop_matches_torchvision(width: int, height: int) -> None:
+    image = images.pattern(width, height, seed=2)
+    data = images.encode(image, "PNG")
+    ours = load_rgb(data, (224, 224), "bilinear", shorter=256)
+    np.testing.assert_array_equal(ours, torchvision_eval(image, 256, 224))
+
+
+def test_resize_shorter_undoes_exif_orientation_first() -> None:
+    from PIL import ImageOps
+
+    data = images.exif_rotated_jpeg()
+    upright = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    assert upright.size != Image.open(io.BytesIO(data)).size  # the test image is rotated
+    ours = load_rgb(data, (100, 100), shorter=120, draft=False)
+    np.testing.assert_array_equal(ours, torchvision_eval(upright, 120, 100))
+
+
+def test_a_strip_is_cut_to_4_to_1_before_resizing() -> None:
+    strip = images.encode(images.pattern(4000, 60), "PNG")
+    assert load_rgb(strip, (224, 224), shorter=256).shape == (224, 224, 3)

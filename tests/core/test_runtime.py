@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -58,3 +59,30 @@ def test_explicit_choice_skips_the_others(monkeypatch: pytest.MonkeyPatch) -> No
 def test_unknown_preference() -> None:
     with pytest.raises(ConfigError, match="MODEL_RUNTIME"):
         find_runtime("onnx")
+
+
+def test_no_onnx_runtime_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    block(monkeypatch, "onnxruntime")
+    message = r"no ONNX runtime is installed.*pip install '\.\[onnx\]'"
+    with pytest.raises(ConfigError, match=message):
+        find_runtime("auto", "onnx")
+
+
+def test_the_default_install_does_not_carry_onnxruntime() -> None:
+    import subprocess
+    import sys
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert not [d for d in project["dependencies"] if d.startswith("onnx")]
+    assert project["optional-dependencies"]["onnx"] == ["onnxruntime>=1.20"]
+    for name in ("docker/requirements-lambda.txt", "gcp_function/requirements.txt",
+                 "azure_function/requirements.txt"):
+        assert "onnxruntime" not in (root / name).read_text(), name
+    # Serving a TFLite model never imports onnxruntime (nor the ONNX modules of the core).
+    child = ("import sys; from core.service import Service; Service().warm(); "
+             "print(sorted(m for m in sys.modules if m.startswith(('onnx', 'core.onnx'))))")
+    done = subprocess.run([sys.executable, "-c", child], cwd=root, capture_output=True,
+                          text=True, timeout=120, check=True, env={"PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == "[]"

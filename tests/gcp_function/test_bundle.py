@@ -50,3 +50,21 @@ def test_requirements_carry_the_floors() -> None:
 def test_bundle_answers_from_a_clean_directory(tmp_path: Path) -> None:
     out = load_bundler().build("gcp", tmp_path / "gcp_function")
     answer_from_clean_directory(out, CHILD, tmp_path)
+
+
+def test_an_onnx_model_bundle_carries_onnxruntime_instead_of_litert(tmp_path: Path) -> None:
+    from tests.onnx_graphs import COURSE_2025, build, write_manifest
+
+    (tmp_path / "hair").mkdir()
+    model = build(tmp_path / "hair" / "model.onnx")
+    write_manifest(model, **COURSE_2025)
+    bundler = load_bundler()
+    out = bundler.build("gcp", tmp_path / "gcp_function", model)
+    files = listing(out)
+    assert files == bundler.expected_files("gcp", model)
+    assert {"models/hair/model.onnx", "models/hair/model.json", "models/default.txt"} <= set(files)
+    assert not [f for f in files if f.startswith("models/clothing/")]
+    requirements = (out / "requirements.txt").read_text()
+    assert "onnxruntime>=" in requirements and "ai-edge-litert" not in requirements
+    assert "functions-framework" in requirements and "pillow>=12.3.0" in requirements
+    answer_from_clean_directory(out, CHILD, tmp_path)

@@ -21,7 +21,7 @@ import pytest
 
 from core import errors
 from core.http import Request, Response
-from core.model import Classifier
+from core.model import Classifier, TFLiteClassifier
 from core.service import Service
 from tests import images
 from tests.hostile import servers
@@ -91,8 +91,9 @@ class FailingInterpreter:
 
 
 def faulty(classifier: Classifier, error: Exception) -> Service:
-    broken = Classifier(FailingInterpreter(classifier._interpreter, error), classifier.runtime,
-                        classifier.manifest, classifier.model_path)
+    assert isinstance(classifier, TFLiteClassifier)
+    broken = TFLiteClassifier(FailingInterpreter(classifier._interpreter, error),
+                              classifier.runtime, classifier.manifest, classifier.model_path)
     return Service(strict_settings(), classifier=broken)
 
 
