@@ -145,3 +145,41 @@ def runtime_sizes(onnx_model: Path) -> dict[str, dict[str, float]]:
         rows[name] = {"installed_mb": round(installed / 2**20, 1), "zip_mb": zipped,
                       "unzipped_mb": unzipped}
     return rows
+
+
+def interleaved(model: Path, photos: list[Path], rounds: int = 2,
+                threads: int = 2) -> dict[str, float]:
+    """Ours end to end (the Lambda handler on photo bytes) and the bare ``session.run`` on the
+    same photo's prepared tensor, alternated photo by photo in one process: the ratio the
+    ONNX target is about, with the machine's noise hitting both sides alike."""
+    import base64
+
+    import onnxruntime as ort
+
+    from aws_lambda.handler import handle_event
+    from core.config import Settings
+    from core.preprocess import load_rgb, normalize
+    from core.service import Service
+
+    service = Service(Settings.from_env(model_path=model, model_threads=threads,
+                                        log_level="WARNING"))
+    service.warm()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    bodies = [base64.b64encode(p.read_bytes()).decode() for p in photos]
+    tensors = [normalize(load_rgb(p.read_bytes(), (299, 299), "nearest")[None], "xception")
+               for p in photos]
+    ours, bare = [], []
+    for _ in range(rounds):
+        for body, tensor in zip(bodies, tensors, strict=True):
+            start = time.perf_counter()
+            handle_event(service, {"image": body}, None)
+            ours.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            session.run(None, {name: tensor})
+            bare.append((time.perf_counter() - start) * 1000)
+    median_ours, median_bare = statistics.median(ours), statistics.median(bare)
+    return {"ours_ms": round(median_ours, 1), "bare_ms": round(median_bare, 1),
+            "ratio": round(median_ours / median_bare, 3)}
