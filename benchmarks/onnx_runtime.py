@@ -183,3 +183,35 @@ def interleaved(model: Path, photos: list[Path], rounds: int = 2,
     median_ours, median_bare = statistics.median(ours), statistics.median(bare)
     return {"ours_ms": round(median_ours, 1), "bare_ms": round(median_bare, 1),
             "ratio": round(median_ours / median_bare, 3)}
+
+
+def head_to_head(models: dict[str, Path], runs: int = 10,
+                 threads: int = 2) -> dict[str, dict[str, float]]:
+    """Bare LiteRT ``invoke`` against bare ``session.run`` on one tensor, alternated run by run
+    in one process, per quantisation: which runtime is faster on this CPU (median ms)."""
+    import onnxruntime as ort
+    from ai_edge_litert.interpreter import Interpreter
+
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 299, 299, 3)).astype(np.float32)
+    found = {}
+    for kind in ("float32", "dynamic"):
+        interpreter: Any = Interpreter(model_path=str(models[f"litert-{kind}"]),
+                                       num_threads=threads)
+        interpreter.allocate_tensors()
+        index = interpreter.get_input_details()[0]["index"]
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        session = ort.InferenceSession(str(models[f"onnx-{kind}"]), options,
+                                       providers=["CPUExecutionProvider"])
+        lite, onnx = [], []
+        for _ in range(runs):
+            start = time.perf_counter()
+            interpreter.set_tensor(index, x)
+            interpreter.invoke()
+            lite.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            session.run(None, {"input": x})
+            onnx.append((time.perf_counter() - start) * 1000)
+        found[kind] = {"litert_ms": round(statistics.median(lite), 1),
+                       "onnxruntime_ms": round(statistics.median(onnx), 1)}
+    return found
