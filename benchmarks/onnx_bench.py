@@ -24,7 +24,13 @@ from typing import Any
 
 from benchmarks.common import OUT, PY, ROOT, sample_photos, shared_dir
 from benchmarks.onnx_models import VARIANTS, prepare
-from benchmarks.onnx_runtime import concurrency, optimization_levels, runtime_sizes
+from benchmarks.onnx_runtime import (
+    concurrency,
+    head_to_head,
+    interleaved,
+    optimization_levels,
+    runtime_sizes,
+)
 
 ONLY: tuple[str, ...] = ("litert", "onnx")  # --only narrows the side-by-side variants
 
@@ -103,16 +109,19 @@ def main() -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.onnx_bench")
     p.add_argument("--photos", type=int, default=20, help="validation photos per process")
     p.add_argument("--rounds", type=int, default=3, help="fresh processes per variant and mode")
-    p.add_argument("--skip", nargs="*", default=[], choices=("sizes", "levels", "locks"))
+    p.add_argument("--skip", nargs="*", default=[],
+                   choices=("sizes", "levels", "locks", "processes"))
     p.add_argument("--only", nargs="*", default=["litert", "onnx"], help="variant prefixes")
     args = p.parse_args()
     global ONLY
     ONLY = tuple(args.only)
     photos = sample_photos(shared_dir(), args.photos)
     models = prepare()
-    results = side_by_side(models, photos, args.rounds)
+    results = {} if "processes" in args.skip else side_by_side(models, photos, args.rounds)
     sizes = {} if "sizes" in args.skip else runtime_sizes(models["onnx-float32"])
-    report: dict[str, Any] = {"side_by_side": results, "sizes": sizes}
+    report: dict[str, Any] = {"side_by_side": results, "sizes": sizes, "interleaved": {
+        v: interleaved(models[v], photos) for v in VARIANTS if v.startswith("onnx")},
+        "head_to_head": head_to_head(models)}
     if "levels" not in args.skip:
         report["optimization_levels"] = optimization_levels(models["onnx-float32"], photos)
     if "locks" not in args.skip:
@@ -120,6 +129,13 @@ def main() -> int:
     (OUT / "onnx.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(results, sizes, models))
     print("\n".join(targets(results)))
+    for variant, row in report["interleaved"].items():
+        print(f"{variant} in one process, photo by photo: ours {row['ours_ms']} ms, bare "
+              f"{row['bare_ms']} ms: {row['ratio']:.2f}x (target <= 1.10x) "
+              f"{'PASS' if row['ratio'] <= 1.10 else 'FAIL'}")
+    for kind, row in report["head_to_head"].items():
+        print(f"Xception {kind}, bare, alternated in one process: LiteRT {row['litert_ms']} ms, "
+              f"ONNX Runtime {row['onnxruntime_ms']} ms")
     print(json.dumps({k: report[k] for k in ("optimization_levels", "concurrency")
                       if k in report}, indent=1))
     return 0

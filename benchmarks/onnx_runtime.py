@@ -145,3 +145,73 @@ def runtime_sizes(onnx_model: Path) -> dict[str, dict[str, float]]:
         rows[name] = {"installed_mb": round(installed / 2**20, 1), "zip_mb": zipped,
                       "unzipped_mb": unzipped}
     return rows
+
+
+def interleaved(model: Path, photos: list[Path], rounds: int = 2,
+                threads: int = 2) -> dict[str, float]:
+    """Ours end to end (the Lambda handler on photo bytes) and the bare ``session.run`` on the
+    same photo's prepared tensor, alternated photo by photo in one process: the ratio the
+    ONNX target is about, with the machine's noise hitting both sides alike."""
+    import base64
+
+    import onnxruntime as ort
+
+    from aws_lambda.handler import handle_event
+    from core.config import Settings
+    from core.preprocess import load_rgb, normalize
+    from core.service import Service
+
+    service = Service(Settings.from_env(model_path=model, model_threads=threads,
+                                        log_level="WARNING"))
+    service.warm()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    bodies = [base64.b64encode(p.read_bytes()).decode() for p in photos]
+    tensors = [normalize(load_rgb(p.read_bytes(), (299, 299), "nearest")[None], "xception")
+               for p in photos]
+    ours, bare = [], []
+    for _ in range(rounds):
+        for body, tensor in zip(bodies, tensors, strict=True):
+            start = time.perf_counter()
+            handle_event(service, {"image": body}, None)
+            ours.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            session.run(None, {name: tensor})
+            bare.append((time.perf_counter() - start) * 1000)
+    median_ours, median_bare = statistics.median(ours), statistics.median(bare)
+    return {"ours_ms": round(median_ours, 1), "bare_ms": round(median_bare, 1),
+            "ratio": round(median_ours / median_bare, 3)}
+
+
+def head_to_head(models: dict[str, Path], runs: int = 10,
+                 threads: int = 2) -> dict[str, dict[str, float]]:
+    """Bare LiteRT ``invoke`` against bare ``session.run`` on one tensor, alternated run by run
+    in one process, per quantisation: which runtime is faster on this CPU (median ms)."""
+    import onnxruntime as ort
+    from ai_edge_litert.interpreter import Interpreter
+
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 299, 299, 3)).astype(np.float32)
+    found = {}
+    for kind in ("float32", "dynamic"):
+        interpreter: Any = Interpreter(model_path=str(models[f"litert-{kind}"]),
+                                       num_threads=threads)
+        interpreter.allocate_tensors()
+        index = interpreter.get_input_details()[0]["index"]
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        session = ort.InferenceSession(str(models[f"onnx-{kind}"]), options,
+                                       providers=["CPUExecutionProvider"])
+        lite, onnx = [], []
+        for _ in range(runs):
+            start = time.perf_counter()
+            interpreter.set_tensor(index, x)
+            interpreter.invoke()
+            lite.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            session.run(None, {"input": x})
+            onnx.append((time.perf_counter() - start) * 1000)
+        found[kind] = {"litert_ms": round(statistics.median(lite), 1),
+                       "onnxruntime_ms": round(statistics.median(onnx), 1)}
+    return found

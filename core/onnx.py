@@ -2,8 +2,8 @@
 
 The session options and the lock choice below were measured with ``benchmarks/onnx_runtime.py``
 (``make bench-onnx``) on the lesson's Xception (299x299, float32, from tf2onnx), MODEL_THREADS=2,
-on this 2-core machine while it was shared with other work (load average ~10, so an Xception
-run took 1.5-3 s instead of ~0.1 s; the ratios, measured interleaved, are what carry over).
+on this 2-core machine while other work shared it (load average 2 to 10: an Xception run took
+0.2-3 s); two runs are given, and the ratios, measured interleaved, are what carry over.
 """
 
 from __future__ import annotations
@@ -26,9 +26,28 @@ from core.tensors import TensorInfo
 _DTYPES: dict[str, Any] = {"tensor(float)": np.float32, "tensor(float16)": np.float16,
                            "tensor(uint8)": np.uint8, "tensor(double)": np.float64}
 _INPUT_DTYPES = ("tensor(float)", "tensor(float16)", "tensor(uint8)")
-# Graph optimisation level. Measured figures are in benchmarks/onnxopts.py's docstring.
+# Graph optimisation level: fresh session per level, 8 photos, medians of interleaved rounds.
+#                 quieter run (load ~2)               loaded run (load ~10)
+#   level         create   first    steady            create   first    steady
+#   DISABLE_ALL   0.19 s   539 ms   416 ms            0.99 s   2162 ms  2169 ms
+#   BASIC         0.19 s   437 ms   417 ms            0.84 s   2584 ms  2025 ms
+#   EXTENDED      0.15 s   417 ms   408 ms            0.43 s   1147 ms  1889 ms
+#   ALL           0.21 s   368 ms   389 ms   <- kept  1.51 s   1323 ms  1460 ms
+# ALL has the fastest steady run in both (5% and 23% under EXTENDED) and the fastest first
+# run when quiet; its extra creation time (the NCHWc layout pass) is paid once, at start-up.
 OPTIMIZATION = "ORT_ENABLE_ALL"
-# One shared session without a lock (ONNX Runtime serialises nothing it need not).
+# One shared session, no lock: InferenceSession.run is thread-safe. Images per second (median
+# ms per call), MODEL_THREADS=2; answers equal to the serial ones in every case:
+#              quieter run                          loaded run
+#   clients    no lock          lock                no lock          lock
+#   1          5.09 (238 ms)    4.69 (270 ms)       0.20 (4905 ms)   0.32 (3099 ms)
+#   2          4.92 (460 ms)    4.64 (301 ms)       0.54 (3596 ms)   0.37 (2961 ms)
+#   4          4.01 (987 ms)    3.56 (533 ms)       0.74 (5166 ms)   0.43 (4565 ms)
+#   8          3.66 (2243 ms)   7.13 (1018 ms)      0.86 (8757 ms)   0.56 (6546 ms)
+# At 1 client both run the same path (the spread is the machine's noise); at 2 and 4 clients
+# no lock wins in both runs (6-70% more images per second); at 8 the runs disagree (the load
+# fell during the quiet run's lock rows: 7.13/s is above any 1-client rate). No lock also lets
+# one request's decode overlap another's inference. Kept: no lock.
 LOCKED = False
 
 
