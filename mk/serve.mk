@@ -1,8 +1,9 @@
 # The local server (issue 21): waitress in front of core.wsgi, for `make run` and its tests.
+# Editable, like every install of the checkout here, so the packages stay the working tree.
 SERVE_STAMP := $(VENV)/.serve-installed
 
 $(SERVE_STAMP): pyproject.toml | $(PY)
-	$(PIP) install ".[serve]"
+	$(PIP) install -e ".[serve]"
 	@touch $@
 
 run: $(SERVE_STAMP)
