@@ -93,14 +93,11 @@ class Encoder:
 
 def _line(table: np.ndarray) -> tuple[Any, Any] | None:
     """(scale, offset) when every channel maps pixels by the same exact line, else None."""
-    if table.dtype.kind != "f":
+    from core.tensors import uniform_linear  # the same test the TFLite path uses, plus exactness
+
+    line = uniform_linear(table)
+    if line is None:
         return None
-    levels = table.astype(np.float64)
-    scale, offset = (levels[:, 255] - levels[:, 0]) / 255, levels[:, 0]
-    if np.ptp(scale) > 0 or np.ptp(offset) > 0:
-        return None
-    dtype = table.dtype.type
-    line = dtype(scale[0]), dtype(offset[0])
     if not np.array_equal(np.arange(256, dtype=np.uint8) * line[0] + line[1], table[0]):
         return None
     return line
