@@ -41,7 +41,8 @@ def argv(command: str, photo: Path) -> list[str]:
 @pytest.mark.parametrize(("variable", "value", "expected"), [
     ("MODEL_NORMALIZATION", "foo", "error: MODEL_NORMALIZATION must be one of auto, none, "),
     ("MODEL_RESIZE", "fast", "error: MODEL_RESIZE must be one of nearest, "),
-    ("MODEL_OUTPUT", "odds", "error: MODEL_OUTPUT must be one of probabilities, logits, sigmoid, got"),
+    ("MODEL_OUTPUT", "odds",
+     "error: MODEL_OUTPUT must be one of probabilities, logits, sigmoid, got"),
     ("MODEL_THREADS", "lots", "error: MODEL_THREADS has a bad value 'lots'"),
     ("MODEL_PATH", "/nonexistent/model.tflite", "error: MODEL_PATH /nonexistent/model.tflite"),
     ("MODEL_LABELS", "a,b", "error: 2 labels but the model outputs 10 scores"),
