@@ -72,7 +72,7 @@ def test_dockerignore_keeps_tests_environments_and_data_out() -> None:
 
 
 def test_template_offers_snapstart_for_the_zip_only() -> None:
-    from cfnlint.decode import cfn_yaml  # type: ignore[import-untyped]
+    from cfnlint.decode import cfn_yaml
 
     template = cfn_yaml.load(str(ROOT / "template.yaml"))
     zipped = template["Resources"]["ClassifierZipFunction"]
