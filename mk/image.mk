@@ -26,7 +26,7 @@ image-engine: $(IMAGE_TOOLS_STAMP)  ## Start dockerd when no engine answers (ins
 image-standin: image-engine  ## Build the stand-in base images the image tests use (once)
 	bash docker/standin/build.sh x86_64 $(PY)
 	bash docker/standin/build.sh arm64 $(PY)
-	@docker image prune -f >/dev/null
+	@docker image prune -f >/dev/null 2>&1 || true  # cleanup only: a prune already under way is fine
 	@buildah rmi --prune >/dev/null 2>&1 || true
 
 bench-container: image-standin $(DEV_STAMP)  ## Lambda container cold start beside in-process; image size
