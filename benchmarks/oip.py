@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import PY, ROOT, quantiles, stop
+from benchmarks.latency import parse_server_timing
 
 MODEL = "clothing-mobilenet-v2"
 Send = Callable[[str, bytes, dict[str, str]], tuple[bytes, str]]  # body, Server-Timing
@@ -66,7 +67,7 @@ def compare(send: Send, photos: list[bytes], pairs: int, seed: int = 0) -> dict[
             _, timing = send(path, body, headers)
             total = (time.perf_counter() - started) * 1000
             ms[kind].append(total)
-            rest[kind].append(total - sum(v for k, v in parse_timing(timing).items()
+            rest[kind].append(total - sum(v for k, v in parse_server_timing(timing).items()
                                           if k in STEPS))
     return {"pairs": pairs, "photos": len(photos),
             "e2e_ms": {k: quantiles(v) for k, v in ms.items()},
@@ -76,16 +77,6 @@ def compare(send: Send, photos: list[bytes], pairs: int, seed: int = 0) -> dict[
 
 def _extra(ms: dict[str, list[float]]) -> float:
     return round(statistics.median(ms["infer"]) - statistics.median(ms["predict"]), 3)
-
-
-def parse_timing(header: str) -> dict[str, float]:
-    """``decode;dur=1.2, inference;dur=3`` -> {"decode": 1.2, "inference": 3.0}."""
-    parts: dict[str, float] = {}
-    for item in header.split(","):
-        name, _, rest = item.strip().partition(";")
-        if rest.startswith("dur="):
-            parts[name] = float(rest[4:])
-    return parts
 
 
 def in_process(photos: list[bytes], pairs: int) -> dict[str, Any]:
