@@ -15,31 +15,17 @@ from core.logs import LOGGER
 from core.service import Service
 from tests import images
 from tests.azure_function.context import Context
+from tests.logcapture import Lines, captured
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 HOST_PARENT = f"00-{TRACE}-00f067aa0ba902b7-01"
 
 
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-        self.levels: list[int] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-        self.levels.append(record.levelno)
-
-
 @pytest.fixture
 def lines(service: Service, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lines]:
     monkeypatch.setattr(function_app, "service", service)
-    handler = Lines()
-    LOGGER.addHandler(handler)
-    try:
+    with captured() as handler:
         yield handler
-    finally:
-        LOGGER.removeHandler(handler)
 
 
 def invoke(name: str, request: func.HttpRequest, context: Context) -> func.HttpResponse:

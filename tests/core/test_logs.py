@@ -20,6 +20,7 @@ from core.service import Service
 from tests import images
 from tests.conftest import make_settings
 from tests.core import emf
+from tests.logcapture import Lines, captured
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"
@@ -27,28 +28,13 @@ TRACEPARENT = f"00-{TRACE}-{SPAN}-01"
 XRAY = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 
 
-class Lines(logging.Handler):
-    """The classifier logger's lines, exactly as its stderr handler writes them."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-    def records(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.lines]
-
-
 @pytest.fixture
 def logged() -> Iterator[Lines]:
-    handler, level = Lines(), logs.LOGGER.level
-    logs.LOGGER.addHandler(handler)
+    level = logs.LOGGER.level
     try:
-        yield handler
+        with captured() as handler:
+            yield handler
     finally:
-        logs.LOGGER.removeHandler(handler)
         logs.LOGGER.setLevel(level)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from collections.abc import Iterator
 
@@ -11,23 +10,14 @@ import pytest
 from flask.testing import FlaskClient
 from functions_framework import create_app
 
-from core.logs import LOGGER
 from core.model import Classifier
 from core.service import Service
 from tests import images
 from tests.conftest import ROOT, make_settings
+from tests.logcapture import Lines, captured
 
 SOURCE = ROOT / "gcp_function" / "main.py"
 TRACE = "105445aa7843bc8bf206b12000100000"
-
-
-class Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
 
 
 @pytest.fixture(scope="module")
@@ -41,12 +31,8 @@ def client(classifier: Classifier) -> Iterator[FlaskClient]:
 
 @pytest.fixture
 def lines() -> Iterator[Lines]:
-    handler = Lines()
-    LOGGER.addHandler(handler)
-    try:
+    with captured() as handler:
         yield handler
-    finally:
-        LOGGER.removeHandler(handler)
 
 
 def test_cloud_logging_fields_from_x_cloud_trace_context(client: FlaskClient,

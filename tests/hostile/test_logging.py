@@ -3,44 +3,21 @@
 from __future__ import annotations
 
 import base64
-import json
-import logging
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from core.logs import LOGGER
 from core.service import Service
 from tests import images
 from tests.hostile import servers
 from tests.hostile.conftest import MakeService, call
-
-
-class Lines(logging.Handler):
-    """Collects the classifier logger's formatted lines."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-    def records(self) -> list[dict[str, Any]]:
-        parsed = [json.loads(line) for line in self.lines]
-        assert all(isinstance(p, dict) for p in parsed)
-        return parsed
+from tests.logcapture import Lines, captured
 
 
 @pytest.fixture
 def logged() -> Iterator[Lines]:
-    handler = Lines()
-    LOGGER.addHandler(handler)
-    try:
+    with captured() as handler:
         yield handler
-    finally:
-        LOGGER.removeHandler(handler)
 
 
 def test_image_url_is_logged_as_scheme_and_host_only(make_service: MakeService,
