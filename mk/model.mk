@@ -1,12 +1,13 @@
 # The embedded default model (models/clothing/): rebuilt from ../shared (override SHARED_DIR=...).
-# `make model` (frozen recipe, the committed model) takes about 1-2 minutes on 2 idle cores;
-# MODEL_RECIPE=finetune (last block fine-tuned) about 30-40 minutes, mostly caching activations.
+# `make model` (MODEL_RECIPE=full, the committed model: blocks 6-16 of the backbone fine-tuned)
+# takes about 25 minutes on 2 idle cores, nearly all of it training; MODEL_RECIPE=frozen (frozen
+# backbone + MLP head) 1-2 minutes; MODEL_RECIPE=finetune (last block only) 30-40 minutes.
 MODEL_SEED ?= 0
-MODEL_RECIPE ?= frozen
+MODEL_RECIPE ?= full
 
 .PHONY: model model-experiments
-model: $(DEV_STAMP)  ## Rebuild models/clothing/model.tflite + model.json from ../shared
+model: $(DEV_STAMP)  ## Rebuild models/clothing/model.tflite + model.json from ../shared (~25 min)
 	SHARED_DIR=$(SHARED_DIR) $(PY) -m models.build --seed $(MODEL_SEED) --recipe $(MODEL_RECIPE)
 
-model-experiments: $(DEV_STAMP)  ## Compare the model recipes on a held-out 15% of train
+model-experiments: $(DEV_STAMP)  ## Compare the model recipes on a held-out 15% of train (hours)
 	SHARED_DIR=$(SHARED_DIR) $(PY) -m models.build.experiments --seed $(MODEL_SEED)

@@ -26,11 +26,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--backbone", choices=sorted(feats.BACKBONES), default="mobilenet_v2_tf2")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="output folder")
     parser.add_argument(
-        "--recipe", choices=("frozen", "finetune"), default="frozen",
-        help="frozen backbone + head (the committed model), or fine-tuned last block + head",
+        "--recipe", choices=("full", "frozen", "finetune"), default="full",
+        help="whole backbone fine-tuned + linear head (the committed model), frozen backbone "
+        "+ MLP head, or fine-tuned last block + MLP head",
     )
     parser.add_argument("--crops", type=int, default=4, help="random crops per image (finetune)")
-    parser.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (finetune)")
+    parser.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs")
     return parser.parse_args(argv)
 
 
@@ -91,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: exit code 2 with a one-line message when an input is missing."""
     args = parse_args(argv)
     try:
+        if args.recipe == "full":
+            from models.build import full
+
+            return full.build(args)
         if args.recipe == "finetune":
             from models.build import tuned
 

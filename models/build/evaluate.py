@@ -55,6 +55,16 @@ def latency_ms(
     return float(np.median(times))
 
 
+def latency_ratio(new: bytes, old: bytes, sample: NDArray[np.generic], rounds: int = 7) -> tuple[
+    float, float, float
+]:
+    """(new ms, old ms, median of per-round new/old ratios), the two models alternated."""
+    pairs = [(latency_ms(new, sample), latency_ms(old, sample)) for _ in range(rounds)]
+    news, olds = zip(*pairs, strict=True)
+    ratio = float(np.median([a / b for a, b in pairs]))
+    return float(np.median(news)), float(np.median(olds)), ratio
+
+
 def calibration_error(
     scores: NDArray[np.float32], truth: NDArray[np.int64], bins: int = 15
 ) -> float:

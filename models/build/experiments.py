@@ -17,7 +17,7 @@ from dataclasses import asdict
 import numpy as np
 from numpy.typing import NDArray
 
-from models.build import REPO_ROOT, finetune, require, shared_dir
+from models.build import REPO_ROOT, finetune, fullexp, fulltune, require, shared_dir
 from models.build import activations as acts
 from models.build import features as feats
 from models.build import tail as tails
@@ -85,29 +85,44 @@ def approaches(seed: int) -> dict[str, Callable[..., Result]]:
     return table
 
 
+def _activations(crops: int, seed: int) -> tuple[acts.Activations, Labels, NDArray[np.bool_]]:
+    """Cached activations of the train images (computed once, ~30 minutes), labels, held-out."""
+    data_dir = require(shared_dir() / "data" / "clothing-dataset-small")
+    source = require(shared_dir() / "models" / feats.BACKBONES["mobilenet_v2_tf2"].file)
+    paths, labels = feats.list_split(data_dir, "train")
+    return acts.cached(source, paths, crops, seed), labels, holdout(labels, 0.15, seed)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the named approaches (all when none is named) and append their results."""
     parser = argparse.ArgumentParser(prog="python -m models.build.experiments")
     parser.add_argument("names", nargs="*")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--crops", type=int, default=4)
-    parser.add_argument("--config", default="{}", help="JSON TuneConfig fields (finetune-*)")
+    parser.add_argument(
+        "--config", default="{}",
+        help="JSON fields of TuneConfig (finetune-custom) or FullTuneConfig (full-custom)",
+    )
     args = parser.parse_args(argv)
-    data_dir = require(shared_dir() / "data" / "clothing-dataset-small")
-    source = require(shared_dir() / "models" / feats.BACKBONES["mobilenet_v2_tf2"].file)
-    paths, labels = feats.list_split(data_dir, "train")
-    cached = acts.cached(source, paths, args.crops, args.seed)
-    held = holdout(labels, 0.15, args.seed)
     table = approaches(args.seed)
     custom = finetune.TuneConfig(**json.loads(args.config))
     table["finetune-custom"] = lambda c, y, h: tuned(c, y, h, custom, args.seed)
+    fulls = dict(fullexp.CONFIGS)
+    fulls["full-custom"] = fulltune.FullTuneConfig(**json.loads(args.config))
     out = REPO_ROOT / "build" / "experiments.jsonl"
-    default = [n for n in table if n not in ("finetune-custom", "frozen-all-crops")]
+    skip = ("finetune-custom", "frozen-all-crops", "full-custom")
+    default = [n for n in [*table, *fulls] if n not in skip]
     for name in args.names or default:
+        if name not in table and name not in fulls:
+            parser.error(f"unknown approach {name!r}; known: {', '.join([*table, *fulls])}")
         start = time.monotonic()
-        result = table[name](cached, labels, held)
+        if name in fulls:
+            result = fullexp.run(fulls[name], args.seed)
+        else:
+            result = table[name](*_activations(args.crops, args.seed))
+        config = asdict(fulls[name]) if name in fulls else asdict(custom)
         record = {"name": name, **result, "seconds": round(time.monotonic() - start),
-                  "config": asdict(custom) if name == "finetune-custom" else None}
+                  "config": config if name.endswith("custom") or name in fulls else None}
         print(json.dumps(record), flush=True)
         with out.open("a", encoding="utf-8") as file:
             file.write(json.dumps(record) + "\n")

@@ -41,8 +41,11 @@ def setup(seed: int) -> Any:
     """Keras with seeded, deterministic, two-thread TensorFlow."""
     tf = backend.tensorflow()
     keras = backend.keras3()
-    tf.config.threading.set_intra_op_parallelism_threads(2)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(2)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # TensorFlow already started in this process (the test suite)
+        pass
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     return keras

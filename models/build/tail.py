@@ -36,7 +36,8 @@ class ConvLayer:
     relu6: bool
 
 
-def _dequantise(model: Any, index: int) -> F32:
+def dequantise_tensor(model: Any, index: int) -> F32:
+    """Float values of an int8/int32 constant tensor (per-tensor or per-channel scales)."""
     tensor = model.subgraphs[0].tensors[index]
     dtype = np.int8 if tensor.type == schema.TensorType.INT8 else np.int32
     raw = np.frombuffer(bytes(model.buffers[tensor.buffer].data), dtype=dtype)
@@ -61,8 +62,8 @@ def extract(blob: bytes) -> list[ConvLayer]:
         builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
         if builtin not in (Op.CONV_2D, Op.DEPTHWISE_CONV_2D):
             continue
-        kernel = _dequantise(model, int(op.inputs[1])).transpose(1, 2, 3, 0)
-        bias = _dequantise(model, int(op.inputs[2]))
+        kernel = dequantise_tensor(model, int(op.inputs[1])).transpose(1, 2, 3, 0)
+        bias = dequantise_tensor(model, int(op.inputs[2]))
         kind = "conv" if builtin == Op.CONV_2D else "depthwise"
         relu6 = op.builtinOptions.fusedActivationFunction == RELU6
         layers.append(ConvLayer(kind, np.ascontiguousarray(kernel), bias, relu6))

@@ -77,7 +77,7 @@ def test_training_is_deterministic_and_folding_exact() -> None:
     np.testing.assert_allclose(forward(folded, x), forward(first, (x - mean) / std), atol=1e-5)
 
 
-@pytest.mark.parametrize("recipe", ["frozen", "finetune"])
+@pytest.mark.parametrize("recipe", ["full", "frozen", "finetune"])
 def test_missing_shared_dir_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     recipe: str,
