@@ -45,12 +45,13 @@ def pooled(part: bytes, pixels: NDArray[np.uint8]) -> F32:
 
     interpreter = Interpreter(model_content=part, num_threads=2)
     interpreter.allocate_tensors()
-    source = interpreter.get_input_details()[0]["index"]
+    detail = interpreter.get_input_details()[0]
+    to_input = feats.input_mapper(detail)  # the served pixel -> input tensor mapping
     target = interpreter.get_output_details()[0]
     scale, zero_point = target["quantization"]
     rows: list[F32] = []
     for row in pixels:
-        interpreter.set_tensor(source, row[None])
+        interpreter.set_tensor(detail["index"], to_input(row))
         interpreter.invoke()
         raw = interpreter.get_tensor(target["index"]).reshape(-1).astype(np.float32)
         rows.append(((raw - np.float32(zero_point)) * np.float32(scale)).astype(np.float32))

@@ -25,9 +25,11 @@ from tritonclient.utils import InferenceServerException
 from core.model import Classifier
 from tests import images
 from tests.conftest import ROOT
+from tests.defaultmodel import default_version
 from tests.processes import stop
 
 MODEL = "clothing-mobilenet-v2"
+VERSION = default_version()  # the embedded model's manifest version
 PHOTOS = [images.jpeg(seed=s) for s in (0, 1, 2)]
 
 
@@ -101,12 +103,12 @@ def test_health_and_metadata(client: triton.InferenceServerClient,
     assert client.is_server_live()
     assert client.is_server_ready()
     assert client.is_model_ready(MODEL)
-    assert client.is_model_ready(MODEL, model_version="1.0.0")
+    assert client.is_model_ready(MODEL, model_version=VERSION)
     assert not client.is_model_ready("no-such-model")
     server = client.get_server_metadata()
     assert "binary_tensor_data" in server["extensions"]
     meta = client.get_model_metadata(MODEL)
-    assert meta["name"] == MODEL and meta["versions"] == ["1.0.0"]
+    assert meta["name"] == MODEL and meta["versions"] == [VERSION]
     assert {"name": "image", "datatype": "BYTES", "shape": [-1]} in meta["inputs"]
     assert meta["outputs"] == [
         {"name": "scores", "datatype": "FP32", "shape": [-1, len(classifier.labels)]},
@@ -144,7 +146,7 @@ def test_infer_matches_predict(client: triton.InferenceServerClient, server: str
 def test_default_outputs_are_binary_and_versions_route(client: triton.InferenceServerClient,
                                                        classifier: Classifier) -> None:
     """No ``outputs``: tritonclient asks for every output as binary data."""
-    result = client.infer(MODEL, [image_input(PHOTOS[:1], True)], model_version="1.0.0")
+    result = client.infer(MODEL, [image_input(PHOTOS[:1], True)], model_version=VERSION)
     assert {o["name"] for o in result.get_response()["outputs"]} == {"scores", "label"}
     assert all("binary_data_size" in o["parameters"] for o in result.get_response()["outputs"])
     scores = result.as_numpy("scores")

@@ -18,8 +18,10 @@ from core.model import Classifier
 from core.service import Service
 from tests import images
 from tests.conftest import make_settings
+from tests.defaultmodel import default_version
 
 MODEL = "clothing-mobilenet-v2"
+VERSION = default_version()  # the embedded model's manifest version
 INFER = f"/v2/models/{MODEL}/infer"
 
 
@@ -62,15 +64,15 @@ def test_server_and_health_routes(service: Service) -> None:
     assert get(service, "/v2/health/live").json() == {"live": True}
     assert get(service, "/v2/health/ready").json() == {"ready": True}
     assert get(service, f"/v2/models/{MODEL}/ready").json() == {"name": MODEL, "ready": True}
-    assert get(service, f"/v2/models/{MODEL}/versions/1.0.0/ready").status == 200
+    assert get(service, f"/v2/models/{MODEL}/versions/{VERSION}/ready").status == 200
 
 
 @pytest.mark.parametrize("prefix", ["", "/prod", "/api", "/prod/api"])
 def test_model_metadata_behind_prefixes(service: Service, classifier: Classifier,
                                         prefix: str) -> None:
-    for path in (f"{prefix}/v2/models/{MODEL}", f"{prefix}/v2/models/{MODEL}/versions/1.0.0"):
+    for path in (f"{prefix}/v2/models/{MODEL}", f"{prefix}/v2/models/{MODEL}/versions/{VERSION}"):
         meta = get(service, path).json()
-        assert meta["name"] == MODEL and meta["versions"] == ["1.0.0"]
+        assert meta["name"] == MODEL and meta["versions"] == [VERSION]
         assert meta["inputs"][1] == {"name": "input", "datatype": "UINT8",
                                      "shape": [-1, 224, 224, 3]}
         assert meta["outputs"][0]["shape"] == [-1, len(classifier.labels)]
@@ -102,7 +104,7 @@ def test_infer_json_and_binary_agree_with_predict(service: Service,
     text = infer(service, image_doc(*photos, id="a"))
     assert text.status == 200 and text.headers["Content-Type"] == "application/json"
     answer = text.json()
-    assert answer["id"] == "a" and answer["model_version"] == "1.0.0"
+    assert answer["id"] == "a" and answer["model_version"] == VERSION
     scores, label = answer["outputs"]
     assert (scores["name"], scores["shape"], label["name"]) == ("scores", [2, 10], "label")
     data = packed(*photos)
