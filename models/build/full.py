@@ -25,6 +25,7 @@ from models.build.head import F32, Layer, forward
 MAX_BYTES = 5_000_000
 BACKBONE = feats.BACKBONES["mobilenet_v2_tf2"]
 LARGE = 256  # random crops are taken from the image loaded at this size
+INPUT_NAME = "input"  # the input tensor's name, as in the backbone (the v2 protocol shows it)
 CALIBRATION_STEP = 13  # every 13th train image (served pixels) calibrates the requantisation
 CHOSEN = fulltune.FullTuneConfig()  # best on held-out train (models/README.md)
 
@@ -33,6 +34,8 @@ def assemble(part: bytes, layers: list[Layer], cfg: fulltune.FullTuneConfig) -> 
     """Requantised backbone (uint8 pixels -> int8 pooled features) + float head."""
     model = graph.load(part)
     graph.append_head(model, int(model.subgraphs[0].outputs[0]), layers)
+    subgraph = model.subgraphs[0]
+    subgraph.tensors[int(subgraph.inputs[0])].name = INPUT_NAME  # the converter's is generated
     blob = graph.dump(model, package.description(BACKBONE, cfg))
     if len(blob) > MAX_BYTES:
         raise SystemExit(f"error: the model has {len(blob)} bytes, over the {MAX_BYTES} limit")
