@@ -1,12 +1,12 @@
 # The embedded default model (models/clothing/): rebuilt from ../shared (override SHARED_DIR=...).
 # `make model` (MODEL_RECIPE=full, the committed model: blocks 6-16 of the backbone fine-tuned)
-# takes about 25 minutes on 2 idle cores, nearly all of it training; MODEL_RECIPE=frozen (frozen
+# takes about 30 minutes on 2 idle cores (29 measured), nearly all of it training; MODEL_RECIPE=frozen (frozen
 # backbone + MLP head) 1-2 minutes; MODEL_RECIPE=finetune (last block only) 30-40 minutes.
 MODEL_SEED ?= 0
 MODEL_RECIPE ?= full
 
 .PHONY: model model-experiments
-model: $(DEV_STAMP)  ## Rebuild models/clothing/model.tflite + model.json from ../shared (~25 min)
+model: $(DEV_STAMP)  ## Rebuild models/clothing/model.tflite + model.json from ../shared (~30 min)
 	SHARED_DIR=$(SHARED_DIR) $(PY) -m models.build --seed $(MODEL_SEED) --recipe $(MODEL_RECIPE)
 
 model-experiments: $(DEV_STAMP)  ## Compare the model recipes on a held-out 15% of train (hours)
