@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from models.build import features as feats
 from models.build import fulltune, graph, images, package, require, shared_dir
+from models.build import tail as tails
 from models.build.evaluate import (
     calibration_error,
     confusion,
@@ -87,30 +90,58 @@ def report(blob: bytes, data_dir: Path, previous: Path) -> None:
           f"the model it replaces {old:.2f} ms, ratio {ratio:.3f}x")
 
 
-def build(args: argparse.Namespace) -> int:
-    """The whole build; returns the exit code."""
-    start = time.monotonic()
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the recipe reads from ``../shared``, decoded once (and cached on disk)."""
+
+    backbone: bytes
+    paths: list[Path]
+    labels: NDArray[np.int64]
+    served: NDArray[np.uint8]  # the served pixels, BACKBONE.size square
+    large: NDArray[np.uint8]  # the source of the random crops, LARGE square
+    original: F32  # int8 backbone features of the served pixels (head warm-up)
+    mirrored: F32  # the same of the mirrored pixels
+
+
+def inputs() -> Inputs:
+    """The train split's pixels and int8 features (MissingInputError names a missing input)."""
     root = require(shared_dir())
     data_dir = require(root / "data" / "clothing-dataset-small")
     source = require(root / "models" / BACKBONE.file)
     paths, labels = feats.list_split(data_dir, "train")
-    served = images.decoded(paths, BACKBONE.size)
-    large = images.decoded(paths, LARGE)
     extractor = feats.Extractor(BACKBONE, root / "models")
     loader = feats.image_loader()
-    original = feats.cached_features(extractor, paths, loader, flip=False)
-    mirrored = feats.cached_features(extractor, paths, loader, flip=True)
-    cfg = CHOSEN if args.epochs is None else dataclasses.replace(CHOSEN, epochs=args.epochs)
-    print(f"fine-tuning on all {len(labels)} train images: {cfg}", flush=True)
-    net, top = fulltune.train(
-        source.read_bytes(), large, labels, np.concatenate([original, mirrored]),
-        np.concatenate([labels, labels]), cfg, args.seed,
+    return Inputs(
+        source.read_bytes(), paths, labels,
+        images.decoded(paths, BACKBONE.size), images.decoded(paths, LARGE),
+        feats.cached_features(extractor, paths, loader, flip=False),
+        feats.cached_features(extractor, paths, loader, flip=True),
     )
-    part = fulltune.quantise(net, served[::CALIBRATION_STEP])
-    layers = fulltune.head_layers(top)
+
+
+def train(data: Inputs, rows: NDArray[np.intp], cfg: fulltune.FullTuneConfig,
+          seed: int) -> tuple[Any, Any, bytes]:
+    """(backbone, head, requantised backbone) trained on the train images ``rows``."""
+    net, top = fulltune.train(
+        data.backbone, data.large[rows], data.labels[rows],
+        np.concatenate([data.original[rows], data.mirrored[rows]]),
+        np.concatenate([data.labels[rows]] * 2), cfg, seed,
+    )
+    return net, top, fulltune.quantise(net, data.served[rows[::CALIBRATION_STEP]])
+
+
+def build(args: argparse.Namespace) -> int:
+    """The whole build; returns the exit code."""
+    start = time.monotonic()
+    data = inputs()
+    data_dir = shared_dir() / "data" / "clothing-dataset-small"
+    cfg = CHOSEN if args.epochs is None else dataclasses.replace(CHOSEN, epochs=args.epochs)
+    print(f"fine-tuning on all {len(data.labels)} train images: {cfg}", flush=True)
+    _, top, part = train(data, np.arange(len(data.labels)), cfg, args.seed)
+    layers = tails.head_layers(top)
     blob = assemble(part, layers, cfg)
-    check = np.arange(0, len(paths), len(paths) // 24)[:24]
-    verify(blob, part, layers, served[check], [paths[i] for i in check])
+    check = np.arange(0, len(data.paths), len(data.paths) // 24)[:24]
+    verify(blob, part, layers, data.served[check], [data.paths[i] for i in check])
     report(blob, data_dir, args.out / "model.tflite")
     package.write(args.out, blob, BACKBONE, cfg)
     print(f"wrote {args.out / 'model.tflite'} ({len(blob)} bytes) and model.json "

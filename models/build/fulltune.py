@@ -8,7 +8,6 @@ to int8 again with calibration images. Every random choice comes from ``seed``.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from numpy.typing import NDArray
 
 from convert import backend
 from models.build import backbone as backbones
+from models.build import tail as tails
 from models.build.finetune import setup
 
 F32 = NDArray[np.float32]
@@ -145,33 +145,6 @@ def predict(net: Any, top: Any, pixels: U8) -> F32:
     return out
 
 
-def head_layers(top: Any) -> list[tuple[F32, F32]]:
-    """The head's dense layers as NumPy (weights [in, out], bias)."""
-    names = ("head0", "head1") if any(layer.name == "head0" for layer in top.layers) else ("head1",)
-    out: list[tuple[F32, F32]] = []
-    for name in names:
-        kernel, bias = top.get_layer(name).get_weights()
-        out.append((np.asarray(kernel, np.float32), np.asarray(bias, np.float32)))
-    return out
-
-
 def quantise(net: Any, calibration: U8) -> bytes:
     """Full-integer ``.tflite`` of the backbone: uint8 pixels in, int8 pooled features out."""
-    tf = backend.tensorflow()
-    with tempfile.TemporaryDirectory() as folder:
-        with backend.captured_stderr():
-            net.export(folder, format="tf_saved_model", verbose=False)
-        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.uint8
-        converter.inference_output_type = tf.int8
-
-        def dataset() -> Any:
-            for pixels in calibration:
-                yield [to_float(pixels[None])]
-
-        converter.representative_dataset = dataset
-        with backend.captured_stderr():
-            blob: bytes = converter.convert()
-    return blob
+    return tails.quantise(net, to_float(calibration), io=("uint8", "int8"))

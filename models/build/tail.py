@@ -109,23 +109,29 @@ def keras_tail(layers: list[ConvLayer], shape: tuple[int, int, int], flip_averag
 
 
 def head_layers(model: Any) -> list[tuple[F32, F32]]:
-    """The dense layers of :func:`classifier` as NumPy (weights [in, out], bias)."""
+    """The head's dense layers (``head0`` when there is one, then ``head1``) as NumPy
+    (weights [in, out], bias)."""
     out: list[tuple[F32, F32]] = []
-    for name in ("head0", "head1"):
-        kernel, bias = model.get_layer(name).get_weights()
-        out.append((np.asarray(kernel, np.float32), np.asarray(bias, np.float32)))
+    for layer in model.layers:
+        if layer.name in ("head0", "head1"):
+            kernel, bias = layer.get_weights()
+            out.append((np.asarray(kernel, np.float32), np.asarray(bias, np.float32)))
     return out
 
 
-def quantise(tail: Any, calibration: F32) -> bytes:
-    """Full-integer int8 TFLite of ``tail`` (float input and output), calibrated on rows."""
+def quantise(model: Any, calibration: F32, io: tuple[str, str] | None = None) -> bytes:
+    """Full-integer int8 TFLite of ``model``, calibrated on the rows of ``calibration`` (float
+    inputs); ``io`` names the input and output types (e.g. ``("uint8", "int8")``), else float."""
     tf = backend.tensorflow()
     with tempfile.TemporaryDirectory() as folder:
         with backend.captured_stderr():
-            tail.export(folder, format="tf_saved_model", verbose=False)
+            model.export(folder, format="tf_saved_model", verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(folder)
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if io is not None:
+            converter.inference_input_type = getattr(tf, io[0])
+            converter.inference_output_type = getattr(tf, io[1])
 
         def dataset() -> Any:
             for row in calibration:

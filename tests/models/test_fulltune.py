@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from core.preprocess import load_rgb
 from models.build import MODEL_DIR, REPO_ROOT, graph
 from models.build.backbone import keras_backbone
-from models.build.fulltune import FullTuneConfig, boxes, head_layers, quantise, to_float, train
+from models.build.fulltune import FullTuneConfig, boxes, quantise, to_float, train
+from models.build.tail import head_layers
 
 BLOB = (MODEL_DIR / "model.tflite").read_bytes()
 
