@@ -11,7 +11,7 @@ PORT ?= 8080
 IMAGE ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test check lint typecheck predict info evaluate clean
+.PHONY: help run test check lint typecheck imports predict info evaluate clean
 
 help:  ## List the targets
 	@{ grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'; \
@@ -36,13 +36,16 @@ run: $(RUNTIME_STAMP)  ## Serve the default model on http://127.0.0.1:8080 (PORT
 test: test-preflight $(DEV_STAMP) test-deps  ## Install the dev set (TensorFlow, chromium: root) and run all tests
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-check: lint typecheck  ## ruff + mypy --strict
+check: lint typecheck imports  ## ruff + mypy --strict + the import layering
 
 lint: $(DEV_STAMP)  ## ruff check .
 	$(PY) -m ruff check .
 
 typecheck: $(DEV_STAMP)  ## mypy . (strict)
 	$(PY) -m mypy .
+
+imports: $(DEV_STAMP)  ## The import layering declared in pyproject.toml (lint-imports)
+	$(VENV)/bin/lint-imports
 
 predict: $(RUNTIME_STAMP)  ## Classify IMAGE=path-or-url with the default model
 	@test -n "$(IMAGE)" || { echo "usage: make predict IMAGE=path-or-url"; exit 2; }

@@ -17,10 +17,10 @@ from typing import Any
 
 from aws_lambda.events import Shape, common, direct, find_shape
 from core import errors
+from core.api.service import Service
 from core.errors import ConfigError
-from core.http import Invocation, Request, Response, error_response
-from core.logs import log_json
-from core.service import Service
+from core.messages import Invocation, Request, Response, error_response
+from core.telemetry.request_log import log_json
 
 MARGIN_ENV = "LAMBDA_DEADLINE_MARGIN_MS"
 DEFAULT_MARGIN_MS = 1000

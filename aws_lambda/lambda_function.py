@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda import shutdown, snapstart
 from aws_lambda.handler import handle_event, margin_from_env
-from core.service import default_service
+from core.api.service import default_service
 
 SERVICE = default_service()
 SERVICE.warm()

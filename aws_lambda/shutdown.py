@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from types import FrameType
 
-from core.logs import log_json
+from core.telemetry.request_log import log_json
 
 
 def install(on_exit: Callable[[], None]) -> bool:

@@ -25,8 +25,8 @@ import uuid
 
 import numpy as np
 
-from core.logs import log_json
-from core.service import Service
+from core.api.service import Service
+from core.telemetry.request_log import log_json
 
 
 def before_snapshot(service: Service) -> None:

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import azure.functions as func
 
+from core.api.service import Service, default_service
 from core.errors import ConfigError
-from core.http import Invocation, Request, Response, lower_headers
-from core.service import Service, default_service
+from core.messages import Invocation, Request, Response, lower_headers
 
 AUTH_LEVELS = {"anonymous": func.AuthLevel.ANONYMOUS, "function": func.AuthLevel.FUNCTION,
                "admin": func.AuthLevel.ADMIN}

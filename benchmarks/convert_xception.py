@@ -4,7 +4,8 @@
 architecture with random weights (cached as ``build/bench/xception.keras``), converts it with
 ``--quantize none|float16|dynamic|int8`` through ``convert.pipeline`` (int8 calibrated on
 generated images written to ``build/bench/calibration/``), and records the size, the median
-single-image latency through ``core.model.Classifier`` and the top-1 agreement with the float32
+single-image latency through ``core.inference.classifier.Classifier`` and the top-1 agreement
+with the float32
 Keras model. Writes ``build/bench/convert.json`` and the table in docs/convert.md.
 """
 
@@ -23,9 +24,10 @@ from PIL import Image
 from benchmarks.readme import CONVERT_PAGE, replace_section
 from convert import backend
 from convert.images import load_folder, synthetic_images
-from convert.pipeline import Options, run
+from convert.options import Options
+from convert.pipeline import run
 from convert.quantize import MODES
-from core.preprocess import normalize
+from core.inference.normalization import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "build" / "bench"

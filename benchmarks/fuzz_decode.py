@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from core import errors
-from core.preprocess import open_image, resize_image
+from core.images.decode import open_image
+from core.images.resize import resize_image
 
 
 def _encode(fmt: str, mode: str, **params: object) -> bytes:

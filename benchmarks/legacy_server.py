@@ -1,6 +1,7 @@
-"""The hand-written http.server that ``python -m core serve`` ran before issue 21, kept only so
+"""The hand-written http.server that ``python -m core serve`` ran before waitress, kept only so
 that ``make bench`` measures the waitress server's throughput beside it in the same run. It has
-every flaw issue 21 lists (no timeouts, Transfer-Encoding ignored, ...): never serve with it."""
+every flaw that made us replace it (no timeouts, Transfer-Encoding ignored, ...): never serve
+with it."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from core import errors
-from core.http import Request, Response, lower_headers, parse_query
-from core.service import Service
+from core.api.service import Service
+from core.messages import Request, Response, lower_headers, parse_query
 
 _DRAIN_LIMIT = 64 * 1024 * 1024
 

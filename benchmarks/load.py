@@ -1,6 +1,6 @@
 """Load test: 1, 2, 4, 8 concurrent clients, a fixed number of requests each level.
 
-Targets: our local server (``core.server.make_server``) and the GCP function
+Targets: our local server (``core.api.server.make_server``) and the GCP function
 (``functions_framework.create_app(target="predict", source="gcp_function/main.py")``) under
 ``gunicorn --threads N``. Reports throughput and p50/p99 per level, and checks every answer
 against the serial answer for the same image (scores within 1e-5, same ranking).

@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from core.api.service import Service
 from core.config import DEFAULT_MODEL, ROOT, Settings
-from core.http import Invocation, Request, Response
-from core.logs import LOGGER, log_json, redact_url
-from core.model import Classifier
-from core.pipeline import Timings
-from core.service import Service
+from core.inference.loader import load_classifier
+from core.messages import Invocation, Request, Response
+from core.pipeline.timings import Timings
+from core.telemetry.request_log import LOGGER, log_json, redact_url
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 XRAY = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
@@ -38,7 +38,7 @@ SHAPES: dict[str, tuple[dict[str, Any], Invocation]] = {
     "gcp": ({"gcp_project": "my-project"}, Invocation("gcp", "exec-1234")),
     "azure": ({}, Invocation("azure", "inv-1234", None, TRACEPARENT, "predict")),
 }
-PREVIOUS = "previous line (before issue 16)"
+PREVIOUS = "previous line (no platform shape, no metrics)"
 LIMIT_MS = 0.1
 
 
@@ -97,7 +97,7 @@ def measure(rounds: int = 41, calls: int = 200) -> dict[str, Any]:
     Short batches, every system once per round in a rotating order, so that the machine's
     noise (other processes, frequency changes) falls on all of them alike.
     """
-    classifier = Classifier.load(DEFAULT_MODEL, threads=1)
+    classifier = load_classifier(DEFAULT_MODEL, threads=1)
     services = {name: Service(Settings.from_env(env={}, model_threads=1, **extra), classifier)
                 for name, (extra, _) in SHAPES.items()}
     actions = {name: predict_line(services[name], SHAPES[name][1]) for name in SHAPES}

@@ -81,8 +81,8 @@ def _extra(ms: dict[str, list[float]]) -> float:
 
 def in_process(photos: list[bytes], pairs: int) -> dict[str, Any]:
     """Through ``Service.handle``, no HTTP."""
-    from core.http import Request, lower_headers
-    from core.service import Service
+    from core.api.service import Service
+    from core.messages import Request, lower_headers
 
     service = Service()
     service.warm()

@@ -50,7 +50,8 @@ def _tensors(photos: list[Path]) -> Path:
     """The photos decoded, resized and normalised as the service does, for the bare runs."""
     import numpy as np
 
-    from core.preprocess import load_rgb, normalize
+    from core.images.resize import load_rgb
+    from core.inference.normalization import normalize
 
     path = OUT / "onnx" / f"tensors-{len(photos)}.npy"
     pixels = np.stack([load_rgb(p.read_bytes(), (299, 299), "nearest") for p in photos])

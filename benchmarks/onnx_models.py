@@ -27,7 +27,8 @@ def model_path(variant: str) -> Path:
 def prepare(samples: int = 16) -> dict[str, Path]:
     """Every variant, converted once (cached)."""
     from benchmarks.convert_xception import BENCH, build_model, calibration_folder
-    from convert.pipeline import Options, run
+    from convert.options import Options
+    from convert.pipeline import run
 
     calibration, _ = calibration_folder(samples)
     keras = build_model(BENCH / "xception.keras", calibration)

@@ -19,7 +19,7 @@ LEVELS = ("ORT_DISABLE_ALL", "ORT_ENABLE_BASIC", "ORT_ENABLE_EXTENDED", "ORT_ENA
 
 
 def _pixels(photos: list[Path], count: int) -> list[np.ndarray]:
-    from core.preprocess import load_rgb
+    from core.images.resize import load_rgb
 
     return [load_rgb(p.read_bytes(), (299, 299), "nearest")[None] for p in photos[:count]]
 
@@ -29,7 +29,7 @@ def optimization_levels(model: Path, photos: list[Path], rounds: int = 3,
     """Per level: session creation (s), first run (ms), steady median run (ms); medians."""
     import onnxruntime as ort
 
-    from core.preprocess import normalize
+    from core.inference.normalization import normalize
 
     tensors = [normalize(p, "xception") for p in _pixels(photos, 8)]
     found: dict[str, dict[str, list[float]]] = {level: {} for level in LEVELS}
@@ -82,9 +82,9 @@ def _clients(classifier: Any, pixels: list[np.ndarray], clients: int,
 def concurrency(model: Path, photos: list[Path], repeat: int = 4,
                 rounds: int = 2) -> dict[str, dict[str, float]]:
     """One shared session, locked and not, at 1, 2, 4 and 8 clients (MODEL_THREADS=2)."""
-    from core.model import Classifier
+    from core.inference.loader import load_classifier
 
-    classifier: Any = Classifier.load(model, threads=2)
+    classifier: Any = load_classifier(model, threads=2)
     pixels = _pixels(photos, 8)
     serial = [classifier.predict(p) for p in pixels]
     found: dict[str, dict[str, list[float]]] = {}
@@ -157,9 +157,10 @@ def interleaved(model: Path, photos: list[Path], rounds: int = 2,
     import onnxruntime as ort
 
     from aws_lambda.handler import handle_event
+    from core.api.service import Service
     from core.config import Settings
-    from core.preprocess import load_rgb, normalize
-    from core.service import Service
+    from core.images.resize import load_rgb
+    from core.inference.normalization import normalize
 
     service = Service(Settings.from_env(model_path=model, model_threads=threads,
                                         log_level="WARNING"))

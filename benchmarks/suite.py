@@ -105,7 +105,7 @@ def concurrency(images: Served, urls: list[str], requests: int, threads: int
     env = core_env(DEFAULT_MODEL, images.port, extra={"MODEL_THREADS": str(threads)})
     result: dict[str, Any] = {}
     for name, kind in (("local server", "server"),
-                       ("local server before issue 21 (http.server)", "server-before")):
+                       ("hand-written http.server (the former local server)", "server-before")):
         server = Worker("load-server", [PY, "-m", "benchmarks.worker", kind], env)
         try:
             result[name] = {"levels": load.run_levels(int(server.ready["port"]), urls,

@@ -163,17 +163,17 @@ def all_targets(results: dict[str, Any]) -> list[Row]:
 
 
 def logging_targets(block: dict[str, Any]) -> list[Row]:
-    """Issue 16: the request's log line and metrics, CPU ms per request, worst platform shape;
+    """The request's log line and metrics, CPU ms per request, worst platform shape;
     beside it (INFO, not judged) the line it replaced, measured alongside."""
     lines = dict(block.get("us_per_line", {}))
-    previous = lines.pop("previous line (before issue 16)", None)
+    previous = lines.pop("previous line (no platform shape, no metrics)", None)
     if not lines:
         return []
     worst = max(lines, key=lambda name: lines[name])
     rows = [_target(f"log line + metrics per request, worst shape ({worst}), ms",
                     lines[worst] / 1000, 0.1, False, "ms")]
     if previous is not None:
-        rows.append({"target": "the log line before issue 16, ms (for comparison)",
+        rows.append({"target": "the plain log line without metrics, ms (for comparison)",
                      "value": round(previous / 1000, 3), "limit": 0.1, "unit": "ms",
                      "status": "INFO", "by": None})
     return rows

@@ -3,8 +3,9 @@
 ``python -m benchmarks.worker KIND``; KIND is one of
 
 * ``lambda``: ``aws_lambda/lambda_function.lambda_handler({"url": ...}, None)`` per request;
-* ``server``: ``core.server.make_server`` on a free port (the suite is the HTTP client);
-  ``server-before``: the same with ``benchmarks.legacy_server`` (http.server, before issue 21);
+* ``server``: ``core.api.server.make_server`` on a free port (the suite is the HTTP client);
+  ``server-before``: the same with ``benchmarks.legacy_server`` (http.server, the former local
+  server);
 * ``invoke``: the bare LiteRT ``invoke()`` on the same model and thread count;
 * ``cold-ours`` / ``cold-bare``: one cold start, printed with the peak RSS;
   ``cold-ours-nohash``: the same without hashing the model file (a what-if for the core);
@@ -49,8 +50,8 @@ def lambda_handler() -> tuple[Callable[[dict[str, Any], Any], Any], str]:
 
         handler: Callable[[dict[str, Any], Any], Any] = lambda_function.lambda_handler
         return handler, "aws_lambda/lambda_function.py"
-    from core.http import Request
-    from core.service import default_service
+    from core.api.service import default_service
+    from core.messages import Request
 
     service = default_service()
     service.warm()
@@ -60,7 +61,7 @@ def lambda_handler() -> tuple[Callable[[dict[str, Any], Any], Any], str]:
         request = Request("POST", "/predict", {"content-type": "application/json"}, {}, body)
         return service.handle(request).json()
 
-    return fallback, "core.service (aws_lambda/lambda_function.py missing)"
+    return fallback, "core.api.service (aws_lambda/lambda_function.py missing)"
 
 
 def run_lambda() -> None:
@@ -77,8 +78,8 @@ def run_lambda() -> None:
 
 def run_server(before: bool = False) -> None:
     """Serve until stdin closes."""
-    from core.server import make_server
-    from core.service import Service
+    from core.api.server import make_server
+    from core.api.service import Service
 
     if before:
         from benchmarks.legacy_server import make_server  # type: ignore[assignment]
@@ -118,14 +119,16 @@ def run_invoke(model: str, threads: int) -> None:
 
 def skip_model_hash() -> None:
     """What-if for the cold start: the model's sha256 taken from its manifest, not hashed."""
-    import core.model
+    import core.inference.classifier
+    import core.inference.loader
 
     model = Path(os.environ["MODEL_PATH"])
     manifest = model.with_suffix(".json")
     if not manifest.is_file():
         manifest = model.parent / "model.json"
     pinned = str(json.loads(manifest.read_text()).get("sha256", ""))
-    setattr(core.model, "sha256_of", lambda path: pinned)  # noqa: B010 - patch, not an attribute
+    for module in (core.inference.loader, core.inference.classifier):
+        setattr(module, "sha256_of", lambda path: pinned)  # noqa: B010 - patch, not an attribute
 
 
 def trust_bench_ca(ca: str) -> None:
@@ -133,9 +136,9 @@ def trust_bench_ca(ca: str) -> None:
     production; patched in this worker process only."""
     import functools
 
-    import core.pinning
+    import core.fetch.pinning
 
-    made_by_core = core.pinning.tls_context
+    made_by_core = core.fetch.pinning.tls_context
 
     @functools.cache
     def with_bench_ca() -> Any:
@@ -143,7 +146,7 @@ def trust_bench_ca(ca: str) -> None:
         context.load_verify_locations(cafile=ca)
         return context
 
-    setattr(core.pinning, "tls_context", with_bench_ca)  # noqa: B010 - patch, not an attribute
+    setattr(core.fetch.pinning, "tls_context", with_bench_ca)  # noqa: B010 - patch, not an attribute
 
 
 def floor_answer(model: str, threads: int, image: str, tls: bool) -> list[Any]:
@@ -159,7 +162,8 @@ def floor_answer(model: str, threads: int, image: str, tls: bool) -> list[Any]:
 
         import certifi
 
-        # What core.pinning.tls_context makes, without importing urllib3 through core.pinning.
+        # What core.fetch.pinning.tls_context makes, without importing urllib3 through
+        # core.fetch.pinning.
         ssl.create_default_context(cafile=certifi.where())
     detail = interpreter.get_input_details()[0]
     height, width = (int(n) for n in detail["shape"][1:3])

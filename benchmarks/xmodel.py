@@ -61,7 +61,7 @@ def check_parity(model: Any, path: Path, tolerance: float = 1e-3) -> float:
 
 def manifest(path: Path) -> dict[str, Any]:
     """Our manifest for the converted file."""
-    from core.manifest import sha256_of
+    from core.inference.manifest import sha256_of
 
     return {"format": 1, "name": "lesson-xception-random", "version": "seed0",
             "file": path.name, "sha256": sha256_of(path), "labels": LABELS,

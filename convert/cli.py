@@ -14,9 +14,9 @@ from pathlib import Path
 from convert.errors import ConversionError
 from convert.guard import embedded_refusal, labels_warning, overwrites_embedded
 from convert.quantize import IO_TYPES, MODES
+from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
 from core.errors import ConfigError
-from core.manifest import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
-from core.spec import read_labels
+from core.inference.model_files import read_labels
 
 FAMILIES = tuple(n for n in NORMALIZATIONS if n != "auto")
 
@@ -79,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if overwrites_embedded(args.out) and not args.force:
         print(f"convert: error: {embedded_refusal(args.out)}", file=sys.stderr)
         return 2
-    from convert.pipeline import Options, run  # after parsing: --help never imports the core
+    from convert.options import Options
+    from convert.pipeline import run  # after parsing: --help never imports the core
 
     try:
         options = Options(

@@ -11,7 +11,8 @@ from tqdm import tqdm
 
 from convert.errors import ConversionError
 from core.errors import ServiceError
-from core.preprocess import load_rgb, normalize
+from core.images.resize import load_rgb
+from core.inference.normalization import normalize
 
 
 def image_files(folder: Path) -> list[Path]:

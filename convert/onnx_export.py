@@ -25,7 +25,7 @@ from tqdm import tqdm
 from convert import backend
 from convert.errors import ConversionError, first_line
 from convert.load import SourceModel
-from core.preprocess import normalize
+from core.inference.normalization import normalize
 
 OPSET = 17
 MODES = ("none", "dynamic", "int8")

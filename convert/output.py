@@ -1,17 +1,15 @@
-"""Write the converted model and its manifest (``core.manifest`` format) beside it."""
+"""Write the converted model and its manifest (``core.inference.manifest`` format) beside it."""
 
 from __future__ import annotations
 
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from convert.errors import ConversionError
 from convert.load import SourceModel
-from core.manifest import Manifest, sha256_of, write_manifest
-
-if TYPE_CHECKING:
-    from convert.pipeline import Options
+from convert.options import Options
+from core.inference.manifest import Manifest, sha256_of, write_manifest
 
 
 def manifest_path(out: Path) -> Path:

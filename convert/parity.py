@@ -1,7 +1,8 @@
 """Parity of a converted model with its source, measured through the serving path.
 
-The converted model is run by ``core.model.Classifier`` on uint8 pixels, exactly as a request
-would be; the source model is run on the same pixels after ``core.preprocess.normalize``.
+The converted model is run by ``core.inference.classifier.Classifier`` on uint8 pixels, exactly
+as a request
+would be; the source model is run on the same pixels after ``core.images.decode.normalize``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import numpy as np
 from tqdm import tqdm
 
 from convert.load import SourceModel
-from core.model import Classifier
-from core.preprocess import normalize
+from core.inference.classifier import Classifier
+from core.inference.normalization import normalize
 
 
 @dataclass(frozen=True)

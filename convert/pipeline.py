@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from convert import backend, onnx_export
 from convert.errors import ConversionError, first_line
 from convert.images import load_folder, representative_dataset, synthetic_images
 from convert.load import SourceModel, load_source
+from convert.options import Options
 from convert.output import conversion_info, write_model
 from convert.parity import (
     ParityReport,
@@ -27,31 +27,8 @@ from convert.parity import (
 )
 from convert.quantize import configure
 from core.errors import ConfigError
-from core.model import Classifier
-
-
-@dataclass(frozen=True)
-class Options:
-    """Everything ``python -m convert`` was asked to do."""
-
-    model: Path
-    out: Path
-    quantize: str = "none"
-    io: str = "float32"
-    calibration: Path | None = None
-    calibration_limit: int = 200
-    labels: tuple[str, ...] = ()
-    preprocessing: str = "none"
-    resize: str = "bilinear"
-    output_kind: str = "auto"
-    name: str | None = None
-    version: str = "0"
-    samples: int = 32
-    latency_runs: int = 20
-    threads: int = 1
-    min_agreement: float | None = None
-    format: str = "auto"
-    layout: str = "nhwc"
+from core.inference.classifier import Classifier
+from core.inference.loader import load_classifier
 
 
 def output_format(options: Options) -> str:
@@ -161,6 +138,6 @@ def _convert(source: SourceModel, options: Options, calibration: np.ndarray | No
 def _load_classifier(options: Options, manifest: Path) -> Classifier:
     try:
         with backend.captured_stderr():  # the runtime's delegate banner
-            return Classifier.load(options.out, manifest_path=manifest, threads=options.threads)
+            return load_classifier(options.out, manifest_path=manifest, threads=options.threads)
     except ConfigError as exc:
         raise ConversionError(f"the converted model does not load in the core: {exc}") from exc

@@ -8,13 +8,13 @@ import sys
 from pathlib import Path
 
 from core import errors
+from core.api.service import Service
 from core.config import Settings
-from core.http import Request
-from core.service import Service
+from core.messages import Request
 
 
 def _serve(service: Service, args: argparse.Namespace) -> int:
-    from core.server import make_server
+    from core.api.server import make_server
 
     service.warm()
     server = make_server(service, args.host, args.port)
@@ -50,7 +50,7 @@ def _info(service: Service, args: argparse.Namespace) -> int:
 
 
 def _evaluate(service: Service, args: argparse.Namespace) -> int:
-    from core.evaluate import evaluate, format_report
+    from core.pipeline.evaluation import evaluate, format_report
 
     report = evaluate(service.pipeline, Path(args.directory))
     print(format_report(report))

@@ -12,8 +12,8 @@ import flask
 import functions_framework
 
 from core import errors
-from core.http import Invocation, Request, Response, lower_headers, parse_query
-from core.service import Service, default_service
+from core.api.service import Service, default_service
+from core.messages import Invocation, Request, Response, lower_headers, parse_query
 
 service: Service = default_service()
 service.warm()  # the model loads during the instance's start, not on the first request

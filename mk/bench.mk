@@ -1,4 +1,4 @@
-# Performance suite (issue 8): ours side by side with the lesson's reference and TensorFlow.
+# Performance suite: ours side by side with the lesson's reference and TensorFlow.
 # Reads ../shared (override SHARED_DIR=...); writes build/bench/, docs/bench.png and the
 # generated part of README.md.
 REF_VENV := build/venv-reference
@@ -43,5 +43,5 @@ bench-profile: bench-shared $(DEV_STAMP)  ## cProfile of a cold start and warm r
 	$(PY) -m benchmarks.profile
 
 .PHONY: bench-logs
-bench-logs: $(DEV_STAMP)  ## CPU cost of the request log line and its metrics per platform shape (issue 16)
+bench-logs: $(DEV_STAMP)  ## CPU cost of the request log line and its metrics per platform shape
 	$(PY) -m benchmarks.logcost

@@ -1,4 +1,4 @@
-# convert/: Keras -> TFLite (issue 6). TensorFlow comes from the `convert` extra and is a
+# convert/: Keras -> TFLite and ONNX. TensorFlow comes from the `convert` extra and is a
 # build-time dependency only; no runtime bundle imports it.
 PY ?= .venv/bin/python
 

@@ -1,4 +1,4 @@
-# The demo page (GET /, core/static/index.html). Its browser test (tests/core/test_page.py)
+# The demo page (GET /, core/api/static/index.html). Its browser test (tests/core/test_page.py)
 # drives Debian's Chromium (/usr/bin/chromium) with Playwright; no browser is downloaded.
 CHROMIUM_STAMP := $(VENV)/.chromium-installed
 

@@ -1,4 +1,4 @@
-# The local server (issue 21): waitress in front of core.wsgi, for `make run` and its tests.
+# The local server: waitress in front of core.api.wsgi, for `make run` and its tests.
 # Editable, like every install of the checkout here, so the packages stay the working tree.
 SERVE_STAMP := $(VENV)/.serve-installed
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from core.api.service import Service
 from core.config import DEFAULT_MODEL, Settings
-from core.model import Classifier
-from core.service import Service
+from core.inference.classifier import Classifier
+from core.inference.loader import load_classifier
 from tests import images
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,7 @@ def make_settings(**overrides: object) -> Settings:
 @pytest.fixture(scope="session")
 def classifier() -> Classifier:
     """The committed default model, loaded once for the whole run."""
-    return Classifier.load(DEFAULT_MODEL, threads=2)
+    return load_classifier(DEFAULT_MODEL, threads=2)
 
 
 @pytest.fixture(scope="session")

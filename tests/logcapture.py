@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from core.logs import LOGGER
+from core.telemetry.request_log import LOGGER
 
 
 class Lines(logging.Handler):

@@ -24,9 +24,9 @@ import numpy as np
 import pytest
 from pytest_httpserver import HTTPServer
 
-from core import oip
-from core.model import Classifier
-from core.service import Service
+from core.api.openinference import codec as oip
+from core.api.service import Service
+from core.inference.classifier import Classifier
 from tests import images
 from tests.conftest import ROOT, make_settings
 from tests.core.test_service import multipart
@@ -282,7 +282,8 @@ def test_binary_and_json_infer_agree(legs: dict[str, Leg]) -> None:
 def keras_twins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One tiny Keras model converted by ``python -m convert``'s pipeline to TFLite and ONNX."""
     from convert import backend
-    from convert.pipeline import Options, run
+    from convert.options import Options
+    from convert.pipeline import run
 
     root = tmp_path_factory.mktemp("twins")
     keras = backend.keras3()

@@ -1,5 +1,5 @@
-"""The project's packages import from the installed environment, from any directory (issue 20,
-item 6): the Makefile installs the checkout editable and pyproject lists every package."""
+"""The project's packages import from the installed environment, from any directory: the
+Makefile installs the checkout editable and pyproject lists every package."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Makefile as a newcomer meets it (issue 20, items 7 and 10): `make help` shows every
+"""The Makefile as a newcomer meets it : `make help` shows every
 target, and the checks run before an install stop with one line naming what is missing."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`make try-url`: the sample photos, served on 127.0.0.1, classified by URL through a real
-service process (issue 20, item 1)."""
+service process."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from aws_lambda.events import alb, apigw_rest, direct, http_v2
-from core.http import Request, Response
+from core.messages import Request, Response
 
 
 class Shape(Protocol):

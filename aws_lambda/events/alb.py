@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda.events import common
-from core.http import Request, Response, decode_body
+from core.messages import Request, Response, decode_body
 
 TIME_LIMIT_MS: int | None = common.API_GATEWAY_LIMIT_MS  # the same cap as every HTTP shape
 

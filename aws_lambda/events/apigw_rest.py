@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda.events import common
-from core.http import Request, Response, decode_body
+from core.messages import Request, Response, decode_body
 
 TIME_LIMIT_MS: int | None = common.API_GATEWAY_LIMIT_MS
 

@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from core.http import Request, Response, lower_headers
+from core.messages import Request, Response, lower_headers
 
 # API Gateway (REST and HTTP APIs) ends an integration after 29 s, whatever Lambda's timeout.
 API_GATEWAY_LIMIT_MS = 29_000

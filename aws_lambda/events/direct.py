@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from aws_lambda.events.common import build_request
-from core.http import Request, Response
+from core.messages import Request, Response
 
 TIME_LIMIT_MS: int | None = None  # only Lambda's own timeout applies
 

@@ -102,7 +102,9 @@ def _key(model: Path, paths: Sequence[Path], copies: int, seed: int) -> str:
     digest = hashlib.sha256(f"{model.name}|{model.stat().st_size}|{copies}|{seed}".encode())
     for path in paths:
         digest.update(f"{path}|{path.stat().st_size}|{path.stat().st_mtime_ns}".encode())
-    for module in ("core/preprocess.py", "core/model.py", "models/build/activations.py"):
+    for module in ("core/images/decode.py", "core/images/resize.py", "core/images/rgb.py",
+                   "core/inference/input_encoding.py", "core/inference/litert.py",
+                   "models/build/activations.py"):
         digest.update((Path(__file__).resolve().parents[2] / module).read_bytes())
     return digest.hexdigest()[:16]
 

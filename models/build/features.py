@@ -42,8 +42,8 @@ BACKBONES: dict[str, Backbone] = {
 
 
 def image_loader() -> Loader:
-    """The server's decoder/resizer ``core.preprocess.load_rgb``."""
-    from core.preprocess import load_rgb
+    """The server's decoder/resizer ``core.images.decode.load_rgb``."""
+    from core.images.resize import load_rgb
 
     return load_rgb
 
@@ -60,9 +60,11 @@ def list_split(data_dir: Path, split: str) -> tuple[list[Path], NDArray[np.int64
 
 
 def input_mapper(detail: dict[str, Any]) -> Callable[[NDArray[np.uint8]], NDArray[Any]]:
-    """Pixels -> input tensor exactly as the server maps them (``core.model.input_table``)."""
-    from core.manifest import Manifest
-    from core.model import TensorInfo, input_table
+    """Pixels -> input tensor exactly as the server maps them
+    (``core.inference.input_encoding.input_table``)."""
+    from core.inference.input_encoding import input_table
+    from core.inference.manifest import Manifest
+    from core.inference.tensor_info import TensorInfo
 
     scale, zero_point = detail["quantization"]
     info = TensorInfo(tuple(int(d) for d in detail["shape"]), detail["dtype"], scale, zero_point)
@@ -114,9 +116,9 @@ def _cache_key(backbone: Backbone, paths: Sequence[Path], loader: Loader) -> str
 
 def input_table_module() -> ModuleType:
     """The core module that maps pixels onto the input tensor (part of the cache key)."""
-    import core.model
+    import core.inference.input_encoding
 
-    return core.model
+    return core.inference.input_encoding
 
 
 def compute(

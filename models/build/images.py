@@ -24,7 +24,7 @@ def _key(paths: Sequence[Path], size: int) -> str:
 
 
 def decoded(paths: Sequence[Path], size: int) -> U8:
-    """``[len(paths), size, size, 3]`` pixels as ``core.preprocess.load_rgb`` serves them."""
+    """``[len(paths), size, size, 3]`` pixels as ``core.images.decode.load_rgb`` serves them."""
     path = CACHE_DIR / f"pixels-{size}-{_key(paths, size)}.npy"
     if path.exists():
         cached: U8 = np.load(path)

@@ -58,14 +58,14 @@ def test_bundle_is_under_lambdas_unzipped_limit(bundle: Path) -> None:
         names = set(archive.namelist())
         size = sum(info.file_size for info in archive.infolist())
     assert size < LIMIT_BYTES, f"{size / 2**20:.1f} MiB unzipped"
-    assert {"lambda_function.py", "core/service.py", "aws_lambda/handler.py",
+    assert {"lambda_function.py", "core/api/service.py", "aws_lambda/handler.py",
             "aws_lambda/events/http_v2.py", "models/clothing/model.tflite",
             "models/clothing/model.json"} <= names
     assert not any(n.startswith(("tests/", "pytest", "_pytest", "tensorflow", "mypy"))
                    for n in names)
     # Built for this interpreter's version, so it carries bytecode (/var/task is read-only).
     tag = sys.implementation.cache_tag
-    assert {f"core/__pycache__/service.{tag}.pyc", f"__pycache__/lambda_function.{tag}.pyc",
+    assert {f"core/api/__pycache__/service.{tag}.pyc", f"__pycache__/lambda_function.{tag}.pyc",
             f"numpy/__pycache__/__init__.{tag}.pyc"} <= names
     # The pruned parts of ai-edge-litert are gone (the prediction test shows they are unneeded).
     assert not any(n.startswith(("ai_edge_litert/tools/", "ai_edge_litert/vendors/"))

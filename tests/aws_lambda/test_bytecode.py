@@ -1,5 +1,5 @@
 """The zip's bytecode is for the target Python whatever Python builds it, and docs/deploy-aws.md
-quotes the sizes the build prints (issue 20, item 8).
+quotes the sizes the build prints.
 
 The PyPI build itself needs the network, so it is not run here: ``make bundle-aws`` records
 the line it prints in docs/bundle-aws-sizes.json and this test holds docs/deploy-aws.md to that

@@ -17,9 +17,9 @@ from aws_lambda.handler import (
     margin_from_env,
     with_deadline,
 )
+from core.api.service import Service
 from core.errors import ConfigError
-from core.http import Request
-from core.service import Service
+from core.messages import Request
 from tests.aws_lambda.samples import Context, error_code, load, status_of
 
 IMAGE_EVENTS = ["direct_image.json", "apigw_rest_proxy.json", "apigw_rest_binary.json",

@@ -11,9 +11,9 @@ from pytest_httpserver import HTTPServer
 
 from aws_lambda.events import alb, apigw_rest, common, direct, find_shape, http_v2
 from aws_lambda.handler import handle_event
-from core.http import Response
-from core.model import Classifier
-from core.service import Service
+from core.api.service import Service
+from core.inference.classifier import Classifier
+from core.messages import Response
 from tests.aws_lambda.samples import (
     EXPECTED,
     HTTP_NAMES,

@@ -13,9 +13,9 @@ from pytest_httpserver import HTTPServer
 
 from aws_lambda.events import SHAPES, alb, apigw_rest, direct, http_v2
 from aws_lambda.handler import handle_event
-from core.http import Request, Response
-from core.model import Classifier
-from core.service import Service
+from core.api.service import Service
+from core.inference.classifier import Classifier
+from core.messages import Request, Response
 from tests.aws_lambda.samples import EXPECTED, NAMES, Context, error_code, load, status_of
 
 PREDICT_NAMES = [n for n in NAMES if "top_k" in EXPECTED[n]]

@@ -26,8 +26,8 @@ import snapshot_restore_py
 from awslambdaric import lambda_runtime_hooks_runner
 
 from aws_lambda import snapstart
-from core.http import Request
-from core.service import Service
+from core.api.service import Service
+from core.messages import Request
 from tests import images
 from tests.aws_lambda.test_runtime import TASK_ROOT, runtime
 from tests.conftest import make_settings

@@ -35,9 +35,10 @@ def test_bundle_holds_exactly_the_deployable_files(tmp_path: Path) -> None:
     out = bundler.build("azure", tmp_path / "azure_function")
     files = listing(out)
     assert files == bundler.expected_files("azure")
-    assert {"function_app.py", "host.json", ".funcignore", "requirements.txt", "core/service.py",
-            "models/clothing/model.tflite", "models/clothing/model.json"} <= set(files)
-    sources = {p.name for p in (ROOT / "core").glob("*.py")}
+    assert {"function_app.py", "host.json", ".funcignore", "requirements.txt",
+            "core/api/service.py", "models/clothing/model.tflite",
+            "models/clothing/model.json"} <= set(files)
+    sources = {p.relative_to(ROOT / "core").as_posix() for p in (ROOT / "core").rglob("*.py")}
     assert sources <= {f.removeprefix("core/") for f in files if f.startswith("core/")}
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
     assert not [f for f in files if f.startswith(("tests/", "azure_function/", "scripts/"))]

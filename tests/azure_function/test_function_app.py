@@ -20,9 +20,9 @@ from azure.functions.decorators.http import HttpTrigger
 from pytest_httpserver import HTTPServer
 
 import azure_function.function_app as function_app
+from core.api.service import Service
 from core.errors import ConfigError
-from core.model import Classifier
-from core.service import Service
+from core.inference.classifier import Classifier
 from tests import images
 from tests.azure_function.context import Context
 from tests.conftest import ROOT

@@ -11,8 +11,8 @@ import azure.functions as func
 import pytest
 
 import azure_function.function_app as function_app
-from core.logs import LOGGER
-from core.service import Service
+from core.api.service import Service
+from core.telemetry.request_log import LOGGER
 from tests import images
 from tests.azure_function.context import Context
 from tests.logcapture import Lines, captured

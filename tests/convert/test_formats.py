@@ -1,4 +1,4 @@
-"""Every source format x every quantisation mode, served back through ``core.model``."""
+"""Every source format x every quantisation mode, served back through the core's classifier."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convert.pipeline import Options, parity_path, run
-from core.manifest import load_manifest, sha256_of
-from core.model import Classifier, TFLiteClassifier
-from core.preprocess import normalize
+from convert.options import Options
+from convert.pipeline import parity_path, run
+from core.inference.litert import TFLiteClassifier
+from core.inference.loader import load_classifier
+from core.inference.manifest import load_manifest, sha256_of
+from core.inference.normalization import normalize
 from tests.convert.conftest import LABELS, SIZE
 
 # (max top-1 disagreement, max |diff| on scores) allowed per mode
@@ -45,7 +47,7 @@ def test_convert_serves_with_parity(fmt: str, mode: str, keras_models: dict[str,
     assert manifest.extra["conversion"]["quantize"] == mode
     assert manifest.extra["conversion"]["source_format"] == fmt
 
-    clf = Classifier.load(out)  # finds model.json beside it, as serving does
+    clf = load_classifier(out)  # finds model.json beside it, as serving does
     assert clf.labels == LABELS and clf.input_size == (SIZE, SIZE)
     scores = clf.predict(np.zeros((2, SIZE, SIZE, 3), dtype=np.uint8))
     assert scores.shape == (2, 3) and scores.dtype == np.float32
@@ -58,7 +60,7 @@ def test_int8_with_integer_io(io: str, keras_models: dict[str, Path], calibratio
     report = run(Options(model=keras_models["keras"], out=out, quantize="int8", io=io,
                          calibration=calibration_dir, preprocessing="mobilenet", latency_runs=3))
     assert report.top1_agreement >= 0.75 and report.max_abs_diff <= 0.05  # softmax scores
-    clf = Classifier.load(out, manifest_path=tmp_path / "tiny.json")
+    clf = load_classifier(out, manifest_path=tmp_path / "tiny.json")
     assert np.dtype(clf.input_dtype) == np.dtype(io)
     assert clf.manifest.name == "tiny" and clf.labels == ("0", "1", "2")
 
@@ -85,7 +87,7 @@ def test_float_input_is_written_exactly_as_normalize_computes(
     out = tmp_path / "float.tflite"
     run(Options(model=keras_models["keras"], out=out, quantize="none", labels=LABELS,
                 preprocessing=family, samples=4, latency_runs=1))
-    clf = Classifier.load(out)
+    clf = load_classifier(out)
     assert isinstance(clf, TFLiteClassifier)
     pixels = np.random.default_rng(3).integers(0, 256, (1, SIZE, SIZE, 3), dtype=np.uint8)
     clf.predict(pixels)

@@ -1,5 +1,5 @@
 """``python -m convert`` refuses to overwrite the embedded model without --force, and warns when
-the manifest will have no labels (issue 20, items 3 and 4)."""
+the manifest will have no labels ."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import convert.guard
 from convert.cli import main
 from core.config import DEFAULT_MODEL
-from core.manifest import sha256_of
+from core.inference.manifest import sha256_of
 
 FAST = ["--samples", "2", "--latency-runs", "1"]
 

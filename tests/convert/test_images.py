@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from convert.images import load_folder, synthetic_images
-from core.preprocess import load_rgb
+from core.images.resize import load_rgb
 
 
 def test_folder_images_match_serving(calibration_dir: Path) -> None:

@@ -1,5 +1,6 @@
 """``python -m convert MODEL OUT.onnx``: tf2onnx from every source format, NHWC and NCHW,
-ONNX Runtime's dynamic and static int8 quantisation, served back through ``core.model``."""
+ONNX Runtime's dynamic and static int8 quantisation, served back through the core's
+classifier."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import numpy as np
 import pytest
 
 from convert.cli import main
-from convert.pipeline import Options, run
-from core.manifest import load_manifest
-from core.model import Classifier
-from core.onnxfile import read_header
-from core.preprocess import normalize
+from convert.options import Options
+from convert.pipeline import run
+from core.inference.loader import load_classifier
+from core.inference.manifest import load_manifest
+from core.inference.normalization import normalize
+from core.inference.onnx_header import read_header
 from tests.convert.conftest import LABELS, SIZE
 
 ort = pytest.importorskip("onnxruntime", reason="never skipped: dev installs onnxruntime")
@@ -33,7 +35,7 @@ def test_every_source_format_to_onnx_in_either_layout(fmt: str, layout: str,
     assert header.opset >= 17 and header.producer_name == "tf2onnx"
     manifest = load_manifest(tmp_path / "model.json")
     assert manifest.layout == layout.upper() and manifest.extra["conversion"]["format"] == "onnx"
-    clf = Classifier.load(out)
+    clf = load_classifier(out)
     assert clf.format == "onnx" and clf.layout == layout.upper() and clf.labels == LABELS
     pixels = np.random.default_rng(4).integers(0, 256, (2, SIZE, SIZE, 3), dtype=np.uint8)
     x = normalize(pixels, "mobilenet")
@@ -63,7 +65,7 @@ def test_cli_writes_onnx_by_extension_or_format(keras_models: dict[str, Path], t
                  "--samples", "3", "--latency-runs", "1"]) == 0
     assert "top-1 agree   100.0%" in capsys.readouterr().out
     assert json.loads((tmp_path / "hair.json").read_text())["input"]["layout"] == "NCHW"
-    assert Classifier.load(out, manifest_path=tmp_path / "hair.json").format == "onnx"
+    assert load_classifier(out, manifest_path=tmp_path / "hair.json").format == "onnx"
 
 
 @pytest.mark.parametrize(("argv", "message"), [

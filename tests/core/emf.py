@@ -1,6 +1,6 @@
 """A validator for CloudWatch Embedded Metric Format documents, written from the specification
 (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_
-Specification.html), independently of core.metrics so that it can catch core's mistakes.
+Specification.html), independently of core.telemetry.metrics so that it can catch core's mistakes.
 
 ``problems(doc)`` lists every way ``doc`` breaks the specification (empty: valid).
 """

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.api.service import Service
 from core.errors import ConfigError
-from core.evaluate import evaluate, format_report
-from core.parse import PredictInput
-from core.pipeline import Timings
-from core.service import Service
+from core.pipeline.evaluation import evaluate, format_report
+from core.pipeline.predict import PredictInput
+from core.pipeline.timings import Timings
 from tests import images
 
 

@@ -9,9 +9,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from core import errors
-from core.fetch import Fetcher
-from core.netpolicy import UrlPolicy
-from core.pinning import host_header, tls_context
+from core.fetch.fetcher import Fetcher
+from core.fetch.pinning import host_header, tls_context
+from core.fetch.url_policy import UrlPolicy
 from tests import images
 from tests.conftest import make_settings
 

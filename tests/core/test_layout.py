@@ -7,15 +7,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import outputs
 from core.config import Settings
+from core.config.choices import parse_size
 from core.errors import ConfigError
-from core.layout import Encoder, find_layout, find_size, parse_size
-from core.manifest import Manifest
-from core.onnxfile import read_header
-from core.preprocess import normalize
-from core.runtime import model_format
-from core.tensors import TensorInfo, input_table
+from core.inference import scores as outputs
+from core.inference.input_encoding import Encoder, input_table
+from core.inference.input_shape import find_layout, find_size
+from core.inference.manifest import Manifest
+from core.inference.normalization import normalize
+from core.inference.onnx_header import read_header
+from core.inference.runtimes import model_format
+from core.inference.tensor_info import TensorInfo
 
 
 @pytest.mark.parametrize(("shape", "declared", "layout"), [

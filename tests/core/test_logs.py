@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from core import logs
+from core.api.service import Service
 from core.config import Settings
 from core.errors import ConfigError
-from core.http import Invocation, Request
-from core.model import Classifier
-from core.service import Service
+from core.inference.classifier import Classifier
+from core.messages import Invocation, Request
+from core.telemetry import request_log as logs
 from tests import images
 from tests.conftest import make_settings
 from tests.core import emf
@@ -183,7 +183,7 @@ def test_unexpected_exceptions_keep_their_text_at_error_only(
 
     def broken(*args: object) -> None:
         raise RuntimeError("boom from inside")
-    monkeypatch.setattr(service.pipeline, "predict_request", broken)
+    monkeypatch.setattr(service.pipeline, "predict_input", broken)
     assert predict(service) == 500
     record = only(logged)
     assert record["severity"] == "ERROR" and "boom from inside" in record["exception"]

@@ -10,7 +10,7 @@ import pytest
 
 from core.config import DEFAULT_MODEL
 from core.errors import ConfigError
-from core.manifest import Manifest, load_manifest, sha256_of, write_manifest
+from core.inference.manifest import Manifest, load_manifest, sha256_of, write_manifest
 
 
 def test_round_trip(tmp_path: Path) -> None:

@@ -12,9 +12,14 @@ import pytest
 
 from core import errors
 from core.config import DEFAULT_MODEL
-from core.manifest import Manifest
-from core.model import Classifier, TensorInfo, TFLiteClassifier, input_table
-from core.preprocess import affine, load_rgb, normalize
+from core.images.resize import load_rgb
+from core.inference.classifier import Classifier
+from core.inference.input_encoding import input_table
+from core.inference.litert import TFLiteClassifier
+from core.inference.loader import load_classifier
+from core.inference.manifest import Manifest
+from core.inference.normalization import affine, normalize
+from core.inference.tensor_info import TensorInfo
 from tests import images
 
 
@@ -91,19 +96,19 @@ def copy_model(tmp_path: Path) -> Path:
 def test_labels_file_without_manifest(tmp_path: Path) -> None:
     model = copy_model(tmp_path)
     (tmp_path / "labels.txt").write_text("\n".join(f"c{i}" for i in range(10)) + "\n")
-    loaded = Classifier.load(model, normalization="mobilenet")
+    loaded = load_classifier(model, normalization="mobilenet")
     assert loaded.labels == tuple(f"c{i}" for i in range(10))
 
 
 def test_no_labels_gives_indices(tmp_path: Path) -> None:
-    loaded = Classifier.load(copy_model(tmp_path))
+    loaded = load_classifier(copy_model(tmp_path))
     assert loaded.labels == tuple(str(i) for i in range(10))
     assert loaded.manifest.normalization == "auto"
 
 
 def test_explicit_labels_win(classifier: Classifier) -> None:
     names = [f"x{i}" for i in range(10)]
-    assert Classifier.load(DEFAULT_MODEL, labels=names).labels == tuple(names)
+    assert load_classifier(DEFAULT_MODEL, labels=names).labels == tuple(names)
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -119,23 +124,23 @@ def test_manifest_disagreement_fails_at_start(tmp_path: Path, change: dict[str, 
     manifest.update(change)
     (tmp_path / "model.json").write_text(json.dumps(manifest))
     with pytest.raises(errors.ConfigError, match=message):
-        Classifier.load(model)
+        load_classifier(model)
 
 
 def test_missing_model_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(errors.ConfigError, match="does not exist"):
-        Classifier.load(tmp_path / "nope.tflite")
+        load_classifier(tmp_path / "nope.tflite")
 
 
 def test_not_a_model_is_a_config_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(b"not a flatbuffer at all")
     with pytest.raises(errors.ConfigError, match="cannot load model"):
-        Classifier.load(bad)
+        load_classifier(bad)
 
 
 def test_manifest_path_can_be_the_model_path() -> None:
-    loaded = Classifier.load(DEFAULT_MODEL.parent / "model.json")
+    loaded = load_classifier(DEFAULT_MODEL.parent / "model.json")
     assert loaded.model_path == DEFAULT_MODEL
 
 
@@ -150,7 +155,7 @@ def test_describe(classifier: Classifier) -> None:
 def test_shared_table_gather_equals_per_channel_gathers(tmp_path: Path) -> None:
     """The uint8 default model's input goes through one gather; it must equal three."""
     for family, shared in (("mobilenet", True), ("torch", False)):
-        loaded = Classifier.load(copy_model(tmp_path), normalization=family)
+        loaded = load_classifier(copy_model(tmp_path), normalization=family)
         assert isinstance(loaded, TFLiteClassifier)
         assert loaded._shared_table is shared
         pixels = np.random.default_rng(5).integers(0, 256, (1, 224, 224, 3), dtype=np.uint8)

@@ -22,7 +22,7 @@ import pytest
 import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
-from core.model import Classifier
+from core.inference.classifier import Classifier
 from tests import images
 from tests.conftest import ROOT
 from tests.defaultmodel import default_version

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from core import cli, errors
+from core.api.service import Service
 from core.config import DEFAULT_MODEL
-from core.http import Request
-from core.model import Classifier
-from core.preprocess import load_rgb
-from core.service import Service
+from core.images.resize import load_rgb
+from core.inference.loader import load_classifier
+from core.messages import Request
 from tests import images
 from tests.conftest import make_settings
 from tests.onnx_graphs import COURSE_2025, Graph, build, write_manifest
@@ -77,7 +77,7 @@ def test_layouts_and_dtypes_feed_what_the_graph_expects(layout: str, dtype: str,
     model = build(tmp_path / "m.onnx", Graph(layout=layout, size=(40, 30), dtype=dtype,
                                              classes=3, head="softmax"))
     family = "none" if dtype == "uint8" else "mobilenet"
-    clf = Classifier.load(model, normalization=family)
+    clf = load_classifier(model, normalization=family)
     assert clf.layout == layout and clf.input_size == (30, 40)
     pixels = np.random.default_rng(1).integers(0, 256, (2, 40, 30, 3), dtype=np.uint8)
     x = pixels if dtype == "uint8" else (pixels.astype(np.float32) / 127.5 - 1).astype(dtype)
@@ -91,7 +91,7 @@ def test_layouts_and_dtypes_feed_what_the_graph_expects(layout: str, dtype: str,
 def test_symbolic_size_needs_the_manifest_or_model_input_size(tmp_path: Path) -> None:
     model = build(tmp_path / "free.onnx", Graph(size=None))
     with pytest.raises(errors.ConfigError, match=r"symbolic height or width.*MODEL_INPUT_SIZE"):
-        Classifier.load(model)
+        load_classifier(model)
     service = Service(make_settings(model_path=model, model_input_size=(60, 80)))
     assert service.pipeline.classifier.input_size == (80, 60)
     assert list(predict(service, images.jpeg())) == ["0"]  # one output, no labels
@@ -100,20 +100,20 @@ def test_symbolic_size_needs_the_manifest_or_model_input_size(tmp_path: Path) ->
 def test_ambiguous_layout_needs_the_manifest_or_model_layout(tmp_path: Path) -> None:
     model = build(tmp_path / "tiny.onnx", Graph(layout="NHWC", size=(3, 3), kernel=3))
     with pytest.raises(errors.ConfigError, match=r"NHWC or NCHW.*MODEL_LAYOUT"):
-        Classifier.load(model)
-    assert Classifier.load(model, layout="NHWC").layout == "NHWC"
+        load_classifier(model)
+    assert load_classifier(model, layout="NHWC").layout == "NHWC"
 
 
 def test_several_outputs_need_output_name(tmp_path: Path) -> None:
     model = build(tmp_path / "two.onnx", Graph(outputs=2, classes=3, head="none"))
     with pytest.raises(errors.ConfigError, match=r"2 outputs \(output, extra1\).*output.name"):
-        Classifier.load(model)
+        load_classifier(model)
     write_manifest(model, output={"kind": "logits", "name": "extra1"})
-    assert Classifier.load(model).output.name == "extra1"
+    assert load_classifier(model).output.name == "extra1"
 
 
 def test_concurrent_predictions_equal_serial_ones(course: Path) -> None:
-    clf = Classifier.load(course, threads=1)
+    clf = load_classifier(course, threads=1)
     batches = [load_rgb(images.jpeg(seed=s), (200, 200))[None] for s in range(8)]
     serial = [clf.predict(b) for b in batches]
     with ThreadPoolExecutor(8) as pool:
@@ -126,21 +126,21 @@ def test_concurrent_predictions_equal_serial_ones(course: Path) -> None:
 def test_softmax_option_turns_logits_into_probabilities(tmp_path: Path) -> None:
     model = build(tmp_path / "logits.onnx", Graph(classes=3, head="none"))
     pixels = np.full((1, 200, 200, 3), 90, np.uint8)
-    raw = Classifier.load(model, output="logits").predict(pixels)
-    soft = Classifier.load(model, output="logits", softmax=True).predict(pixels)
+    raw = load_classifier(model, output="logits").predict(pixels)
+    soft = load_classifier(model, output="logits", softmax=True).predict(pixels)
     expected = np.exp(raw - raw.max()) / np.exp(raw - raw.max()).sum()
     np.testing.assert_allclose(soft, expected, rtol=1e-6)
     one = build(tmp_path / "one.onnx", Graph(classes=1, head="none"))
-    logit = Classifier.load(one, output="logits").predict(pixels)[0, 0]
-    binary = Classifier.load(one, output="logits", softmax=True, labels=["no", "yes"])
+    logit = load_classifier(one, output="logits").predict(pixels)[0, 0]
+    binary = load_classifier(one, output="logits", softmax=True, labels=["no", "yes"])
     np.testing.assert_allclose(binary.predict(pixels)[0], [1 - 1 / (1 + np.exp(-logit)),
                                                            1 / (1 + np.exp(-logit))], rtol=1e-6)
 
 
 def test_one_label_sigmoid_and_multi_label(tmp_path: Path) -> None:
-    single = Classifier.load(build(tmp_path / "s.onnx"), labels=["curly"], output="sigmoid")
+    single = load_classifier(build(tmp_path / "s.onnx"), labels=["curly"], output="sigmoid")
     assert single.labels == ("curly",)
-    multi = Classifier.load(build(tmp_path / "m.onnx", Graph(classes=3)), output="sigmoid",
+    multi = load_classifier(build(tmp_path / "m.onnx", Graph(classes=3)), output="sigmoid",
                             labels=["a", "b", "c"])
     scores = multi.predict(np.zeros((1, 200, 200, 3), np.uint8))[0]
     assert scores.shape == (3,) and abs(float(scores.sum()) - 1) > 1e-3  # independent
@@ -174,22 +174,22 @@ def test_two_image_inputs_are_refused_even_when_one_is_named(tmp_path: Path) -> 
     model = build(tmp_path / "two.onnx", Graph(inputs=2))
     write_manifest(model, input={"name": "image1"})
     with pytest.raises(errors.ConfigError, match=r"also needs input.*input besides image1"):
-        Classifier.load(model)
+        load_classifier(model)
 
 
 def test_runtime_that_cannot_load_the_format_names_both(course: Path) -> None:
     with pytest.raises(errors.ConfigError, match=r"MODEL_RUNTIME=litert.*hair.onnx.*ONNX"):
-        Classifier.load(course, runtime="litert")
+        load_classifier(course, runtime="litert")
     with pytest.raises(errors.ConfigError, match=r"MODEL_RUNTIME=onnxruntime.*TFLite"):
-        Classifier.load(DEFAULT_MODEL, runtime="onnxruntime")
+        load_classifier(DEFAULT_MODEL, runtime="onnxruntime")
 
 
 def test_resize_shorter_from_the_manifest_and_its_floor(course: Path, tmp_path: Path) -> None:
-    crop = Classifier.load(course, resize_shorter=230)
+    crop = load_classifier(course, resize_shorter=230)
     assert crop.describe()["preprocessing"]["resize_shorter"] == 230
     service = Service(make_settings(model_path=course, model_resize_shorter=230))
     photo = images.jpeg(seed=6)
     expected = torch_reference(course, load_rgb(photo, (200, 200), shorter=230))
     assert predict(service, photo)["straight"] == pytest.approx(expected, abs=2e-6)
     with pytest.raises(errors.ConfigError, match="resize_shorter 150 is smaller than the 200x200"):
-        Classifier.load(course, resize_shorter=150)
+        load_classifier(course, resize_shorter=150)

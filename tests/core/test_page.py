@@ -25,10 +25,10 @@ from playwright.sync_api import (
 )
 from pytest_httpserver import HTTPServer
 
-from core.http import Request
-from core.page import PAGE_PATH, inline_hashes
-from core.server import make_server
-from core.service import Service
+from core.api.page import PAGE_PATH, inline_hashes
+from core.api.server import make_server
+from core.api.service import Service
+from core.messages import Request
 from tests import images
 from tests.conftest import ROOT
 

@@ -9,7 +9,9 @@ import pytest
 from PIL import Image
 
 from core import errors
-from core.preprocess import load_rgb, normalize, open_image, resize_image, sniff_refused
+from core.images.decode import open_image, sniff_refused
+from core.images.resize import load_rgb, resize_image
+from core.inference.normalization import normalize
 from tests import images
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core import errors
-from core.routes import match, resolve
+from core.api.router import match, resolve
 
 ROUTES = {path: {"GET": path} for path in (
     "/", "/predict", "/health", "/model", "/v2", "/v2/health/live", "/v2/models/{name}",

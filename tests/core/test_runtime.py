@@ -8,9 +8,9 @@ from types import ModuleType
 
 import pytest
 
-from core import runtime as runtime_module
 from core.errors import ConfigError
-from core.runtime import find_runtime
+from core.inference import runtimes as runtime_module
+from core.inference.runtimes import find_runtime
 
 
 def block(monkeypatch: pytest.MonkeyPatch, *prefixes: str) -> list[str]:
@@ -81,8 +81,8 @@ def test_the_default_install_does_not_carry_onnxruntime() -> None:
                  "azure_function/requirements.txt"):
         assert "onnxruntime" not in (root / name).read_text(), name
     # Serving a TFLite model never imports onnxruntime (nor the ONNX modules of the core).
-    child = ("import sys; from core.service import Service; Service().warm(); "
-             "print(sorted(m for m in sys.modules if m.startswith(('onnx', 'core.onnx'))))")
+    child = ("import sys; from core.api.service import Service; Service().warm(); print(sorted("
+             "m for m in sys.modules if m.startswith(('onnx', 'core.inference.onnx'))))")
     done = subprocess.run([sys.executable, "-c", child], cwd=root, capture_output=True,
                           text=True, timeout=120, check=True, env={"PATH": "/usr/bin:/bin"})
     assert done.stdout.strip() == "[]"

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from core.parse import PredictInput
-from core.pipeline import Timings
-from core.server import Server, make_server
-from core.service import Service
+from core.api.server import Server, make_server
+from core.api.service import Service
+from core.pipeline.predict import PredictInput
+from core.pipeline.timings import Timings
 from tests import images
 from tests.conftest import ROOT
 from tests.processes import stop

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from core.http import Request, Response
-from core.model import Classifier
-from core.service import Service
+from core.api.service import Service
+from core.inference.classifier import Classifier
+from core.messages import Request, Response
 from tests import images
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core import trace
+from core.telemetry import tracing as trace
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"

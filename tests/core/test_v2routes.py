@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import oip
-from core.http import Request, Response
-from core.model import Classifier
-from core.service import Service
+from core.api.openinference import codec as oip
+from core.api.service import Service
+from core.inference.classifier import Classifier
+from core.messages import Request, Response
 from tests import images
 from tests.conftest import make_settings
 from tests.defaultmodel import default_version

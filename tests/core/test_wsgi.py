@@ -1,4 +1,4 @@
-"""core.wsgi: the core as a WSGI application, called the way any WSGI server calls it."""
+"""core.api.wsgi: the core as a WSGI application, called the way any WSGI server calls it."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-import core.wsgi
-from core.service import Service
-from core.wsgi import make_app
+import core.api.wsgi
+from core.api.service import Service
+from core.api.wsgi import make_app
 from tests import images
 
 
@@ -25,7 +25,7 @@ def environ(method: str = "GET", path: str = "/health", body: bytes | None = Non
     return env
 
 
-def run(app: core.wsgi.WSGIApp, env: dict[str, Any]) -> tuple[str, dict[str, str], bytes]:
+def run(app: core.api.wsgi.WSGIApp, env: dict[str, Any]) -> tuple[str, dict[str, str], bytes]:
     seen: list[tuple[str, list[tuple[str, str]]]] = []
     body = b"".join(app(env, lambda status, headers: seen.append((status, headers))))
     status, headers = seen[0]
@@ -40,7 +40,7 @@ def test_a_photo_is_classified_with_the_services_headers(service: Service) -> No
 
 
 def test_the_module_app_uses_the_default_service() -> None:
-    status, _, body = run(core.wsgi.app, environ())
+    status, _, body = run(core.api.wsgi.app, environ())
     assert status == "200 OK" and json.loads(body)["model_loaded"] is True
 
 

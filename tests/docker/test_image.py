@@ -25,8 +25,8 @@ import pytest
 from awslambdaric.lambda_runtime_marshaller import to_json
 
 from aws_lambda.handler import handle_event
+from core.api.service import Service
 from core.config import Settings
-from core.service import Service
 from tests.aws_lambda.runtime_api import RuntimeApi
 from tests.aws_lambda.samples import Context, image_b64, load
 from tests.docker.engine import BASE, docker, standin_python

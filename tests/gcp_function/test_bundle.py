@@ -30,9 +30,9 @@ def test_bundle_holds_exactly_the_deployable_files(tmp_path: Path) -> None:
     out = bundler.build("gcp", tmp_path / "gcp_function")
     files = listing(out)
     assert files == bundler.expected_files("gcp")
-    assert {"main.py", "requirements.txt", "core/service.py", "models/clothing/model.tflite",
+    assert {"main.py", "requirements.txt", "core/api/service.py", "models/clothing/model.tflite",
             "models/clothing/model.json", "models/clothing/NOTICE"} <= set(files)
-    sources = {p.name for p in (ROOT / "core").glob("*.py")}
+    sources = {p.relative_to(ROOT / "core").as_posix() for p in (ROOT / "core").rglob("*.py")}
     assert sources <= {f.removeprefix("core/") for f in files if f.startswith("core/")}
     assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc")]
     assert not [f for f in files if f.startswith(("tests/", "gcp_function/", "scripts/"))]

@@ -10,8 +10,8 @@ import pytest
 from flask.testing import FlaskClient
 from functions_framework import create_app
 
-from core.model import Classifier
-from core.service import Service
+from core.api.service import Service
+from core.inference.classifier import Classifier
 from tests import images
 from tests.conftest import ROOT, make_settings
 from tests.logcapture import Lines, captured

@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from functions_framework import create_app
 from pytest_httpserver import HTTPServer
 
-from core.model import Classifier
-from core.service import Service
+from core.api.service import Service
+from core.inference.classifier import Classifier
 from tests import images
 from tests.conftest import ROOT, make_settings
 from tests.core.test_service import multipart

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from core.api.service import Service
 from core.config import Settings
-from core.http import Request, Response
-from core.model import Classifier
-from core.service import Service
+from core.inference.classifier import Classifier
+from core.messages import Request, Response
 from tests.hostile.netjail import NetJail, install
 
 MakeService = Callable[..., Service]

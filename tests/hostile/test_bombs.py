@@ -22,10 +22,10 @@ import pytest
 from PIL import Image
 
 from core import errors
-from core.decodelimits import DecodeBudget, jpeg_shape, max_scans
-from core.preprocess import open_image
-from core.rgb import reduction, shrink_to_rgb, to_rgb
-from core.service import Service
+from core.api.service import Service
+from core.images.decode import open_image
+from core.images.limits import DecodeBudget, jpeg_shape, max_scans
+from core.images.rgb import reduction, shrink_to_rgb, to_rgb
 from tests import images
 from tests.conftest import ROOT
 from tests.hostile.conftest import MakeService, call, error_of
@@ -137,8 +137,8 @@ _CHILD = r"""
 import json, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from core.config import Settings
-from core.http import Request
-from core.service import Service
+from core.messages import Request
+from core.api.service import Service
 from tests.hostile.test_bombs import bombs
 
 files = bombs()

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import core.pipeline
+import core.pipeline.predict
 from core import errors
-from core.preprocess import open_image
-from core.service import Service
+from core.api.service import Service
+from core.images.decode import open_image
 from tests import images
 from tests.hostile.conftest import MakeService, call, error_of
 
@@ -115,7 +115,7 @@ def test_oversized_bodies_are_413_before_any_decoding(make_service: MakeService,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("decoded an oversized body")
-    monkeypatch.setattr(core.pipeline, "open_image", never)
+    monkeypatch.setattr(core.pipeline.predict, "open_image", never)
     service = make_service(max_body_bytes=100_000)
     big = images.jpeg(1600, 1200, quality=100)
     assert len(big) > 100_000

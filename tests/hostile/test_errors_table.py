@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 
 from core import errors
-from core.http import Request, Response
-from core.model import Classifier, TFLiteClassifier
-from core.service import Service
+from core.api.service import Service
+from core.inference.classifier import Classifier
+from core.inference.litert import TFLiteClassifier
+from core.messages import Request, Response
 from tests import images
 from tests.hostile import servers
 from tests.hostile.conftest import MakeService, call, error_of, strict_settings

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.http import Request, Response
-from core.service import Service
+from core.api.service import Service
+from core.messages import Request, Response
 from tests import images
 from tests.hostile.conftest import assert_no_leak
 

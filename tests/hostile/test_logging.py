@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.service import Service
+from core.api.service import Service
 from tests import images
 from tests.hostile import servers
 from tests.hostile.conftest import MakeService, call

@@ -1,4 +1,4 @@
-"""Cloud metadata endpoints stay refused whatever ALLOW_PRIVATE_URLS says (issue 20, item 2).
+"""Cloud metadata endpoints stay refused whatever ALLOW_PRIVATE_URLS says.
 
 Every test runs in the network jail (tests/hostile/conftest.py): no packet leaves loopback, and
 each asserts that no connection was even attempted to the metadata address.
@@ -11,7 +11,7 @@ import ipaddress
 import pytest
 
 from core import errors
-from core.netpolicy import UrlPolicy, is_metadata
+from core.fetch.url_policy import UrlPolicy, is_metadata
 from tests import images
 from tests.hostile import servers
 from tests.hostile.conftest import MakeService, call, error_of, strict_settings

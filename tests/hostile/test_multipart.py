@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from core.service import Service
+from core.api.service import Service
 from tests import images
 from tests.hostile.conftest import call, error_of
 

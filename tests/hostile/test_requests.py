@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from core.service import Service
+from core.api.service import Service
 from tests import images
 from tests.hostile.conftest import MakeService, call, error_of
 

@@ -1,4 +1,4 @@
-"""The local server (waitress in front of core.wsgi) against raw-socket protocol abuse."""
+"""The local server (waitress in front of core.api.wsgi) against raw-socket protocol abuse."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from core.server import IDENT, make_server
-from core.service import Service
-from core.wsgi import make_app
+from core.api.server import IDENT, make_server
+from core.api.service import Service
+from core.api.wsgi import make_app
 from tests import images
 from tests.hostile.conftest import MakeService, assert_no_leak
 

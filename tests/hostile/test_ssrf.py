@@ -8,11 +8,11 @@ import pytest
 import urllib3
 
 from core import errors
+from core.api.service import Service
 from core.config import Settings
 from core.errors import ConfigError
-from core.netpolicy import UrlPolicy, is_forbidden, normalise_host
-from core.pinning import PinnedPools, Target
-from core.service import Service
+from core.fetch.pinning import PinnedPools, Target
+from core.fetch.url_policy import UrlPolicy, is_forbidden, normalise_host
 from tests import images
 from tests.hostile import servers
 from tests.hostile.conftest import MakeService, call, error_of, strict_settings

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import core.pinning
+import core.fetch.pinning
 from tests import images
 from tests.hostile import servers
 from tests.hostile.conftest import MakeService, call, error_of
@@ -55,7 +55,7 @@ def tls_body(pki: Path, seen: list[str | None]) -> servers.Behaviour:
 def trust(pki: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust the test CA (only) in pinned pools; verification stays on."""
     context = ssl.create_default_context(cafile=str(pki / "ca.pem"))
-    monkeypatch.setattr(core.pinning, "tls_context", lambda: context)
+    monkeypatch.setattr(core.fetch.pinning, "tls_context", lambda: context)
 
 
 def serve_tls(pki: Path, make_service: MakeService, jail: NetJail, name: str

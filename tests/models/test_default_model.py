@@ -14,7 +14,7 @@ from ai_edge_litert.interpreter import Interpreter
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
-from core.preprocess import load_rgb
+from core.images.resize import load_rgb
 from models.build.features import input_mapper
 
 MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "clothing"

@@ -15,7 +15,7 @@ from ai_edge_litert import schema_py_generated as schema
 from ai_edge_litert.interpreter import Interpreter
 from numpy.typing import NDArray
 
-from core.preprocess import load_rgb
+from core.images.resize import load_rgb
 from models.build import MODEL_DIR, REPO_ROOT, graph
 from models.build.backbone import keras_backbone
 from models.build.fulltune import FullTuneConfig, boxes, quantise, to_float, train

@@ -1,0 +1,218 @@
+"""The HTTP-neutral service: ``handle(Request) -> Response``, used by every adapter.
+
+Exceptions become responses here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from core import errors
+from core.api.openinference.endpoints import OpenInference, is_v2
+from core.api.predict_body import parse_predict
+from core.api.router import Router
+from core.config import Settings
+from core.inference.classifier import Classifier
+from core.inference.loader import load_classifier
+from core.messages import Request, Response, error_response, json_response
+from core.pipeline.predict import Pipeline
+from core.pipeline.timings import Timings
+from core.telemetry.request_log import cold_start, configure, log_json, log_request, redact_url
+
+Handler = Callable[[Request, Timings], Response]
+
+
+class Service:
+    """Routes requests onto the model; loads the model once, lazily and thread-safely."""
+
+    def __init__(self, settings: Settings | None = None,
+                 classifier: Classifier | None = None) -> None:
+        self.settings = settings or Settings.from_env()
+        configure(self.settings.log_level)
+        self._classifier = classifier
+        self._pipeline: Pipeline | None = None
+        self._model_info: dict[str, object] | None = None  # for the log line, once loaded
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch")
+        self._routes: dict[str, dict[str, Handler]] = {
+            "/predict": {"POST": self._predict},
+            "/health": {"GET": self._health},
+            "/model": {"GET": self._model},
+            "/": {"GET": self._page},
+        }
+        self._routes.update(OpenInference(lambda: self.pipeline, self.settings).routes())
+        self._router = Router(self._routes)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The model pipeline, created on first use (the cold start)."""
+        if self._pipeline is None:
+            with self._lock:
+                if self._pipeline is None:
+                    classifier = self._classifier or classifier_from_settings(self.settings)
+                    warn_if_unlabelled(classifier)
+                    self._pipeline = Pipeline(self.settings, classifier, self._pool)
+        return self._pipeline
+
+    def warm(self) -> None:
+        """Load the model now (call at import time so it happens in the init phase)."""
+        _ = self.pipeline
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request; never raises."""
+        started = time.perf_counter()
+        timings = Timings()
+        error: BaseException | None = None
+        try:
+            response = self._dispatch(request, timings)
+        except errors.ServiceError as exc:
+            error, response = exc, error_response(exc, flat=is_v2(request.path))
+        except Exception as exc:
+            error, response = exc, error_response(errors.InternalError("internal error"),
+                                                  flat=is_v2(request.path))
+        self._finish(request, response, timings)
+        self._log(request, response, timings, error, time.perf_counter() - started)
+        return response
+
+    def reject(self, request: Request, error: errors.ServiceError) -> Response:
+        """The answer to a request refused before its body was read (an oversized body).
+
+        Adapters call this instead of building the error themselves, so the refusal carries
+        the same headers (request id, CORS) and log line as any other answer.
+        """
+        response = error_response(error, flat=is_v2(request.path))
+        timings = Timings()
+        self._finish(request, response, timings)
+        self._log(request, response, timings, error, 0.0)
+        return response
+
+    def _dispatch(self, request: Request, timings: Timings) -> Response:
+        route, methods, params = self._router.match(request.path)
+        if request.method == "OPTIONS":
+            return Response(204, b"", {"Allow": ", ".join([*methods, "OPTIONS"])})
+        handler = methods.get(request.method)
+        if handler is None:
+            raise errors.MethodNotAllowed(
+                f"{request.method} is not allowed on {route}; use {', '.join(methods)}",
+                allowed=tuple(methods))
+        return handler(replace(request, params=params) if params else request, timings)
+
+    def _predict(self, request: Request, timings: Timings) -> Response:
+        settings = self.pipeline.settings
+        parsed = parse_predict(request, max_body=settings.max_body_bytes,
+                               max_batch=settings.max_batch,
+                               classes=len(self.pipeline.classifier.labels))
+        return json_response(self.pipeline.predict_input(parsed, timings, request.deadline))
+
+    def _health(self, request: Request, timings: Timings) -> Response:
+        classifier = self.pipeline.classifier
+        return json_response({"status": "ok", "model_loaded": True,
+                              "model": classifier.manifest.name,
+                              "version": classifier.manifest.version,
+                              "runtime": classifier.runtime.name,
+                              "runtime_version": classifier.runtime.version})
+
+    def _model(self, request: Request, timings: Timings) -> Response:
+        return json_response(self.pipeline.classifier.describe())
+
+    def _page(self, request: Request, timings: Timings) -> Response:
+        from core.api.page import page_response  # the demo page; never loads the model
+
+        return page_response()
+
+    def _finish(self, request: Request, response: Response, timings: Timings) -> None:
+        response.headers.setdefault("X-Request-Id", request.request_id)
+        response.headers.setdefault("Cache-Control", "no-store")
+        if timings.parts:
+            response.headers["Server-Timing"] = timings.header()
+        origin = self.settings.cors_allow_origin
+        if origin:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Expose-Headers"] = "Server-Timing, X-Request-Id"
+
+    def _log(self, request: Request, response: Response, timings: Timings,
+             error: BaseException | None, seconds: float) -> None:
+        fields: dict[str, object] = {
+            "request_id": request.request_id, "method": request.method,
+            "route": self._route_of(request.path), "path": request.path[:100],
+            "status": response.status, "ms": round(seconds * 1000, 2),
+            "timings": timings.as_ms(), **timings.info, **self._model_fields(),
+            "cold_start": cold_start(),
+        }
+        if timings.url is not None:
+            fields["url"] = redact_url(timings.url)
+        level = logging.INFO
+        if isinstance(error, errors.ServiceError):
+            fields["error"] = error.code
+            level = logging.ERROR if error.status >= 500 else logging.WARNING
+        elif error is not None:
+            fields["error"] = "internal_error"
+            fields["exception"] = "".join(traceback.format_exception(error))[-4000:]
+            level = logging.ERROR
+        log_request(level, fields, request, self.settings)
+
+    def _route_of(self, path: str) -> str:
+        """The route a path resolves to (a bounded set, fit for a metric dimension)."""
+        try:
+            return self._router.match(path)[0]
+        except errors.NotFound:
+            return "unmatched"
+
+    def _model_fields(self) -> dict[str, object]:
+        """Model name, version and runtime once the model is loaded (never loads it)."""
+        if self._pipeline is None:
+            return {}
+        if self._model_info is None:
+            classifier = self._pipeline.classifier
+            self._model_info = {
+                "model": classifier.manifest.name, "model_version": classifier.manifest.version,
+                "runtime": classifier.runtime.name, "runtime_version": classifier.runtime.version}
+        return self._model_info
+
+
+def classifier_from_settings(settings: Settings) -> Classifier:
+    """The model named by the settings, with every override the settings carry."""
+    return load_classifier(
+        settings.model_path, manifest_path=settings.model_manifest,
+        labels=settings.model_labels or None, threads=settings.model_threads,
+        runtime=settings.model_runtime, labels_file=settings.model_labels_file,
+        normalization=settings.model_normalization, resize=settings.model_resize,
+        output=settings.model_output, draft=settings.jpeg_draft,
+        layout=settings.model_layout, input_size=settings.model_input_size,
+        resize_shorter=settings.model_resize_shorter, softmax=settings.model_softmax)
+
+
+def warn_if_unlabelled(classifier: Classifier) -> None:
+    """Say at start-up that answers will be keyed by class index, not by name."""
+    if not classifier.manifest.labels:
+        log_json(logging.WARNING, "model_without_labels", model=str(classifier.model_path),
+                 message="the model has no labels, so predictions are keyed by class index "
+                         "('0', '1', ...); set MODEL_LABELS or MODEL_LABELS_FILE, or convert "
+                         "with --labels")
+
+
+_default: Service | None = None
+_default_lock = threading.Lock()
+
+
+def default_service() -> Service:
+    """The process's one service, configured from the environment."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Service()
+    return _default
+
+
+def handle(request: Request) -> Response:
+    """Answer ``request`` with the process's default service."""
+    return default_service().handle(request)

@@ -1,0 +1,73 @@
+"""From an environment variable's text to a setting's value; a bad value names the variable."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.config.choices import layout_name, parse_size
+from core.errors import ConfigError
+
+
+def allow_entry(entry: str) -> bool:
+    """A URL_ALLOWLIST entry: a CIDR/IP, a host name, or a ``.suffix`` of host names."""
+    try:
+        ipaddress.ip_network(entry, strict=False)
+        return True
+    except ValueError:
+        pass
+    return re.fullmatch(r"\.?[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?", entry.lower()) is not None \
+        and ".." not in entry and "/" not in entry
+
+
+def _bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
+def _csv(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _ports(text: str) -> tuple[int, ...]:
+    ports = tuple(int(p) for p in _csv(text))
+    if not all(0 < p < 65536 for p in ports):
+        raise ValueError(text)
+    return ports
+
+
+def _size(text: str) -> tuple[int, int]:
+    """MODEL_INPUT_SIZE: ``224`` or ``WIDTHxHEIGHT`` as (height, width)."""
+    from core.config.choices import parse_size
+
+    return parse_size(text)
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "model_path": Path, "model_manifest": Path, "model_labels_file": Path,
+    "model_labels": _csv, "url_allowlist": _csv, "allowed_ports": _ports,
+    "jpeg_draft": _bool, "allow_private_urls": _bool,
+    "model_softmax": _bool, "model_resize_shorter": int, "model_input_size": parse_size,
+    "model_layout": layout_name,
+    "model_threads": int, "max_body_bytes": int, "max_image_bytes": int,
+    "max_image_pixels": int, "max_batch": int, "fetch_max_redirects": int,
+    "fetch_connect_timeout": float, "fetch_read_timeout": float, "fetch_deadline": float,
+    "decode_memory_mb": int, "decode_cpu_seconds": float, "server_threads": int,
+    "server_connections": int, "server_timeout": float,
+    "metrics": _bool, "log_format": str.lower,
+}
+
+
+def parse(var: str, raw: str, name: str) -> Any:
+    parser = _PARSERS.get(name, str)
+    try:
+        return parser(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{var} has a bad value {raw!r}") from exc

@@ -1,0 +1,248 @@
+"""Settings: one frozen object read from the environment in one place.
+
+An explicit argument wins over the environment: ``Settings.from_env(model_threads=1)``.
+A bad value raises ConfigError naming the variable and the value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
+from core.config.parsing import allow_entry, parse
+from core.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout, or the bundle's root
+DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"
+_BUNDLED = ROOT / "models" / "default.txt"  # a bundle built with MODEL=... names its model here
+if _BUNDLED.is_file():
+    DEFAULT_MODEL = ROOT / _BUNDLED.read_text(encoding="utf-8").strip()
+DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
+LOG_FORMATS = ("auto", "json", "lambda", "gcp", "azure")  # auto: the adapter's platform
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (the affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _meta(env: str, doc: str, default: str | None = None) -> dict[str, str]:
+    """Field metadata: the variable, a one-line description and (in words) the default."""
+    return {"env": env, "doc": doc} | ({"default": default} if default else {})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the service. Field metadata names the environment variable."""
+
+    model_path: Path = field(default=DEFAULT_MODEL, metadata=_meta(
+        "MODEL_PATH",
+        "the model file to serve (`.tflite` or `.onnx`), or its manifest `.json`",
+        "`models/clothing/model.tflite`"))
+    model_manifest: Path | None = field(default=None, metadata=_meta(
+        "MODEL_MANIFEST",
+        "the manifest (labels, input, preprocessing, output kind, sha256)",
+        "`<model>.json` or `model.json` beside it"))
+    model_labels: tuple[str, ...] = field(default=(), metadata=_meta(
+        "MODEL_LABELS",
+        "comma-separated labels in output order (overrides the manifest)",
+        "from the manifest"))
+    model_labels_file: Path | None = field(default=None, metadata=_meta(
+        "MODEL_LABELS_FILE",
+        "one label per line, when there is no manifest",
+        "`labels.txt` beside the model"))
+    model_normalization: str | None = field(
+        default=None, metadata=_meta(
+        "MODEL_NORMALIZATION",
+        "`mobilenet`/`xception`/`inception` (x/127.5-1), `resnet50`/`vgg16`/`caffe` (BGR, "
+        "mean subtracted), `efficientnet` (0..255), `torch` (ImageNet mean/std), `none`; "
+        "`auto` passes pixels straight into a quantised input",
+        "from the manifest (`auto`)"))
+    model_resize: str | None = field(default=None, metadata=_meta(
+        "MODEL_RESIZE",
+        "resample filter: `nearest`, `bilinear`, `bicubic`, `lanczos`, `box`, `hamming`",
+        "from the manifest (`bilinear`)"))
+    model_output: str | None = field(default=None, metadata=_meta(
+        "MODEL_OUTPUT",
+        "what the model outputs: `probabilities` or `logits` (reported by `GET /model`)",
+        "from the manifest"))
+    jpeg_draft: bool | None = field(default=None, metadata=_meta(
+        "JPEG_DRAFT",
+        "decode large JPEGs at reduced size (DCT scaling) before resizing",
+        "from the manifest (`true`)"))
+    model_threads: int = field(default_factory=available_cpus, metadata=_meta(
+        "MODEL_THREADS",
+        "interpreter threads",
+        "CPUs available to the process"))
+    model_runtime: str = field(default="auto", metadata=_meta(
+        "MODEL_RUNTIME",
+        "`auto` (by the model file: LiteRT, then tflite-runtime, then TensorFlow for TFLite; "
+        "ONNX Runtime for ONNX), `litert`, `tflite_runtime`, `tensorflow` or `onnxruntime`"))
+    model_layout: str | None = field(default=None, metadata=_meta(
+        "MODEL_LAYOUT",
+        "`NHWC` or `NCHW`, for a model whose input shape does not say (both sizes 3)",
+        "from the model, else the manifest's `input.layout`"))
+    model_input_size: tuple[int, int] | None = field(default=None, metadata=_meta(
+        "MODEL_INPUT_SIZE",
+        "`224` or `WIDTHxHEIGHT`, for a model whose height and width are symbolic",
+        "from the model, else the manifest"))  # (height, width)
+    model_resize_shorter: int | None = field(default=None, metadata=_meta(
+        "MODEL_RESIZE_SHORTER",
+        "resize the shorter side to this, then center-crop to the input size (torchvision's "
+        "`Resize(S)` + `CenterCrop`); `0` resizes straight to the input size",
+        "from the manifest (`0`)"))
+    model_softmax: bool | None = field(default=None, metadata=_meta(
+        "MODEL_SOFTMAX",
+        "answer softmax probabilities for a model that outputs logits",
+        "from the manifest (`false`)"))
+    max_body_bytes: int = field(default=6 * 1024 * 1024, metadata=_meta(
+        "MAX_BODY_BYTES",
+        "largest request body (413 above it; Lambda's own payload limit is 6 MB)"))
+    max_image_bytes: int = field(default=10 * 1024 * 1024, metadata=_meta(
+        "MAX_IMAGE_BYTES",
+        "largest image download, bytes actually read after Content-Encoding"))
+    max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata=_meta(
+        "MAX_IMAGE_PIXELS",
+        "largest image, width x height from the header before decoding (413)"))
+    max_batch: int = field(default=16, metadata=_meta(
+        "MAX_BATCH_URLS",
+        "most URLs (or images) in one request"))
+    decode_memory_mb: int = field(default=256, metadata=_meta(
+        "DECODE_MEMORY_MB",
+        "memory that image decodes in flight may take across the process; requests wait "
+        "for their share"))
+    decode_cpu_seconds: float = field(default=1.0, metadata=_meta(
+        "DECODE_CPU_SECONDS", "CPU time one image's decode may take (422 past it)"))
+    server_threads: int = field(default=8, metadata=_meta(
+        "SERVER_THREADS", "local server (`python -m core serve`): worker threads"))
+    server_connections: int = field(default=100, metadata=_meta(
+        "SERVER_CONNECTIONS", "local server: most open connections"))
+    server_timeout: float = field(default=15.0, metadata=_meta(
+        "SERVER_TIMEOUT",
+        "local server: seconds a connection may stay idle or send a partial request"))
+    fetch_connect_timeout: float = field(default=3.0, metadata=_meta(
+        "FETCH_CONNECT_TIMEOUT",
+        "seconds to connect to the image host"))
+    fetch_read_timeout: float = field(default=5.0, metadata=_meta(
+        "FETCH_READ_TIMEOUT",
+        "seconds between bytes from the image host"))
+    fetch_deadline: float = field(default=10.0, metadata=_meta(
+        "FETCH_DEADLINE",
+        "seconds for the whole download, redirects included"))
+    fetch_max_redirects: int = field(default=3, metadata=_meta(
+        "FETCH_MAX_REDIRECTS",
+        "redirects followed, each re-validated"))
+    fetch_user_agent: str = field(
+        default="serverless-classifier/0.1 (+image fetch)", metadata=_meta(
+        "FETCH_USER_AGENT",
+        "User-Agent of image downloads"))
+    allow_private_urls: bool = field(default=False, metadata=_meta(
+        "ALLOW_PRIVATE_URLS",
+        "allow loopback/private/link-local image hosts and any port (local development and "
+        "tests only); never cloud metadata endpoints"))
+    allowed_ports: tuple[int, ...] = field(default=(80, 443), metadata=_meta(
+        "ALLOWED_PORTS",
+        "ports image URLs may use"))
+    url_allowlist: tuple[str, ...] = field(default=(), metadata=_meta(
+        "URL_ALLOWLIST",
+        "host names, `.suffix`es or CIDRs allowed even when private (still pinned and "
+        "port-checked); a metadata endpoint (169.254.169.254, ...) only by its exact address"))
+    cors_allow_origin: str = field(default="", metadata=_meta(
+        "CORS_ALLOW_ORIGIN",
+        "value of `Access-Control-Allow-Origin` (empty: no CORS headers)"))
+    log_level: str = field(default="INFO", metadata=_meta(
+        "LOG_LEVEL",
+        "level of the JSON log lines"))
+    log_format: str = field(default="auto", metadata=_meta(
+        "LOG_FORMAT",
+        "request line shape: `auto` (the platform's), `json`, `lambda`, `gcp`, `azure` "
+        "([Observability](observability.md))"))
+    metrics: bool = field(default=True, metadata=_meta(
+        "METRICS",
+        "Lambda: CloudWatch EMF metrics in the request line; `off` removes them", "`on`"))
+    metrics_namespace: str = field(default="ServerlessClassifier", metadata=_meta(
+        "METRICS_NAMESPACE", "Lambda: the metrics' CloudWatch namespace"))
+    service_name: str = field(default="classifier", metadata=_meta(
+        "SERVICE_NAME", "the `service` field of the log line and metrics dimension"))
+    gcp_project: str = field(default="", metadata=_meta(
+        "GOOGLE_CLOUD_PROJECT", "GCP: project id for `logging.googleapis.com/trace`"))
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read every field's variable from ``env`` (default os.environ); overrides win."""
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            if spec.name in overrides:
+                continue
+            var = spec.metadata["env"]
+            raw = source.get(var)
+            if raw is not None and raw.strip() != "":
+                values[spec.name] = parse(var, raw.strip(), spec.name)
+        unknown = set(overrides) - {spec.name for spec in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Reject values that parse but make no sense, naming the variable."""
+        positive = ("model_threads", "max_body_bytes", "max_image_bytes", "max_image_pixels",
+                    "max_batch", "fetch_connect_timeout", "fetch_read_timeout", "fetch_deadline",
+                    "decode_memory_mb", "decode_cpu_seconds", "server_threads",
+                    "server_connections", "server_timeout")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{env_name(name)} must be positive, got {getattr(self, name)!r}")
+        if self.fetch_max_redirects < 0:
+            raise ConfigError(
+                f"FETCH_MAX_REDIRECTS must be 0 or more, got {self.fetch_max_redirects!r}")
+        for entry in self.url_allowlist:
+            if not allow_entry(entry):
+                raise ConfigError(f"URL_ALLOWLIST has a bad entry {entry!r}: use a host name, "
+                                  ".suffix or CIDR")
+        self._validate_model_choices()
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                              f"got {self.log_format!r}")
+        if not 0 < len(self.metrics_namespace) <= 255 or self.metrics_namespace.isspace():
+            raise ConfigError("METRICS_NAMESPACE must be 1 to 255 characters, "
+                              f"got {self.metrics_namespace!r}")
+
+
+    def _validate_model_choices(self) -> None:
+        """MODEL_NORMALIZATION, MODEL_RESIZE, MODEL_OUTPUT: named here, not as manifest fields."""
+        for name, choices in (("model_normalization", NORMALIZATIONS),
+                              ("model_resize", RESAMPLE_NAMES), ("model_output", OUTPUT_KINDS)):
+            value = getattr(self, name)
+            if value is not None and value not in choices:
+                raise ConfigError(f"{env_name(name)} must be one of {', '.join(choices)}, "
+                                  f"got {value!r}")
+        if self.model_runtime not in ("auto", "litert", "tflite_runtime", "tensorflow",
+                                      "onnxruntime"):
+            raise ConfigError(
+                "MODEL_RUNTIME must be one of auto, litert, tflite_runtime, tensorflow, "
+                f"onnxruntime, got {self.model_runtime!r}")
+        if self.model_layout not in (None, "auto", "NHWC", "NCHW"):
+            raise ConfigError(
+                f"MODEL_LAYOUT must be auto, NHWC or NCHW, got {self.model_layout!r}")
+        if self.model_resize_shorter is not None and self.model_resize_shorter < 0:
+            raise ConfigError(
+                f"MODEL_RESIZE_SHORTER must be 0 or more, got {self.model_resize_shorter!r}")
+
+
+def env_name(name: str) -> str:
+    """The environment variable behind a settings field."""
+    for spec in fields(Settings):
+        if spec.name == name:
+            return str(spec.metadata["env"])
+    raise KeyError(name)

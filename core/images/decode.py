@@ -1,0 +1,158 @@
+"""Image decoding: caller bytes -> an RGB Pillow image no larger than the model needs.
+
+``open_image`` checks the format against the allowlist, the pixel count and (for JPEG) the
+structure, then decodes (JPEG draft decoding at reduced scale) under the process's decode memory
+budget and a CPU allowance (``core.images.limits``), and converts to RGB tile by tile with box
+reduction (``core.images.rgb``). Resizing to the input size is the next step
+(``core.images.resize``), timed separately.
+"""
+
+from __future__ import annotations
+
+import struct
+import warnings
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+from PIL import (
+    BmpImagePlugin,  # noqa: F401 - registers the decoders we allow, and no others
+    GifImagePlugin,  # noqa: F401
+    Image,
+    ImageFile,
+    JpegImagePlugin,  # noqa: F401
+    PngImagePlugin,
+    WebPImagePlugin,  # noqa: F401
+)
+
+from core import errors
+from core.images.limits import (
+    CpuClock,
+    CpuExceeded,
+    DecodeBudget,
+    JpegShape,
+    check_jpeg,
+    decode_cost,
+)
+from core.images.rgb import shrink_to_rgb
+
+# Only these decoders are ever run on caller bytes (the JPEG one also opens phones' MPO files).
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+# Signatures of image formats we recognise but refuse (415, not 422).
+_REFUSED_SIGNATURES = (
+    (b"%PDF", "PDF"), (b"%!PS", "PostScript/EPS"), (b"\xc5\xd0\xd3\xc6", "EPS"),
+    (b"8BPS", "PSD"), (b"SIMPLE  =", "FITS"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
+    (b"\x00\x00\x01\x00", "ICO"), (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"), (b"DDS ", "DDS"), (b"icns", "ICNS"),
+    (b"qoif", "QOI"), (b"\x76\x2f\x31\x01", "OpenEXR"),
+)
+# EXIF orientation -> the transpose that undoes it.
+ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
+}
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+PngImagePlugin.MAX_TEXT_MEMORY = 8 * 1024 * 1024  # text chunks (zTXt/iTXt bombs) per image
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+# What a hostile file can make a decoder raise; all of them mean "cannot decode" (422).
+_DECODE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError, TypeError, KeyError,
+    ZeroDivisionError, NotImplementedError, RuntimeError, AttributeError, LookupError)
+_BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An opened image in RGB with what resizing still needs to know."""
+
+    image: Image.Image
+    orientation: int
+    format: str
+    source_size: tuple[int, int]
+
+
+def sniff_refused(data: bytes) -> str | None:
+    """The name of a recognised but unsupported format, or None."""
+    head = data[:64]
+    for signature, name in _REFUSED_SIGNATURES:
+        if head.startswith(signature):
+            return name
+    text = head.lstrip().lower()
+    if text.startswith((b"<svg", b"<?xml", b"<!doctype svg")):
+        return "SVG"
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif", b"ftypavis"):
+        return "HEIF/AVIF"
+    return None
+
+
+def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
+          ) -> tuple[Image.Image, JpegShape | None]:
+    if not data:
+        raise errors.InvalidImage("the image is empty")
+    refused = sniff_refused(data)
+    if refused:
+        raise errors.UnsupportedImageFormat(
+            f"{refused} images are not supported; send JPEG, PNG, WebP, GIF or BMP")
+    jpeg = None
+    if data.startswith(b"\xff\xd8"):
+        jpeg = check_jpeg(data)  # scan floods are refused before Pillow parses anything
+    stream = CpuClock(data)
+    stream.start(cpu_seconds)  # from here: Pillow parses a PNG's chunks in Python while opening
+    try:
+        image = Image.open(stream, formats=ALLOWED_FORMATS)
+        width, height = image.size
+    except CpuExceeded as exc:
+        raise errors.ImageTooComplex(
+            f"the image took more than {cpu_seconds} s of CPU to decode") from exc
+    except _BOMBS as exc:
+        raise errors.ImageTooLarge("the image has too many pixels") from exc
+    except _DECODE_ERRORS as exc:
+        raise errors.InvalidImage("the data is not a decodable JPEG, PNG, WebP, GIF or BMP "
+                                  "image") from exc
+    if width <= 0 or height <= 0:
+        raise errors.InvalidImage("the image has no pixels")
+    if width * height > max_pixels:
+        raise errors.ImageTooLarge(
+            f"the image is {width}x{height} pixels; the limit is {max_pixels} pixels")
+    return image, jpeg
+
+
+def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: bool = True,
+               budget: DecodeBudget | None = None, cpu_seconds: float | None = None,
+               deadline: float | None = None) -> Decoded:
+    """Decode ``data`` into an RGB image no larger than needed for ``target``.
+
+    JPEG draft mode decodes at a reduced scale; any other mode is converted to RGB tile by
+    tile and box-reduced on the way (``shrink_to_rgb``), so no full-size copy or 64-bit
+    temporary is ever made. ``budget`` holds the decode's estimated peak memory while it runs
+    (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time.
+    """
+    image, jpeg = _open(data, max_pixels, cpu_seconds)
+    source_size = image.size
+    fmt = image.format or "?"
+    try:
+        if draft and fmt in ("JPEG", "MPO") and image.mode in ("RGB", "L"):
+            side = max(target)
+            image.draft("RGB" if image.mode == "RGB" else "L", (side, side))
+        cost = decode_cost(image, source_size, jpeg)
+        with budget.reserve(cost, deadline) if budget else nullcontext():
+            image.load()  # the CPU clock runs on (waiting for the budget costs no CPU)
+            orientation = _orientation(image)  # after load: PNG's getexif() would load it
+            rgb = shrink_to_rgb(image, target)
+            if rgb is not image:
+                image.close()  # the full-size decode is freed before the budget is
+    except CpuExceeded as exc:
+        raise errors.ImageTooComplex(
+            f"the image took more than {cpu_seconds} s of CPU to decode") from exc
+    except _BOMBS as exc:
+        raise errors.ImageTooLarge("the image has too many pixels") from exc
+    except _DECODE_ERRORS as exc:
+        raise errors.InvalidImage("the image is truncated or corrupt") from exc
+    return Decoded(rgb, orientation if orientation in ORIENTATION else 1, fmt, source_size)
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except Exception:
+        return 1

@@ -1,0 +1,83 @@
+"""Any decoded image as a small 8-bit RGB image, converted tile by tile.
+
+Converting a 5000 x 5000 RGBA image at full size (convert, a white background, the composite)
+added 666 MB of peak RSS, and rescaling 16-bit levels with int64 temporaries 472 MB.
+``shrink_to_rgb`` converts one tile of about 1 MP at a time and box-reduces each tile before
+pasting it into the small output: the decoded image is the only full-size buffer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+_TILE_SIDE = 1024  # conversion tiles: about 1 MP, so each temporary is a few MB
+_TILE_PIXELS = 1 << 20
+_MAX_REDUCED = 16  # times the target's area: the most a reduced image keeps
+
+
+def reduction(size: tuple[int, int], target: tuple[int, int]) -> int:
+    """The box-reduction factor that keeps the short side at least twice the target's long
+    side, and the result under ``_MAX_REDUCED`` pixels (only extreme aspect ratios)."""
+    width, height = size
+    side = max(target)
+    factor = max(1, min(width, height) // (2 * side))
+    cap = _MAX_REDUCED * side * side
+    while (width // factor) * (height // factor) > cap:
+        factor += 1
+    return factor
+
+
+def shrink_to_rgb(image: Image.Image, target: tuple[int, int]) -> Image.Image:
+    """``to_rgb`` and a box reduction (``reduction``), tile by tile: temporaries stay small.
+
+    Converting first and reducing after, per tile, gives what converting the whole image and
+    then reducing it gives (tiles are whole multiples of the factor); an RGB image is left to
+    the resize as it is.
+    """
+    if image.mode == "RGB":
+        return image
+    width, height = image.size
+    factor = reduction(image.size, target)
+    if factor == 1 and width * height <= _TILE_PIXELS:
+        return to_rgb(image)
+    tile_w = max(factor, min(width, _TILE_SIDE) // factor * factor)
+    tile_h = max(factor, min(height, _TILE_PIXELS // tile_w) // factor * factor)
+    out = Image.new("RGB", (-(-width // factor), -(-height // factor)))
+    for top in range(0, height, tile_h):
+        for left in range(0, width, tile_w):
+            tile = image.crop((left, top, min(width, left + tile_w), min(height, top + tile_h)))
+            rgb = to_rgb(tile)
+            out.paste(rgb.reduce(factor) if factor > 1 else rgb, (left // factor, top // factor))
+    return out
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Any Pillow mode as 8-bit RGB: alpha composited on white, 16-bit rescaled, not clipped."""
+    mode = image.mode
+    if mode == "RGB":
+        return image
+    if mode.startswith("I") or mode == "F":
+        return Image.fromarray(_to_8bit(image), "L").convert("RGB")
+    if mode == "P" and "transparency" in image.info:
+        image, mode = image.convert("RGBA"), "RGBA"
+    if mode in ("RGBA", "LA", "RGBa", "La", "PA"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _to_8bit(image: Image.Image) -> np.ndarray:
+    """16-bit (I;16*, I) or float (F) grey levels mapped onto 0..255 by scaling (32-bit math:
+    65535 * 255 + 32767 fits in uint32)."""
+    values: np.ndarray = np.asarray(image)
+    if image.mode == "F":
+        grey: np.ndarray = np.clip(values, 0, 255).astype(np.uint8)
+        return grey
+    levels: np.ndarray = np.clip(values, 0, 65535).astype(np.uint32)
+    levels *= 255
+    levels += 32767
+    levels //= 65535
+    result: np.ndarray = levels.astype(np.uint8)
+    return result

@@ -1,0 +1,119 @@
+"""The Classifier interface: one model per process, loaded once, shared by every request.
+
+A classifier takes uint8 RGB pixels (N, H, W, 3) at its input size and answers float32 scores
+(``core.inference.scores``). The runtimes implement ``_infer``: LiteRT for TFLite files
+(``core.inference.litert``), ONNX Runtime for ONNX files (``core.inference.onnx_runtime``);
+``core.inference.loader.load_classifier`` picks one by the file's first bytes.
+
+The input is encoded through a per-channel lookup table that folds the normalisation and the
+tensor's quantisation into one gather (``core.inference.input_encoding``).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core import errors
+from core.inference import scores
+from core.inference.input_encoding import Encoder, input_table
+from core.inference.input_shape import find_layout, find_size
+from core.inference.manifest import Manifest, sha256_of
+from core.inference.runtimes import Runtime
+from core.inference.tensor_info import TensorInfo
+
+
+class Classifier:
+    """A loaded image classifier: ``predict(uint8 NHWC) -> float32 scores``."""
+
+    format = "tflite"
+
+    def __init__(self, runtime: Runtime, manifest: Manifest, model_path: Path,
+                 inp: TensorInfo, out: TensorInfo) -> None:
+        self.runtime = runtime
+        self.manifest = manifest
+        self.model_path = model_path
+        self._hashing: Future[str] | None = None
+        self._sha256 = ""
+        self.size_bytes = model_path.stat().st_size
+        self.input, self.output = inp, out
+        self.layout = find_layout(inp.shape, manifest.layout)
+        self._size = find_size(inp.shape, self.layout, manifest.height, manifest.width)
+        table, order = input_table(manifest, inp)
+        self._encoder = Encoder(table, order, self.layout)
+
+    @property
+    def sha256(self) -> str:
+        """The model file's hex sha256."""
+        if not self._sha256:
+            self._sha256 = self._hashing.result() if self._hashing else sha256_of(self.model_path)
+        return self._sha256
+
+    def check(self) -> None:
+        """Fail at start-up when the model, the manifest and the labels disagree."""
+        m = self.manifest
+        scores.check_labels(m.output, m.softmax, self.output.values, len(m.labels))
+        if m.resize_shorter and m.resize_shorter < max(self._size):
+            raise errors.ConfigError(f"preprocessing.resize_shorter {m.resize_shorter} is "
+                                     f"smaller than the {self._size[0]}x{self._size[1]} crop")
+        if m.sha256 and m.sha256 != self.sha256:
+            raise errors.ConfigError(f"model file {self.model_path} sha256 {self.sha256} does not "
+                                     f"match its manifest ({m.sha256})")
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Class names in output order (indices as strings when the model has none)."""
+        m = self.manifest
+        count = scores.score_count(m.output, m.softmax, self.output.values)
+        return m.labels or tuple(str(i) for i in range(count))
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(width, height) the model takes."""
+        return self._size
+
+    @property
+    def input_dtype(self) -> Any:
+        """The input tensor's NumPy dtype."""
+        return self.input.dtype
+
+    def predict(self, pixels: np.ndarray, preprocessed: bool = False) -> np.ndarray:
+        """Scores (N, labels) float32 for uint8 pixels (N, H, W, 3) at the input size;
+        ``preprocessed``: the model's input tensor itself (normalised, in the model's layout
+        and dtype), passed as is."""
+        if not self._fits(pixels, preprocessed):
+            raise errors.ModelError(f"pixels of shape {pixels.shape} do not fit the model")
+        m = self.manifest
+        return scores.finish(self._infer(pixels, preprocessed), m.output, m.softmax,
+                              len(self.labels))
+
+    def _fits(self, pixels: np.ndarray, preprocessed: bool) -> bool:
+        if not preprocessed:
+            width, height = self._size
+            return pixels.ndim == 4 and pixels.shape[1:] == (height, width, 3)
+        dims = self.input.shape[1:]
+        return (pixels.ndim == len(self.input.shape) and pixels.dtype == self.input.dtype
+                and all(want in (-1, got) for want, got in zip(dims, pixels.shape[1:],
+                                                                strict=True)))
+
+    def _infer(self, pixels: np.ndarray, as_is: bool = False) -> np.ndarray:
+        """Raw outputs (N, values) float32 (``as_is``: ``pixels`` is the input tensor)."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """Metadata for ``GET /model`` and ``python -m core info``."""
+        m = self.manifest
+        return {
+            "name": m.name, "version": m.version, "labels": list(self.labels),
+            "format": self.format, "layout": self.layout,
+            "input": self.input.to_json(), "output": self.output.to_json(),
+            "output_kind": m.output, "softmax": m.softmax,
+            "preprocessing": {"resize": m.resize, "normalization": m.normalization,
+                              "draft": m.draft, "color": m.color,
+                              "resize_shorter": m.resize_shorter},
+            "sha256": self.sha256, "size_bytes": self.size_bytes,
+            "runtime": {"name": self.runtime.name, "version": self.runtime.version},
+        }
