@@ -7,9 +7,10 @@ waitress (pure Python, maintained by the Pylons project) parses HTTP; this modul
   that; an idle keep-alive connection is closed after SERVER_TIMEOUT (slowloris);
 * at most SERVER_CONNECTIONS connections are open at once (more wait in the listen backlog),
   served by SERVER_THREADS threads;
-* ``Transfer-Encoding: chunked`` is decoded by waitress, any other coding is 501, and a request
-  with both Transfer-Encoding and Content-Length is refused (400, connection closed): no
-  smuggling behind a proxy that reads the other header;
+* ``Transfer-Encoding: chunked`` is decoded by waitress with chunk-size lines and trailers
+  bounded (``core.api.chunked``), any other coding is 501, and a request with both
+  Transfer-Encoding and Content-Length is refused (400, connection closed): no smuggling behind
+  a proxy that reads the other header;
 * every protocol error waitress answers (400, 413, 431, 501) is JSON like the service's own;
   a body up to twice MAX_BODY_BYTES is read and refused by the service (413 with its request
   id, the client sees the answer); a longer one is refused by waitress from its Content-Length
@@ -30,6 +31,7 @@ from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 
+from core.api.chunked import BoundedChunkedReceiver
 from core.api.service import Service
 from core.api.wsgi import make_app
 
@@ -41,6 +43,8 @@ _CODES = {400: "bad_request", 413: "payload_too_large", 431: "headers_too_large"
 
 
 class _Parser(HTTPRequestParser):  # type: ignore[misc]
+    body_rcv: Any  # waitress's own attributes, untyped there
+
     def parse_header(self, header_plus: bytes) -> None:
         try:
             super().parse_header(header_plus)
@@ -50,6 +54,9 @@ class _Parser(HTTPRequestParser):  # type: ignore[misc]
             self.connection_close = True
             raise ParsingError("a request may not carry both Transfer-Encoding and "
                                "Content-Length")
+        if self.chunked:
+            self.body_rcv = BoundedChunkedReceiver(self.body_rcv.buf,
+                                                   self.adj.max_request_header_size)
 
 
 class _JsonError(ErrorTask):  # type: ignore[misc]

@@ -1,0 +1,97 @@
+"""The local server's chunk framing against raw sockets.
+
+Every test runs a server on 127.0.0.1 with small limits, holds at most a few thousand sockets
+for a few seconds and bounds every wait: a server that regresses makes a test fail, not hang.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+import pytest
+
+from core.api.chunked import MAX_CHUNK_LINE
+from core.api.server import make_server
+from tests.hostile.conftest import MakeService
+from tests.hostile.test_server import GOOD, json_error, request, responses
+
+Serve = Callable[..., Any]
+
+
+@pytest.fixture
+def serve(make_service: MakeService) -> Iterator[Serve]:
+    """Start a server with settings ``overrides``; its port. Every server stops at the end."""
+    with ExitStack() as stack:
+        def start(**overrides: Any) -> int:
+            return stack.enter_context(running(make_service(**overrides)))
+        yield start
+
+
+@contextmanager
+def running(service: Any) -> Iterator[int]:
+    server = make_server(service, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def until_closed(sock: socket.socket) -> bytes:
+    """What ``sock`` receives until the server closes it or its timeout passes."""
+    data = b""
+    try:
+        while chunk := sock.recv(65536):
+            data += chunk
+    except TimeoutError:
+        pass
+    return data
+
+
+def chunked(body: bytes) -> bytes:
+    return request("POST", body, Content_Type="application/json", Transfer_Encoding="chunked")
+
+
+@pytest.mark.parametrize("split", [1 << 20, 7])
+def test_a_long_chunk_extension_is_refused_at_once(serve: Serve, split: int) -> None:
+    """A chunk-size line one byte over the limit, whole or a few bytes at a time: 400 now,
+    not a wait for the rest of an extension that may run up to the body limit."""
+    port = serve()
+    raw = chunked(b"1;" + b"a" * (MAX_CHUNK_LINE - 1))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        for start in range(0, len(raw), split):
+            sock.sendall(raw[start:start + split])
+        data = until_closed(sock)
+    assert json_error(responses(data)[0]) == (400, "bad_request")
+
+
+def test_a_trailer_over_the_head_limit_is_431(serve: Serve) -> None:
+    port = serve()
+    trailer = (b"X-T: " + b"v" * 1000 + b"\r\n") * 70
+    raw = chunked(b"2\r\n{}\r\n0\r\n" + trailer[:64 * 1024 + 1])  # nothing left unread
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(raw)
+        data = until_closed(sock)
+    assert json_error(responses(data)[0]) == (431, "headers_too_large")
+
+
+def test_extensions_and_trailers_within_the_limits_still_decode(serve: Serve) -> None:
+    port = serve()
+    half = len(GOOD) // 2
+    body = (b"%x;name=value;q=\"a b\"\r\n" % half + GOOD[:half] + b"\r\n"
+            + b"%x\r\n" % (len(GOOD) - half) + GOOD[half:] + b"\r\n0\r\nX-Sum: 1\r\n\r\n")
+    raw = chunked(body) + request("GET", path="/nope")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        for start in range(0, len(raw), 4093):  # pieces that cut lines and CRLFs anywhere
+            sock.sendall(raw[start:start + 4093])
+        sock.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert [status for status, _, _ in responses(data)] == [200, 404]
