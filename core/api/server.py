@@ -11,6 +11,8 @@ waitress (pure Python, maintained by the Pylons project) parses HTTP; this modul
   bounded (``core.api.chunked``), any other coding is 501, and a request with both
   Transfer-Encoding and Content-Length is refused (400, connection closed): no smuggling behind
   a proxy that reads the other header;
+* ``Expect: 100-continue`` on a request that will be refused (a Content-Length over
+  MAX_BODY_BYTES, a bad head) gets the refusal at once, never ``100 Continue``;
 * every protocol error waitress answers (400, 413, 431, 501) is JSON like the service's own;
   a body up to twice MAX_BODY_BYTES is read and refused by the service (413 with its request
   id, the client sees the answer); a longer one is refused by waitress from its Content-Length
@@ -30,12 +32,14 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
+from waitress.utilities import RequestEntityTooLarge
 
 from core.api.chunked import BoundedChunkedReceiver
 from core.api.service import Service
 from core.api.wsgi import make_app
 
 IDENT = "serverless-classifier"
+BODY_SLACK = 2  # waitress reads bodies up to twice MAX_BODY_BYTES, so the service answers 413
 # "Task queue depth is N" on every burst: the service logs its own line per request instead.
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 _CODES = {400: "bad_request", 413: "payload_too_large", 431: "headers_too_large",
@@ -44,6 +48,8 @@ _CODES = {400: "bad_request", 413: "payload_too_large", 431: "headers_too_large"
 
 class _Parser(HTTPRequestParser):  # type: ignore[misc]
     body_rcv: Any  # waitress's own attributes, untyped there
+    error: Any
+    expect_continue: bool
 
     def parse_header(self, header_plus: bytes) -> None:
         try:
@@ -57,6 +63,17 @@ class _Parser(HTTPRequestParser):  # type: ignore[misc]
         if self.chunked:
             self.body_rcv = BoundedChunkedReceiver(self.body_rcv.buf,
                                                    self.adj.max_request_header_size)
+
+    def received(self, data: bytes) -> int:
+        """waitress's parsing; a client waiting for ``100 Continue`` gets a refusal at once."""
+        consumed: int = super().received(data)
+        limit = self.adj.max_request_body_size // BODY_SLACK
+        if self.error is None and self.expect_continue and self.content_length > limit:
+            self.error = RequestEntityTooLarge(f"the request body is larger than {limit} bytes")
+            self.completed = True
+        if self.error is not None:  # waitress would send 100 Continue and wait for the body
+            self.expect_continue = False
+        return consumed
 
 
 class _JsonError(ErrorTask):  # type: ignore[misc]
@@ -114,7 +131,8 @@ class Server:
             make_app(service), host=host, port=port, ident=IDENT,
             threads=settings.server_threads, connection_limit=settings.server_connections,
             channel_timeout=settings.server_timeout, cleanup_interval=1,
-            asyncore_loop_timeout=0.5, max_request_body_size=2 * settings.max_body_bytes,
+            asyncore_loop_timeout=0.5,
+            max_request_body_size=BODY_SLACK * settings.max_body_bytes,
             max_request_header_size=64 * 1024, expose_tracebacks=False)
         self.server_address: tuple[str, int] = self._server.socket.getsockname()[:2]
         self._stop = threading.Event()

@@ -1,4 +1,4 @@
-"""The local server's chunk framing against raw sockets.
+"""The local server's chunk framing and ``Expect`` against raw sockets.
 
 Every test runs a server on 127.0.0.1 with small limits, holds at most a few thousand sockets
 for a few seconds and bounds every wait: a server that regresses makes a test fail, not hang.
@@ -41,6 +41,18 @@ def running(service: Any) -> Iterator[int]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def answer(sock: socket.socket) -> bytes:
+    """One whole response (Content-Length framed) from ``sock``."""
+    data = b""
+    while b"\r\n\r\n" not in data or len(responses(data)[0][2]) < int(
+            responses(data)[0][1].get("content-length", "0")):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def until_closed(sock: socket.socket) -> bytes:
@@ -95,3 +107,26 @@ def test_extensions_and_trailers_within_the_limits_still_decode(serve: Serve) ->
         while chunk := sock.recv(65536):
             data += chunk
     assert [status for status, _, _ in responses(data)] == [200, 404]
+
+
+@pytest.mark.parametrize("length", [6 * 1024 * 1024 + 1, 13_000_000])
+def test_expect_continue_over_the_limit_is_413_without_100(serve: Serve, length: int) -> None:
+    port = serve()
+    raw = request("POST", Content_Type="image/jpeg", Content_Length=str(length),
+                  Expect="100-continue")
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+        sock.sendall(raw)
+        data = until_closed(sock)
+    assert not data.startswith(b"HTTP/1.1 100"), data[:200]
+    assert json_error(responses(data)[0]) == (413, "payload_too_large")
+
+
+def test_expect_continue_within_the_limit_gets_100_then_the_answer(serve: Serve) -> None:
+    port = serve()
+    raw = request("POST", Content_Type="application/json", Content_Length=str(len(GOOD)),
+                  Expect="100-continue")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(GOOD)
+        assert answer(sock).startswith(b"HTTP/1.1 200 OK")
