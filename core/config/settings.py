@@ -122,11 +122,14 @@ class Settings:
         "DECODE_CPU_SECONDS", "CPU time one image's decode may take (422 past it)"))
     server_threads: int = field(default=8, metadata=_meta(
         "SERVER_THREADS", "local server (`python -m core serve`): worker threads"))
-    server_connections: int = field(default=100, metadata=_meta(
+    server_connections: int = field(default=4000, metadata=_meta(
         "SERVER_CONNECTIONS", "local server: most open connections"))
     server_timeout: float = field(default=15.0, metadata=_meta(
         "SERVER_TIMEOUT",
-        "local server: seconds a connection may stay idle or send a partial request"))
+        "local server: seconds a keep-alive connection may stay idle (a body: 4 times that)"))
+    server_head_timeout: float = field(default=5.0, metadata=_meta(
+        "SERVER_HEAD_TIMEOUT",
+        "local server: seconds a request head may take from the connection or its first byte"))
     fetch_connect_timeout: float = field(default=3.0, metadata=_meta(
         "FETCH_CONNECT_TIMEOUT",
         "seconds to connect to the image host"))
@@ -199,7 +202,7 @@ class Settings:
         positive = ("model_threads", "max_body_bytes", "max_image_bytes", "max_image_pixels",
                     "max_batch", "fetch_connect_timeout", "fetch_read_timeout", "fetch_deadline",
                     "decode_memory_mb", "decode_cpu_seconds", "server_threads",
-                    "server_connections", "server_timeout")
+                    "server_connections", "server_timeout", "server_head_timeout")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{env_name(name)} must be positive, got {getattr(self, name)!r}")

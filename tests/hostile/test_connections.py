@@ -1,4 +1,4 @@
-"""The local server's chunk framing and ``Expect`` against raw sockets.
+"""The local server's connection slots, chunk framing and ``Expect`` against raw sockets.
 
 Every test runs a server on 127.0.0.1 with small limits, holds at most a few thousand sockets
 for a few seconds and bounds every wait: a server that regresses makes a test fail, not hang.
@@ -6,20 +6,24 @@ for a few seconds and bounds every wait: a server that regresses makes a test fa
 
 from __future__ import annotations
 
+import resource
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import pytest
 
+from core.api import fdlimit
 from core.api.chunked import MAX_CHUNK_LINE
 from core.api.server import make_server
 from tests.hostile.conftest import MakeService
 from tests.hostile.test_server import GOOD, json_error, request, responses
 
 Serve = Callable[..., Any]
+LIVE = request("GET", path="/v2/health/live")
 
 
 @pytest.fixture
@@ -43,6 +47,52 @@ def running(service: Any) -> Iterator[int]:
         server.server_close()
 
 
+def status_within(port: int, raw: bytes, seconds: float) -> bytes:
+    """The first line the server answers ``raw`` with on a new connection (b"" if none)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=seconds) as sock:
+        sock.sendall(raw)
+        try:
+            return sock.recv(65536).split(b"\r\n", 1)[0]
+        except TimeoutError:
+            return b""
+
+
+@contextmanager
+def held(port: int, count: int) -> Iterator[list[socket.socket]]:
+    """``count`` connections that send nothing (even) or half a request line (odd)."""
+    socks: list[socket.socket] = []
+    try:
+        for index in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            socks.append(sock)
+            if index % 2:
+                sock.sendall(b"GET /v2/hea")
+        yield socks
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def test_silent_connections_beyond_the_cap_hold_a_slot_for_the_head_timeout_only(
+        serve: Serve) -> None:
+    """Twice the cap in silent or half-sent sockets; keep-alive idling stays 30 s."""
+    port = serve(server_connections=8, server_timeout=30.0, server_head_timeout=1.0)
+    with held(port, 16):
+        started = time.monotonic()
+        assert status_within(port, LIVE, 8.0) == b"HTTP/1.1 200 OK"
+        assert time.monotonic() - started < 8.0
+
+
+def test_a_keep_alive_connection_outlives_the_head_timeout(serve: Serve) -> None:
+    port = serve(server_timeout=30.0, server_head_timeout=0.5)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(LIVE)
+        assert answer(sock).startswith(b"HTTP/1.1 200")
+        time.sleep(2.0)  # idle after a request: SERVER_TIMEOUT applies, not the head timeout
+        sock.sendall(LIVE)
+        assert answer(sock).startswith(b"HTTP/1.1 200")
+
+
 def answer(sock: socket.socket) -> bytes:
     """One whole response (Content-Length framed) from ``sock``."""
     data = b""
@@ -53,6 +103,24 @@ def answer(sock: socket.socket) -> bytes:
             break
         data += chunk
     return data
+
+
+def test_more_connections_than_select_can_watch(serve: Serve) -> None:
+    """1,100 open sockets: descriptors past 1,024 would stop a select() loop."""
+    port = serve(server_connections=1300)
+    with held(port, 1100) as socks:
+        time.sleep(0.5)
+        assert status_within(port, LIVE, 5.0) == b"HTTP/1.1 200 OK"
+        assert all(sock.fileno() >= 0 for sock in socks)
+
+
+def test_the_open_file_limit_is_raised_to_fit_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (1024, 4096))
+    monkeypatch.setattr(resource, "setrlimit", lambda _, limits: calls.append(limits))
+    assert fdlimit.connection_cap(2000) == (2000, (1024, 2000 + fdlimit.RESERVE))
+    assert calls == [(2000 + fdlimit.RESERVE, 4096)]
+    assert fdlimit.connection_cap(10_000) == (4096 - fdlimit.RESERVE, (1024, 4096))
 
 
 def until_closed(sock: socket.socket) -> bytes:
@@ -130,3 +198,10 @@ def test_expect_continue_within_the_limit_gets_100_then_the_answer(serve: Serve)
         assert sock.recv(65536) == b"HTTP/1.1 100 Continue\r\n\r\n"
         sock.sendall(GOOD)
         assert answer(sock).startswith(b"HTTP/1.1 200 OK")
+
+
+def test_the_start_up_output_says_what_the_limit_became() -> None:
+    assert fdlimit.limit_notes(4000, 4000, (1024, 4256)) == [
+        "raised the open-file soft limit from 1024 to 4256 for SERVER_CONNECTIONS=4000"]
+    assert fdlimit.limit_notes(4000, 768, (1024, 1024))[0].startswith("at most 768 connections")
+    assert fdlimit.limit_notes(4000, 4000, (65536, 65536)) == []
