@@ -5,7 +5,7 @@ FUZZ_SECONDS ?= 60
 
 .PHONY: soak fuzz test-hostile
 
-soak: $(DEV_STAMP)  ## 8 clients x 10,000 mixed requests, then good clients alone and under slow-client/bomb attack; writes build/bench/soak.json
+soak: $(DEV_STAMP)  ## 8 clients x 10,000 mixed requests, then good clients alone and under attack (slow clients, bombs, 1,000 idle sockets, chunk extensions, Expect); writes build/bench/soak.json
 	$(PY) -m benchmarks.soak --requests $(SOAK_REQUESTS) --clients $(SOAK_CLIENTS)
 
 fuzz: $(DEV_STAMP)  ## Fuzz image decoding with Hypothesis for FUZZ_SECONDS (default 60)
