@@ -2,11 +2,22 @@
 
 Foreign exceptions (urllib3, Pillow, the interpreter) are translated into these where they arise;
 ``core.api.service`` turns them into JSON responses in exactly one place. A 5xx always means a
-bug or
-a fault of the service itself, never something a caller sent.
+bug or a fault of the service itself, never something a caller sent.
 """
 
 from __future__ import annotations
+
+
+def shown(text: object, limit: int = 64) -> str:
+    """Caller input as it may appear in an error message: at most ``limit`` characters, with
+    anything not printable, markup characters and lone surrogates as ``\\uXXXX`` escapes, so
+    an echoed path or header can neither break the JSON's encoding nor read as HTML."""
+    value = str(text)
+    cut = value[:limit]
+    safe = "".join(c if c.isprintable() and c not in "<>&\"'\\" and not "\ud800" <= c <= "\udfff"
+                   else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in cut)
+    return safe + ("..." if len(value) > limit else "")
 
 
 class ServiceError(Exception):

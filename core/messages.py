@@ -76,8 +76,12 @@ class Response:
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
                   ) -> Response:
-    """A JSON response (compact, UTF-8)."""
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """A JSON response (compact, UTF-8; text that is not valid Unicode, such as a lone
+    surrogate a caller escaped into a string, is written as a ``\\uXXXX`` escape)."""
+    try:
+        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        body = json.dumps(data, separators=(",", ":")).encode("ascii")
     merged = {"Content-Type": "application/json"}
     merged.update(headers or {})
     return Response(status, body, merged)

@@ -60,8 +60,8 @@ def match(path: str, routes: Mapping[str, Mapping[str, T]]
             if best is None or rank > best[:2]:
                 best = (*rank, route, params)
     if best is None:
-        raise errors.NotFound(f"no route for {clean[:100]}; try POST /predict, GET /health, "
-                              "GET /model, GET /v2")
+        raise errors.NotFound(f"no route for {errors.shown(clean, 100)}; try POST /predict, "
+                              "GET /health, GET /model, GET /v2")
     return best[2], routes[best[2]], best[3]
 
 

@@ -5,6 +5,7 @@ Exceptions become responses here and nowhere else.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -65,8 +66,15 @@ class Service:
         _ = self.pipeline
 
     def handle(self, request: Request) -> Response:
-        """Answer one request; never raises."""
+        """Answer one request; never raises: a fault in the error path itself (an answer or
+        a log line that cannot be written) still ends in a logged JSON 500."""
         started = time.perf_counter()
+        try:
+            return self._answer(request, started)
+        except Exception as exc:
+            return last_resort(request, exc)
+
+    def _answer(self, request: Request, started: float) -> Response:
         timings = Timings()
         error: BaseException | None = None
         try:
@@ -99,7 +107,8 @@ class Service:
         handler = methods.get(request.method)
         if handler is None:
             raise errors.MethodNotAllowed(
-                f"{request.method} is not allowed on {route}; use {', '.join(methods)}",
+                f"{errors.shown(request.method, 16)} is not allowed on {route}; "
+                f"use {', '.join(methods)}",
                 allowed=tuple(methods))
         return handler(replace(request, params=params) if params else request, timings)
 
@@ -129,6 +138,7 @@ class Service:
     def _finish(self, request: Request, response: Response, timings: Timings) -> None:
         response.headers.setdefault("X-Request-Id", request.request_id)
         response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if timings.parts:
             response.headers["Server-Timing"] = timings.header()
         origin = self.settings.cors_allow_origin
@@ -188,6 +198,27 @@ def classifier_from_settings(settings: Settings) -> Classifier:
         output=settings.model_output, draft=settings.jpeg_draft,
         layout=settings.model_layout, input_size=settings.model_input_size,
         resize_shorter=settings.model_resize_shorter, softmax=settings.model_softmax)
+
+
+_LAST_RESORT = b'{"error":{"code":"internal_error","message":"internal error"}}'
+_LAST_RESORT_V2 = b'{"error":"internal error"}'
+
+
+def last_resort(request: Request, fault: BaseException) -> Response:
+    """The answer when answering failed: a fixed JSON 500 and one ERROR line, built from
+    nothing the request holds but its id (made safe) and whether its path is the protocol's."""
+    request_id = errors.shown(getattr(request, "request_id", ""), 64)
+    try:
+        flat = is_v2(str(request.path))
+    except Exception:
+        flat = False
+    with contextlib.suppress(Exception):  # the log itself failed; the answer must still go out
+        log_json(logging.ERROR, "request", request_id=request_id, status=500,
+                 error="internal_error", fault=type(fault).__name__,
+                 exception="".join(traceback.format_exception(fault))[-4000:])
+    return Response(500, _LAST_RESORT_V2 if flat else _LAST_RESORT, {
+        "Content-Type": "application/json", "X-Request-Id": request_id,
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
 def warn_if_unlabelled(classifier: Classifier) -> None:

@@ -100,7 +100,8 @@ class OpenInference:
     def infer(self, request: Request, timings: Timings) -> Response:
         """``POST /v2/models/{name}[/versions/{version}]/infer``."""
         pipeline = self._model(request)
-        parsed = decode_request(request, self._settings.max_body_bytes)
+        parsed = decode_request(request, self._settings.max_body_bytes,
+                                max_elements=self._settings.max_batch)
         if len(parsed.inputs) != 1:
             raise errors.InvalidField(f"send one input: '{IMAGE}' (encoded images) or "
                                       f"'{self._tensor_name()}' (the model's input tensor)")
@@ -110,7 +111,7 @@ class OpenInference:
         elif tensor.name == self._tensor_name():
             scores = self._from_tensor(pipeline, tensor, timings, request.deadline)
         else:
-            raise errors.InvalidField(f"unknown input '{tensor.name[:40]}'; send "
+            raise errors.InvalidField(f"unknown input '{errors.shown(tensor.name, 40)}'; send "
                                       f"'{IMAGE}' or '{self._tensor_name()}'")
         timings.info["batch"] = len(scores)
         manifest = pipeline.classifier.manifest
@@ -125,11 +126,11 @@ class OpenInference:
         manifest = pipeline.classifier.manifest
         name, version = request.params.get("name"), request.params.get("version")
         if name != manifest.name:
-            raise errors.NotFound(f"unknown model '{str(name)[:60]}'; this server serves "
+            raise errors.NotFound(f"unknown model '{errors.shown(name, 60)}'; this server serves "
                                   f"'{manifest.name}'")
         if version is not None and version != manifest.version:
-            raise errors.NotFound(f"model '{manifest.name}' has no version '{version[:40]}'; "
-                                  f"it has '{manifest.version}'")
+            raise errors.NotFound(f"model '{manifest.name}' has no version "
+                                  f"'{errors.shown(version, 40)}'; it has '{manifest.version}'")
         return pipeline
 
     def _tensor_name(self) -> str:
