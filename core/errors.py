@@ -93,6 +93,12 @@ class ImageTooLarge(PayloadTooLarge):
     code = "image_too_large"
 
 
+class RequestTooLarge(PayloadTooLarge):
+    """The request's images together would decode to more pixels than MAX_REQUEST_PIXELS."""
+
+    code = "request_too_large"
+
+
 class UnsupportedMediaType(ServiceError):
     """The request's Content-Type is not one the service reads."""
 

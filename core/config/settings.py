@@ -114,6 +114,10 @@ class Settings:
     max_batch: int = field(default=16, metadata=_meta(
         "MAX_BATCH_URLS",
         "most URLs (or images) in one request"))
+    max_request_pixels: int = field(default=50_000_000, metadata=_meta(
+        "MAX_REQUEST_PIXELS",
+        "most pixels one request may decode, summed over its images, counted before each "
+        "decode at the size it decodes to (JPEGs at their reduced draft size); 413 past it"))
     decode_memory_mb: int = field(default=256, metadata=_meta(
         "DECODE_MEMORY_MB",
         "memory that image decodes in flight may take across the process; requests wait "
@@ -197,7 +201,8 @@ class Settings:
     def validate(self) -> None:
         """Reject values that parse but make no sense, naming the variable."""
         positive = ("model_threads", "max_body_bytes", "max_image_bytes", "max_image_pixels",
-                    "max_batch", "fetch_connect_timeout", "fetch_read_timeout", "fetch_deadline",
+                    "max_batch", "max_request_pixels", "fetch_connect_timeout",
+                    "fetch_read_timeout", "fetch_deadline",
                     "decode_memory_mb", "decode_cpu_seconds", "server_threads",
                     "server_connections", "server_timeout")
         for name in positive:

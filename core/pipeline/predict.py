@@ -40,6 +40,23 @@ class PredictInput:
     top_k: int | None = None
 
 
+class PixelAllowance:
+    """Pixels one request may still decode (MAX_REQUEST_PIXELS), taken image by image before
+    each decode starts, so a batch of decompression bombs costs at most one allowance of CPU."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def take(self, pixels: int) -> None:
+        """Spend ``pixels``, or refuse the image (413) when the request has not that many left."""
+        if pixels > self.left:
+            raise errors.RequestTooLarge(
+                f"the request's images decode to more than {self.limit} pixels together "
+                "(MAX_REQUEST_PIXELS); send fewer or smaller images")
+        self.left -= pixels
+
+
 class Pipeline:
     """Turns a parsed predict request into ranked scores."""
 
@@ -84,13 +101,17 @@ class Pipeline:
                 data = self.fetcher.fetch(parsed.url, deadline)
         else:
             data = parsed.image or b""
-        pixels = self.prepare(data, timings, deadline)
+        pixels = self.prepare(data, timings, deadline, self.allowance())
         return self.rank(self.infer(pixels, timings, deadline), parsed.top_k)
 
-    def prepare(self, data: bytes, timings: Timings, deadline: float | None = None
-                ) -> np.ndarray:
+    def allowance(self) -> PixelAllowance:
+        """A fresh allowance of MAX_REQUEST_PIXELS for one request's images."""
+        return PixelAllowance(self.settings.max_request_pixels)
+
+    def prepare(self, data: bytes, timings: Timings, deadline: float | None = None,
+                allowance: PixelAllowance | None = None) -> np.ndarray:
         """Image bytes to model-sized uint8 pixels (the decode waits for the process's decode
-        memory budget, until ``deadline``)."""
+        memory budget, until ``deadline``; its pixels are taken from ``allowance`` first)."""
         size = self.classifier.input_size
         manifest = self.classifier.manifest
         timings.info["image_bytes"] = timings.info.get("image_bytes", 0) + len(data)
@@ -100,7 +121,8 @@ class Pipeline:
                                  max_pixels=self.settings.max_image_pixels,
                                  draft=manifest.draft, budget=self._budget,
                                  cpu_seconds=self.settings.decode_cpu_seconds,
-                                 deadline=deadline)
+                                 deadline=deadline,
+                                 admit=allowance.take if allowance is not None else None)
         timings.info["image_size"] = list(decoded.source_size)
         with timings.step("resize"):
             return fit_image(decoded, size, manifest.resize, shorter)
@@ -146,13 +168,14 @@ class Pipeline:
             return timed(own, "fetch", lambda: self.fetcher.fetch(url, deadline, started)), own
 
         batch = Batch(urls, fetch)
+        allowance = self.allowance()
         for _ in range(min(FETCH_SHARE, len(urls) - 1)):
             self._pool.submit(batch.work)
         results: list[Any] = []
         for index in range(len(urls)):
             try:
                 data, own = batch.result(index)
-                pixels = self.prepare(data, own, deadline)
+                pixels = self.prepare(data, own, deadline, allowance)
                 del data
                 for name, seconds in own.parts.items():
                     timings.parts[name] = timings.parts.get(name, 0.0) + seconds

@@ -108,6 +108,8 @@ CASES: dict[tuple[int, str], Case] = {
                                                   "image/jpeg"),
     (413, "image_too_large"): lambda make: call(make(max_image_pixels=1000), images.jpeg(),
                                                 "image/jpeg"),
+    (413, "request_too_large"): lambda make: call(make(max_request_pixels=1000), images.jpeg(),
+                                                  "image/jpeg"),
     (415, "unsupported_media_type"): lambda make: call(make(), b"a,b\n", "text/csv"),
     (415, "unsupported_image_format"): lambda make: call(make(), b"%PDF-1.4\n%\xe2\xe3\n",
                                                          "application/octet-stream"),

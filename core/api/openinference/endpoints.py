@@ -148,11 +148,12 @@ class OpenInference:
         if tensor.datatype != "BYTES" or tensor.shape not in ((count,), (count, 1)):
             raise errors.InvalidField(f"'{IMAGE}' must be BYTES of shape [N]: encoded images")
         self._batch(count)
-        rows = []
+        rows, allowance = [], pipeline.allowance()
         for index, element in enumerate(tensor.data):
             data = (element if isinstance(element, bytes)
                     else b64decode(str(element), f"'{IMAGE}' element {index}"))
-            rows.append(pipeline.infer(pipeline.prepare(data, timings), timings, deadline))
+            pixels = pipeline.prepare(data, timings, deadline, allowance)
+            rows.append(pipeline.infer(pixels, timings, deadline))
         return np.array(rows)
 
     def _from_tensor(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
