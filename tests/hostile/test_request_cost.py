@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 import core.images.decode
+import core.images.limits
 from core.messages import Request
 from tests import images
 from tests.hostile.conftest import MakeService, error_of
@@ -26,7 +27,7 @@ def bomb(side: int = 2000) -> bytes:
 def decodes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The decodes that started (their estimated cost), in order."""
     started: list[int] = []
-    original = core.images.decode.decode_cost
+    original = core.images.limits.decode_cost
 
     def spy(*args: object) -> int:
         cost = original(*args)  # type: ignore[arg-type]
