@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import azure.functions as func
 
-from core.api.service import Service, default_service
+from core import errors
+from core.api.service import Service, default_service, last_resort
 from core.errors import ConfigError
 from core.messages import Invocation, Request, Response, lower_headers
 
@@ -67,10 +68,18 @@ def to_core(req: func.HttpRequest, started: float, context: func.Context | None 
             ) -> Request:
     """The core request for an Azure request; the deadline leaves time to answer cleanly."""
     return Request(method=req.method.upper(),
-                   path=strip_prefix(urlsplit(req.url).path, ROUTE_PREFIX),
+                   path=strip_prefix(url_path(req.url), ROUTE_PREFIX),
                    headers=lower_headers(dict(req.headers.items())), query=dict(req.params),
                    body=req.get_body() or b"", deadline=started + DEADLINE_SECONDS,
                    invocation=invocation(context))
+
+
+def url_path(url: str) -> str:
+    """The URL's path; a URL that cannot be parsed (``http://[::1/``) is a 400."""
+    try:
+        return urlsplit(url).path
+    except ValueError as exc:
+        raise errors.InvalidField("the request URL cannot be parsed") from exc
 
 
 def invocation(context: func.Context | None) -> Invocation:
@@ -94,7 +103,14 @@ def to_azure(response: Response) -> func.HttpResponse:
 def answer(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
     """Every route's body: the core decides (including 404 and 405)."""
     started = time.monotonic()
-    return to_azure(service.handle(to_core(req, started, context)))
+    try:
+        try:
+            request = to_core(req, started, context)
+        except errors.ServiceError as exc:
+            return to_azure(service.reject(Request(str(req.method).upper(), "/"), exc))
+        return to_azure(service.handle(request))
+    except Exception as exc:  # a fault of this adapter's own translation: still a JSON 500
+        return to_azure(last_resort(Request("POST", "/"), exc))
 
 
 @app.function_name("predict")

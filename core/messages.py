@@ -98,13 +98,22 @@ def error_response(error: errors.ServiceError, headers: Mapping[str, str] | None
                          merged)
 
 
-def decode_body(body: str | bytes | None, is_base64: bool = False) -> bytes:
-    """A platform's body as bytes: the one place request bodies are base64-decoded."""
+def decode_body(body: object, is_base64: object = False) -> bytes:
+    """A platform's body as bytes: the one place request bodies are base64-decoded.
+
+    A hand-built event may carry anything: a body that is neither text nor bytes, or an
+    ``isBase64Encoded`` that is not a boolean, is a 400 (never ``bytes(10**9)``); text that is
+    not valid Unicode (a lone surrogate) keeps its code points, so parsing it fails as a 400.
+    """
     if body is None:
         return b""
+    if not isinstance(body, str | bytes | bytearray):
+        raise errors.InvalidField(f"the event's body must be a string, not {type(body).__name__}")
+    if not isinstance(is_base64, bool):
+        raise errors.InvalidField("the event's isBase64Encoded must be true or false")
     if is_base64:
-        return b64decode(body)
-    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        return b64decode(body if isinstance(body, str) else bytes(body))
+    return body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
 
 
 def b64decode(data: str | bytes, what: str = "body") -> bytes:

@@ -12,7 +12,7 @@ import flask
 import functions_framework
 
 from core import errors
-from core.api.service import Service, default_service
+from core.api.service import Service, default_service, last_resort
 from core.messages import Invocation, Request, Response, lower_headers, parse_query
 
 service: Service = default_service()
@@ -71,7 +71,15 @@ def read_stream(stream: IO[bytes], limit: int) -> bytes:
 
 @functions_framework.http
 def predict(request: flask.Request) -> flask.Response:
-    """Answer any route of the API (the name is the deployed entry point)."""
+    """Answer any route of the API (the name is the deployed entry point); never raises."""
+    try:
+        return answer(request)
+    except Exception as exc:  # a fault of this adapter's own translation: still a JSON 500
+        return to_flask(last_resort(Request("POST", "/"), exc))
+
+
+def answer(request: flask.Request) -> flask.Response:
+    """The core's answer to one Flask request, the body refused early when too large."""
     current = service
     try:
         body = read_body(request, current.settings.max_body_bytes)

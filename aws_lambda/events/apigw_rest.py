@@ -27,7 +27,7 @@ def to_request(event: Any, context: Any) -> Request:
                else common.joined(common.mapping(event.get("headers"))))
     multi_query = common.mapping(event.get("multiValueQueryStringParameters"))
     query = common.last_values(multi_query or common.mapping(event.get("queryStringParameters")))
-    body = decode_body(event.get("body"), bool(event.get("isBase64Encoded")))
+    body = decode_body(event.get("body"), event.get("isBase64Encoded") or False)
     return common.build_request(event.get("httpMethod"), event.get("path"), headers, query, body,
                                 context)
 

@@ -30,7 +30,7 @@ def to_request(event: Any, context: Any) -> Request:
     if isinstance(cookies, list) and cookies:
         headers["cookie"] = "; ".join(str(c) for c in cookies)
     query = parse_query(str(event.get("rawQueryString") or ""))
-    body = decode_body(event.get("body"), bool(event.get("isBase64Encoded")))
+    body = decode_body(event.get("body"), event.get("isBase64Encoded") or False)
     context_stage = common.mapping(event.get("requestContext")).get("stage")
     path = common.strip_stage(str(event.get("rawPath") or http.get("path") or "/"), context_stage)
     return common.build_request(http.get("method"), path, headers, query, body, context)
