@@ -99,6 +99,13 @@ class RequestTooLarge(PayloadTooLarge):
     code = "request_too_large"
 
 
+class DecodeBusy(ServiceError):
+    """Too many large images are already waiting to be decoded; retry shortly."""
+
+    status = 429
+    code = "decode_busy"
+
+
 class UnsupportedMediaType(ServiceError):
     """The request's Content-Type is not one the service reads."""
 

@@ -138,9 +138,12 @@ class DecodeBudget:
     and together never take more than the budget less that eighth, so a flood of large
     reservations (decompression bombs just under the limit) always leaves room for ordinary
     photos; a single decode that could only run by taking that room is refused at once (413).
+    At most ``LARGE_WAITING`` large decodes wait at a time; another is refused at once (429),
+    so waiting bombs cannot hold every server thread while good requests queue for one.
     """
 
     SMALL_SHARE = 8  # a small decode costs at most total // SMALL_SHARE; larges leave that free
+    LARGE_WAITING = 2
 
     def __init__(self, total: int) -> None:
         self.total = total
@@ -166,6 +169,9 @@ class DecodeBudget:
                 f"{(self.total - self.reserved) >> 20} MB")
         queue, ticket = self._queues[small], object()
         with self._cv:
+            if not small and len(queue) >= self.LARGE_WAITING and not self._fits(cost, small):
+                raise errors.DecodeBusy("too many large images are waiting to be decoded; "
+                                        "retry shortly")
             queue.append(ticket)
             try:
                 while queue[0] is not ticket or not self._fits(cost, small):

@@ -101,6 +101,7 @@ def test_an_image_over_the_decode_budget_is_413(make_service: MakeService) -> No
 
 def test_decodes_wait_for_the_budget_in_order() -> None:
     budget = DecodeBudget(100)
+    budget.LARGE_WAITING = 3  # three wait here; the default refuses a third (below)
     order: list[int] = []
     with budget.reserve(80):
         def take(n: int) -> None:
@@ -277,3 +278,25 @@ def test_a_decode_that_would_take_the_small_lane_is_refused_at_once() -> None:
 def _hold(budget: DecodeBudget, cost: int, admitted: list[str], name: str) -> None:
     with budget.reserve(cost, time.monotonic() + 5):
         admitted.append(name)
+
+
+def test_a_third_waiting_large_decode_is_refused_at_once() -> None:
+    """Waiting bombs must not hold every server thread: past two waiters, 429 at once."""
+    budget = DecodeBudget(800)
+    admitted: list[str] = []
+    with budget.reserve(600):
+        waiters = [threading.Thread(target=_hold, args=(budget, 500, admitted, f"w{n}"))
+                   for n in range(2)]
+        for waiter in waiters:
+            waiter.start()
+        while len(budget._queues[False]) < 2:
+            time.sleep(0.01)
+        started = time.monotonic()
+        with pytest.raises(errors.DecodeBusy), budget.reserve(500, time.monotonic() + 5):
+            pass
+        assert time.monotonic() - started < 1
+        with budget.reserve(100):  # a small one still goes straight in
+            admitted.append("small")
+    for waiter in waiters:
+        waiter.join(10)
+    assert admitted[0] == "small" and sorted(admitted[1:]) == ["w0", "w1"]
