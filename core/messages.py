@@ -48,6 +48,13 @@ class Request:
         """The media type without parameters, lower case ('' when absent)."""
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
+    @property
+    def due(self) -> float:
+        """The deadline, for a route: the service gives every request one before routing."""
+        if self.deadline is None:
+            raise errors.InternalError("the request reached a route without a deadline")
+        return self.deadline
+
 
 @dataclass
 class Response:

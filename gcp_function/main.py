@@ -6,12 +6,14 @@ resolves paths. Deploy with ``--entry-point predict``. Tests may replace ``servi
 
 from __future__ import annotations
 
+import time
 from typing import IO
 
 import flask
 import functions_framework
 
 from core import errors
+from core.api.deadline import request_deadline
 from core.api.service import Service, default_service
 from core.messages import Invocation, Request, Response, lower_headers, parse_query
 
@@ -19,8 +21,10 @@ service: Service = default_service()
 service.warm()  # the model loads during the instance's start, not on the first request
 
 
-def to_core(request: flask.Request, body: bytes) -> Request:
-    """The core request for a Flask request whose body was already read.
+def to_core(request: flask.Request, body: bytes, started: float) -> Request:
+    """The core request for a Flask request whose body was already read, received at
+    ``started`` (monotonic): its deadline is REQUEST_DEADLINE_SECONDS from then, as the
+    function's own timeout is not visible here.
 
     The framework gives each request a ``Function-Execution-Id`` header (the platform's, or one
     it makes); trace headers stay in ``headers`` for the core to read.
@@ -28,6 +32,7 @@ def to_core(request: flask.Request, body: bytes) -> Request:
     headers = lower_headers(dict(request.headers.items()))
     return Request(method=request.method.upper(), path=request.path or "/", headers=headers,
                    query=parse_query(request.query_string.decode("latin-1")), body=body,
+                   deadline=request_deadline(service.settings, started, "gcp"),
                    invocation=Invocation(platform="gcp",
                                          invocation_id=headers.get("function-execution-id")))
 
@@ -72,9 +77,9 @@ def read_stream(stream: IO[bytes], limit: int) -> bytes:
 @functions_framework.http
 def predict(request: flask.Request) -> flask.Response:
     """Answer any route of the API (the name is the deployed entry point)."""
-    current = service
+    current, started = service, time.monotonic()
     try:
         body = read_body(request, current.settings.max_body_bytes)
     except errors.PayloadTooLarge as exc:
-        return to_flask(current.reject(to_core(request, b""), exc))
-    return to_flask(current.handle(to_core(request, body)))
+        return to_flask(current.reject(to_core(request, b"", started), exc))
+    return to_flask(current.handle(to_core(request, body, started)))

@@ -1,24 +1,30 @@
-"""One API on every platform: the same requests through Lambda, GCP and Azure, the same answers.
+"""One API on every front end: the same requests through the local server, Lambda, GCP and
+Azure, the same answers.
 
 Every leg runs on one shared Service (the committed model, private URLs allowed, a 256 KiB body
 limit) injected into each adapter's module-level service variable. Each leg goes through its
-platform's real request objects: an HTTP API 2.0 event for Lambda, functions-framework's Flask
-app for GCP, ``func.HttpRequest`` through the registered function for Azure (the Functions host
-cannot run here, so the route is chosen the way the host would choose it).
+platform's real request objects: HTTP to the local waitress server (``core.api.server`` over
+``core.api.wsgi``), an HTTP API 2.0 event for Lambda, functions-framework's Flask app for GCP,
+``func.HttpRequest`` through the registered function for Azure (the Functions host cannot run
+here, so the route is chosen the way the host would choose it).
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
 import importlib
 import json
 import struct
 import sys
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 import pytest
@@ -110,7 +116,40 @@ def header(headers: Any, name: str) -> str | None:
     return found.get(name.lower())
 
 
-def lambda_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
+@contextmanager
+def local_leg(service: Service) -> Iterator[Leg]:
+    """The local server (waitress over the WSGI app) on a free port, called over HTTP."""
+    from core.api.server import make_server
+
+    server = make_server(service, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address
+
+    def run(call: Call) -> Answer:
+        headers = dict(call.headers)
+        if call.content_type:
+            headers["Content-Type"] = call.content_type
+        target = call.path + (f"?{urlencode(call.query)}" if call.query else "")
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        try:
+            connection.request(call.method, target, body=call.body or None, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+        finally:
+            connection.close()
+        return Answer(response.status, response.getheader("Content-Type") or "", data,
+                      response.getheader("Allow"), response.getheader(oip.HEADER))
+    try:
+        yield run
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def lambda_leg(patch: pytest.MonkeyPatch, service: Service,
+               context: Callable[[], Any] = lambda: None) -> Leg:
+    """The Lambda handler on an HTTP API event; ``context`` makes each call's Lambda context."""
     module = importlib.import_module("aws_lambda.lambda_function")
     inject(module, service, patch)
 
@@ -130,7 +169,7 @@ def lambda_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
                                     "stage": "$default", "routeKey": "$default",
                                     "requestId": "contract", "domainName": "api.example.com"},
                  "body": body or None, "isBase64Encoded": binary}
-        result = module.lambda_handler(event, None)
+        result = module.lambda_handler(event, context())
         raw = result.get("body") or ""
         data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
         return Answer(result["statusCode"], header(result["headers"], "content-type") or "",
@@ -189,11 +228,11 @@ def azure_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
 @pytest.fixture(scope="module")
 def legs(classifier: Classifier) -> Iterator[dict[str, Leg]]:
     service = Service(make_settings(max_body_bytes=LIMIT), classifier=classifier)
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, local_leg(service) as local:
         patch.setenv("ALLOW_PRIVATE_URLS", "true")  # set before any adapter is imported
         patch.setenv("MAX_BODY_BYTES", str(LIMIT))
-        yield {"lambda": lambda_leg(patch, service), "gcp": gcp_leg(patch, service),
-               "azure": azure_leg(patch, service)}
+        yield {"local": local, "lambda": lambda_leg(patch, service),
+               "gcp": gcp_leg(patch, service), "azure": azure_leg(patch, service)}
 
 
 @pytest.mark.parametrize("case", list(CASES))

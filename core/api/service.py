@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from core import errors
+from core.api.deadline import request_deadline
 from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
 from core.api.router import Router
@@ -67,6 +68,9 @@ class Service:
     def handle(self, request: Request) -> Response:
         """Answer one request; never raises."""
         started = time.perf_counter()
+        if request.deadline is None:
+            request = replace(request, deadline=request_deadline(
+                self.settings, time.monotonic(), request.invocation.platform))
         timings = Timings()
         error: BaseException | None = None
         try:
@@ -108,7 +112,7 @@ class Service:
         parsed = parse_predict(request, max_body=settings.max_body_bytes,
                                max_batch=settings.max_batch,
                                classes=len(self.pipeline.classifier.labels))
-        return json_response(self.pipeline.predict_input(parsed, timings, request.deadline))
+        return json_response(self.pipeline.predict_input(parsed, timings, request.due))
 
     def _health(self, request: Request, timings: Timings) -> Response:
         classifier = self.pipeline.classifier

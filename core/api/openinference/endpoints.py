@@ -105,10 +105,11 @@ class OpenInference:
             raise errors.InvalidField(f"send one input: '{IMAGE}' (encoded images) or "
                                       f"'{self._tensor_name()}' (the model's input tensor)")
         (tensor,) = parsed.inputs
+        deadline = request.due
         if tensor.name == IMAGE:
-            scores = self._from_images(pipeline, tensor, timings, request.deadline)
+            scores = self._from_images(pipeline, tensor, timings, deadline)
         elif tensor.name == self._tensor_name():
-            scores = self._from_tensor(pipeline, tensor, timings, request.deadline)
+            scores = self._from_tensor(pipeline, tensor, timings, deadline)
         else:
             raise errors.InvalidField(f"unknown input '{tensor.name[:40]}'; send "
                                       f"'{IMAGE}' or '{self._tensor_name()}'")
@@ -142,7 +143,7 @@ class OpenInference:
             raise errors.InvalidField(f"the input holds {count} images; send 1 to {limit}")
 
     def _from_images(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
-                     deadline: float | None) -> np.ndarray:
+                     deadline: float) -> np.ndarray:
         count = len(tensor.data)
         if tensor.datatype != "BYTES" or tensor.shape not in ((count,), (count, 1)):
             raise errors.InvalidField(f"'{IMAGE}' must be BYTES of shape [N]: encoded images")
@@ -151,11 +152,12 @@ class OpenInference:
         for index, element in enumerate(tensor.data):
             data = (element if isinstance(element, bytes)
                     else b64decode(str(element), f"'{IMAGE}' element {index}"))
-            rows.append(pipeline.infer(pipeline.prepare(data, timings), timings, deadline))
+            pixels = pipeline.prepare(data, timings, deadline)
+            rows.append(pipeline.infer(pixels, timings, deadline))
         return np.array(rows)
 
     def _from_tensor(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
-                     deadline: float | None) -> np.ndarray:
+                     deadline: float) -> np.ndarray:
         classifier = pipeline.classifier
         expected = datatype_of(classifier.input_dtype)
         size = classifier.input.shape[1:]
