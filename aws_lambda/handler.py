@@ -72,14 +72,24 @@ def handle_event(service: Service, event: Any, context: Any) -> Any:
 def _answer(service: Service, shape: Shape, event: Any, context: Any) -> Response:
     try:
         request = shape.to_request(event, context)
-    except errors.ServiceError as exc:  # a malformed event, e.g. a "base64" body that is not
-        rid = common.request_id(context) or uuid.uuid4().hex
-        log_json(logging.WARNING, "bad_event", error=exc.code, status=exc.status, requestId=rid)
-        return service.reject(Request("POST", "/", request_id=rid,
-                                      invocation=invocation(context)), exc)
+    except errors.ServiceError as exc:  # a malformed body, e.g. "base64" that is not
+        log_json(logging.WARNING, "bad_event", error=exc.code, status=exc.status,
+                 requestId=common.request_id(context))
+        return service.reject(_without_body(shape, event, context), exc)
     request = dataclasses.replace(request, invocation=invocation(context))
     return service.handle(with_deadline(request, context, shape.TIME_LIMIT_MS,
                                         service.settings))
+
+
+def _without_body(shape: Shape, event: Any, context: Any) -> Request:
+    """The event's request (its method, path and headers) without the body it could not
+    decode: the refusal is answered in the route's shape and logged under its route."""
+    bare = {**event, "body": None, "isBase64Encoded": False} if isinstance(event, dict) else {}
+    try:
+        request = shape.to_request(bare, context)
+    except errors.ServiceError:
+        request = Request("POST", "/", request_id=common.request_id(context) or uuid.uuid4().hex)
+    return dataclasses.replace(request, invocation=invocation(context))
 
 
 def _fault(exc: BaseException) -> Response:

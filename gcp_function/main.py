@@ -49,7 +49,7 @@ def to_flask(response: Response) -> flask.Response:
 
 def too_large(limit: int) -> errors.PayloadTooLarge:
     """The core's error for a body over MAX_BODY_BYTES (the same message the core uses)."""
-    return errors.PayloadTooLarge(f"the request body is larger than {limit} bytes")
+    return errors.PayloadTooLarge.body(limit)
 
 
 def read_body(request: flask.Request, limit: int) -> bytes:

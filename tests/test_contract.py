@@ -94,6 +94,12 @@ CASES: dict[str, tuple[Callable[[str], Call], int, str | None]] = {
     "wrong-method": (lambda u: Call("GET", "/predict"), 405, "method_not_allowed"),
     "too-large": (lambda u: Call("POST", "/predict", b"\xff" * (LIMIT + 1), "image/jpeg"), 413,
                   "payload_too_large"),
+    "health-too-large": (lambda u: Call("GET", "/health", b"x" * (LIMIT + 1)), 413,
+                         "payload_too_large"),
+    "unknown-route-too-large": (lambda u: Call("POST", "/nope", b"x" * (LIMIT + 1)), 413,
+                                "payload_too_large"),
+    "bad-base64-image": (lambda u: Call("POST", "/predict", b'{"image": "not base64!"}', JSON),
+                         400, "invalid_field"),
     "unsupported-media": (lambda u: Call("POST", "/predict", b"<xml/>", "application/xml"), 415,
                           "unsupported_media_type"),
     "undecodable-image": (lambda u: Call("POST", "/predict", b"GIF89a garbage", "image/gif"),
@@ -283,6 +289,11 @@ V2_CASES: dict[str, tuple[Callable[[], Call], int]] = {
     "v2-metadata": (lambda: Call("GET", "/v2/models/clothing-mobilenet-v2"), 200),
     "v2-unknown-model": (lambda: Call("GET", "/v2/models/nope/ready"), 404),
     "v2-malformed": (lambda: Call("POST", INFER, b'{"inputs": 3}', JSON), 400),
+    "v2-too-large": (lambda: Call("POST", INFER, b" " * (LIMIT + 1), JSON), 413),
+    "v2-live-too-large": (lambda: Call("GET", "/v2/health/live", b"x" * (LIMIT + 1)), 413),
+    "v2-bad-base64": (lambda: Call("POST", INFER, as_json({"inputs": [
+        {"name": "image", "datatype": "BYTES", "shape": [1], "data": ["not base64!"]}]}), JSON),
+        400),
 }
 
 

@@ -97,6 +97,9 @@ class Service:
         return response
 
     def _dispatch(self, request: Request, timings: Timings) -> Response:
+        limit = self.settings.max_body_bytes
+        if len(request.body) > limit:  # every route, as front ends that stream refuse it
+            raise errors.PayloadTooLarge.body(limit)
         route, methods, params = self._router.match(request.path)
         if request.method == "OPTIONS":
             return Response(204, b"", {"Allow": ", ".join([*methods, "OPTIONS"])})

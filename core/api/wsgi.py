@@ -64,12 +64,12 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
             return b""
         body = _read(stream, limit + 1)
         if len(body) > limit:
-            raise errors.PayloadTooLarge(f"the request body is larger than {limit} bytes")
+            raise errors.PayloadTooLarge.body(limit)
         return body
     if not (declared.isascii() and declared.isdigit()):
         raise errors.BadRequest("invalid Content-Length")
     if len(declared) > 18 or int(declared) > limit:
-        raise errors.PayloadTooLarge(f"the request body is larger than {limit} bytes")
+        raise errors.PayloadTooLarge.body(limit)
     length = int(declared)
     body = _read(stream, length) if length and stream is not None else b""
     if len(body) < length:

@@ -66,7 +66,7 @@ def decode_request(request: Request, max_body: int) -> InferRequest:
     """The request's JSON and binary tensors, checked for shape and size."""
     body = request.body
     if len(body) > max_body:
-        raise errors.PayloadTooLarge(f"the request body is larger than {max_body} bytes")
+        raise errors.PayloadTooLarge.body(max_body)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         raise errors.UnsupportedMediaType(f"Content-Encoding {encoding[:40]!r} is not supported; "
