@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import azure.functions as func
 
@@ -55,7 +55,7 @@ def to_core(req: func.HttpRequest, started: float, context: func.Context | None 
             ) -> Request:
     """The core request for an Azure request; the deadline leaves time to answer cleanly."""
     return Request(method=req.method.upper(),
-                   path=strip_prefix(urlsplit(req.url).path, ROUTE_PREFIX),
+                   path=strip_prefix(unquote(urlsplit(req.url).path), ROUTE_PREFIX),
                    headers=lower_headers(dict(req.headers.items())), query=dict(req.params),
                    body=req.get_body() or b"",
                    deadline=request_deadline(service.settings, started, "azure"),

@@ -34,7 +34,7 @@ class Request:
     """One HTTP request. Header names are lower case; the body is always bytes."""
 
     method: str
-    path: str
+    path: str  # percent-decoded once (WSGI's PATH_INFO form), the platform's prefix stripped
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""

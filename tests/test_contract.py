@@ -12,6 +12,7 @@ here, so the route is chosen the way the host would choose it).
 from __future__ import annotations
 
 import base64
+import copy
 import http.client
 import importlib
 import json
@@ -20,11 +21,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import numpy as np
 import pytest
@@ -166,10 +167,11 @@ def lambda_leg(patch: pytest.MonkeyPatch, service: Service,
             headers["content-type"] = call.content_type
         binary = call.content_type not in (None, JSON, "application/xml")
         body = base64.b64encode(call.body).decode() if binary else call.body.decode()
-        event = {"version": "2.0", "routeKey": "$default", "rawPath": call.path,
+        path = unquote(call.path)  # an HTTP API delivers the path percent-decoded
+        event = {"version": "2.0", "routeKey": "$default", "rawPath": path,
                  "rawQueryString": query, "headers": headers,
                  "queryStringParameters": call.query or None,
-                 "requestContext": {"http": {"method": call.method, "path": call.path,
+                 "requestContext": {"http": {"method": call.method, "path": path,
                                              "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
                                              "userAgent": "contract-test"},
                                     "stage": "$default", "routeKey": "$default",
@@ -326,6 +328,22 @@ def test_binary_and_json_infer_agree(legs: dict[str, Leg]) -> None:
         np.testing.assert_array_equal(scores.ravel(),
                                       np.array(outputs["scores"]["data"], dtype=np.float32))
         assert head["outputs"][1]["data"] == outputs["label"]["data"]
+
+
+@pytest.mark.parametrize("name", ["50%", "a%41b", "a b", "caf\u00e9"])
+def test_a_model_name_is_percent_decoded_once(name: str, classifier: Classifier) -> None:
+    """``/v2/models/{name}`` with the name percent-encoded once, as clients send it."""
+    renamed = copy.copy(classifier)
+    renamed.manifest = replace(classifier.manifest, name=name)
+    service = Service(make_settings(), classifier=renamed)
+    call = Call("GET", f"/v2/models/{quote(name, safe='')}/ready")
+    with pytest.MonkeyPatch.context() as patch, local_leg(service) as local:
+        legs = {"local": local, "lambda": lambda_leg(patch, service),
+                "gcp": gcp_leg(patch, service), "azure": azure_leg(patch, service)}
+        answers = {leg_name: leg(call) for leg_name, leg in legs.items()}
+    for leg_name, answer in answers.items():
+        assert answer.status == 200, (leg_name, answer.body[:200])
+        assert json.loads(answer.body) == {"name": name, "ready": True}, leg_name
 
 
 @pytest.fixture(scope="module")
