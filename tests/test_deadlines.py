@@ -3,7 +3,7 @@
 The waits are the download (``Fetcher.fetch``), the decode memory budget
 (``DecodeBudget.reserve``) and the model's queue (``ModelGate.turn``); each is wrapped to record
 the deadline it was given, and every route is driven through the local server, Lambda, GCP and
-Azure (the contract test's legs). A second test holds the whole decode budget and requires a
+Azure (``tests/frontends.py``). A second test holds the whole decode budget and requires a
 prompt JSON 504 from ``/predict`` and ``/v2/.../infer`` on each front end.
 """
 
@@ -29,7 +29,7 @@ from core.pipeline.gate import ModelGate
 from tests import images
 from tests.aws_lambda.samples import Context
 from tests.conftest import make_settings
-from tests.test_contract import JSON, Call, Leg, azure_leg, gcp_leg, lambda_leg, local_leg
+from tests.frontends import JSON, Call, Leg, front_ends
 
 MODEL, VERSION = "clothing-mobilenet-v2", "1.1.0"
 BASES = (f"/v2/models/{MODEL}", f"/v2/models/{MODEL}/versions/{VERSION}")
@@ -102,19 +102,11 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> Waits:
     return recorder
 
 
-def front_ends(service: Service, patch: pytest.MonkeyPatch, lambda_ms: float = 30_000
-               ) -> Iterator[dict[str, Leg]]:
-    """Each front end on ``service``; Lambda's calls have ``lambda_ms`` left."""
-    with local_leg(service) as local:
-        context = lambda_leg(patch, service, lambda: Context(remaining_ms=lambda_ms))
-        yield {"local": local, "lambda": context,
-               "gcp": gcp_leg(patch, service), "azure": azure_leg(patch, service)}
-
-
 @pytest.fixture
 def legs(classifier: Classifier, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Leg]]:
     service = Service(make_settings(), classifier=classifier)
-    yield from front_ends(service, monkeypatch)
+    with front_ends(service, monkeypatch, lambda: Context(remaining_ms=30_000)) as legs:
+        yield legs
 
 
 def test_no_wait_in_the_core_runs_without_a_deadline(
@@ -149,8 +141,8 @@ def hurried(classifier: Classifier, monkeypatch: pytest.MonkeyPatch
     settings = make_settings(request_deadline_seconds=0.5, azure_deadline_seconds=0.5,
                              decode_memory_mb=97)
     service = Service(settings, classifier=classifier)
-    budget = shared_budget(97 << 20)
-    yield from ((legs, budget) for legs in front_ends(service, monkeypatch, lambda_ms=1500))
+    with front_ends(service, monkeypatch, lambda: Context(remaining_ms=1500)) as legs:
+        yield legs, shared_budget(97 << 20)
 
 
 @pytest.mark.parametrize("path", ["/predict", f"{BASES[0]}/infer"])
