@@ -6,6 +6,7 @@ resolves paths. Deploy with ``--entry-point predict``. Tests may replace ``servi
 
 from __future__ import annotations
 
+import io
 import time
 from typing import IO
 
@@ -53,13 +54,38 @@ def too_large(limit: int) -> errors.PayloadTooLarge:
 
 
 def read_body(request: flask.Request, limit: int) -> bytes:
-    """The body, refused (413) before reading when its Content-Length is over ``limit``."""
+    """The body, refused (413) before reading when its Content-Length is over ``limit``, and
+    (400) when it ends before that length, as the core's WSGI app refuses them."""
     length = request.content_length
     if length is None:  # chunked: read at most limit + 1 bytes
         return read_stream(request.stream, limit)
     if length > limit:
         raise too_large(limit)
-    return request.get_data(cache=False)
+    environ = request.environ
+    body = read_declared(environ["wsgi.input"], length)
+    # the framework drains the request after answering: it finds the bytes read here, all of them
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+    if len(body) < length:
+        raise errors.BadRequest(f"the request body ended after {len(body)} of its {length} "
+                                "bytes")
+    return body
+
+
+def read_declared(stream: IO[bytes], length: int) -> bytes:
+    """Up to ``length`` bytes from the server's own input stream, fewer when the client went
+    away (werkzeug's get_data raises its own HTML 400 for a short body)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < length:
+        try:
+            chunk = stream.read(min(64 * 1024, length - got))
+        except (OSError, ValueError):  # the client went away (gunicorn raises here)
+            break
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
 
 
 def read_stream(stream: IO[bytes], limit: int) -> bytes:
@@ -80,6 +106,6 @@ def predict(request: flask.Request) -> flask.Response:
     current, started = service, time.monotonic()
     try:
         body = read_body(request, current.settings.max_body_bytes)
-    except errors.PayloadTooLarge as exc:
+    except errors.ServiceError as exc:  # too large, or cut short
         return to_flask(current.reject(to_core(request, b"", started), exc))
     return to_flask(current.handle(to_core(request, body, started)))
