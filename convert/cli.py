@@ -57,6 +57,9 @@ def parser() -> argparse.ArgumentParser:
                    help="output format (default: from OUT's extension, .tflite or .onnx)")
     p.add_argument("--layout", choices=("nhwc", "nchw"), default="nhwc",
                    help="ONNX only: input layout (nchw: channels first, as PyTorch models)")
+    p.add_argument("--trust-model", action="store_true",
+                   help="the model is trusted: let Keras run the Python code it stores "
+                        "(Lambda layers); without it such a model is refused")
     return p
 
 
@@ -90,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             resize=args.resize, output_kind=args.output_kind, name=args.name,
             version=args.model_version, samples=args.samples, latency_runs=args.latency_runs,
             threads=args.threads, min_agreement=args.min_agreement, format=args.format,
-            layout=args.layout)
+            layout=args.layout, trusted=args.trust_model)
         report = run(options)
     except (ConversionError, ConfigError) as exc:
         print(f"convert: error: {exc}", file=sys.stderr)

@@ -86,6 +86,11 @@ class PayloadTooLarge(ServiceError):
     status = 413
     code = "payload_too_large"
 
+    @classmethod
+    def body(cls, limit: int) -> PayloadTooLarge:
+        """A request body over ``limit`` bytes: one message on every front end."""
+        return cls(f"the request body is larger than {limit} bytes")
+
 
 class ImageTooLarge(PayloadTooLarge):
     """The image has more pixels or bytes than allowed (decompression bombs included)."""

@@ -34,7 +34,7 @@ class Request:
     """One HTTP request. Header names are lower case; the body is always bytes."""
 
     method: str
-    path: str
+    path: str  # percent-decoded once (WSGI's PATH_INFO form), the platform's prefix stripped
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
@@ -47,6 +47,13 @@ class Request:
     def content_type(self) -> str:
         """The media type without parameters, lower case ('' when absent)."""
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def due(self) -> float:
+        """The deadline, for a route: the service gives every request one before routing."""
+        if self.deadline is None:
+            raise errors.InternalError("the request reached a route without a deadline")
+        return self.deadline
 
 
 @dataclass

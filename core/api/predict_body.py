@@ -25,7 +25,7 @@ def parse_predict(request: Request, *, max_body: int, max_batch: int,
                   classes: int) -> PredictInput:
     """Validate and read a predict request."""
     if len(request.body) > max_body:
-        raise errors.PayloadTooLarge(f"the request body is larger than {max_body} bytes")
+        raise errors.PayloadTooLarge.body(max_body)
     kind = request.content_type
     if kind.startswith("image/") or kind == "application/octet-stream":
         parsed = PredictInput(image=_nonempty(request.body))

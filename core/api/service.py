@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from core import errors
+from core.api.deadline import request_deadline
 from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
 from core.api.router import Router
@@ -75,6 +76,9 @@ class Service:
             return last_resort(request, exc)
 
     def _answer(self, request: Request, started: float) -> Response:
+        if request.deadline is None:
+            request = replace(request, deadline=request_deadline(
+                self.settings, time.monotonic(), request.invocation.platform))
         timings = Timings()
         error: BaseException | None = None
         try:
@@ -101,6 +105,9 @@ class Service:
         return response
 
     def _dispatch(self, request: Request, timings: Timings) -> Response:
+        limit = self.settings.max_body_bytes
+        if len(request.body) > limit:  # every route, as front ends that stream refuse it
+            raise errors.PayloadTooLarge.body(limit)
         route, methods, params = self._router.match(request.path)
         if request.method == "OPTIONS":
             return Response(204, b"", {"Allow": ", ".join([*methods, "OPTIONS"])})
@@ -117,7 +124,7 @@ class Service:
         parsed = parse_predict(request, max_body=settings.max_body_bytes,
                                max_batch=settings.max_batch,
                                classes=len(self.pipeline.classifier.labels))
-        return json_response(self.pipeline.predict_input(parsed, timings, request.deadline))
+        return json_response(self.pipeline.predict_input(parsed, timings, request.due))
 
     def _health(self, request: Request, timings: Timings) -> Response:
         classifier = self.pipeline.classifier

@@ -109,6 +109,7 @@ class OnnxClassifier(Classifier):
     """An ONNX model on one shared ONNX Runtime CPU session."""
 
     format = "onnx"
+    serial = LOCKED  # the shared session runs requests side by side unless LOCKED
 
     def __init__(self, session: Any, runtime: Runtime, manifest: Manifest, model_path: Path,
                  header: OnnxHeader) -> None:

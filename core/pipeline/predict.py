@@ -22,6 +22,7 @@ from core.images.limits import shared_budget
 from core.images.resize import decode_target, fit_image
 from core.inference.classifier import Classifier
 from core.pipeline.batch import FETCH_SHARE, Batch, timed
+from core.pipeline.gate import ModelGate
 from core.pipeline.timings import Timings
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class Pipeline:
         self._pool = pool
         self._labels = classifier.labels
         self._budget = shared_budget(settings.decode_memory_mb << 20)
+        self._gate = ModelGate(serial=getattr(classifier, "serial", True))
 
     @property
     def fetcher(self) -> Fetcher:
@@ -90,9 +92,10 @@ class Pipeline:
             self._fetcher.close()
             tls_context.cache_clear()
 
-    def predict_input(self, parsed: PredictInput, timings: Timings,
-                      deadline: float | None = None) -> Any:
-        """Scores for an already-validated input (the Lambda direct invocation uses this)."""
+    def predict_input(self, parsed: PredictInput, timings: Timings, deadline: float) -> Any:
+        """Scores for an already-validated input, answered by ``deadline`` (monotonic) or
+        refused with DeadlineExceeded: every wait below (download, decode memory, the model's
+        queue) ends there."""
         if parsed.urls is not None:
             return self._predict_many(parsed.urls, parsed.top_k, timings, deadline)
         if parsed.url is not None:
@@ -108,7 +111,7 @@ class Pipeline:
         """A fresh allowance of MAX_REQUEST_PIXELS for one request's images."""
         return PixelAllowance(self.settings.max_request_pixels)
 
-    def prepare(self, data: bytes, timings: Timings, deadline: float | None = None,
+    def prepare(self, data: bytes, timings: Timings, deadline: float,
                 allowance: PixelAllowance | None = None) -> np.ndarray:
         """Image bytes to model-sized uint8 pixels (the decode waits for the process's decode
         memory budget, until ``deadline``; its pixels are taken from ``allowance`` first)."""
@@ -127,12 +130,11 @@ class Pipeline:
         with timings.step("resize"):
             return fit_image(decoded, size, manifest.resize, shorter)
 
-    def infer(self, pixels: np.ndarray, timings: Timings, deadline: float | None,
+    def infer(self, pixels: np.ndarray, timings: Timings, deadline: float,
               preprocessed: bool = False) -> np.ndarray:
-        """Scores for one image's pixels (or its input tensor, when ``preprocessed``)."""
-        if deadline is not None and time.monotonic() > deadline:
-            raise errors.DeadlineExceeded("no time was left to run the model")
-        with timings.step("inference"):
+        """Scores for one image's pixels (or its input tensor, when ``preprocessed``), once the
+        model's queue lets this request in (before ``deadline``)."""
+        with self._gate.turn(deadline), timings.step("inference"):
             batch = pixels[np.newaxis]
             scores: np.ndarray = (self.classifier.predict(batch, preprocessed=True)
                                   if preprocessed else self.classifier.predict(batch))[0]
@@ -145,7 +147,7 @@ class Pipeline:
         return {self._labels[i]: round(v, 6) for i, v in zip(order.tolist(), values, strict=True)}
 
     def _predict_many(self, urls: tuple[str, ...], top_k: int | None, timings: Timings,
-                      deadline: float | None) -> list[Any]:
+                      deadline: float) -> list[Any]:
         """Fetch concurrently; decode and invoke once per image in order on this thread.
 
         Fairness: every URL's download deadline counts from the start of the request (not from

@@ -75,7 +75,7 @@ def decode_request(request: Request, max_body: int, max_elements: int | None = N
     hold at most ``max_elements`` elements, checked from its shape before any is unpacked."""
     body = request.body
     if len(body) > max_body:
-        raise errors.PayloadTooLarge(f"the request body is larger than {max_body} bytes")
+        raise errors.PayloadTooLarge.body(max_body)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         raise errors.UnsupportedMediaType(f"Content-Encoding '{errors.shown(encoding, 40)}' is not "

@@ -106,10 +106,11 @@ class OpenInference:
             raise errors.InvalidField(f"send one input: '{IMAGE}' (encoded images) or "
                                       f"'{self._tensor_name()}' (the model's input tensor)")
         (tensor,) = parsed.inputs
+        deadline = request.due
         if tensor.name == IMAGE:
-            scores = self._from_images(pipeline, tensor, timings, request.deadline)
+            scores = self._from_images(pipeline, tensor, timings, deadline)
         elif tensor.name == self._tensor_name():
-            scores = self._from_tensor(pipeline, tensor, timings, request.deadline)
+            scores = self._from_tensor(pipeline, tensor, timings, deadline)
         else:
             raise errors.InvalidField(f"unknown input '{errors.shown(tensor.name, 40)}'; send "
                                       f"'{IMAGE}' or '{self._tensor_name()}'")
@@ -143,7 +144,7 @@ class OpenInference:
             raise errors.InvalidField(f"the input holds {count} images; send 1 to {limit}")
 
     def _from_images(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
-                     deadline: float | None) -> np.ndarray:
+                     deadline: float) -> np.ndarray:
         count = len(tensor.data)
         if tensor.datatype != "BYTES" or tensor.shape not in ((count,), (count, 1)):
             raise errors.InvalidField(f"'{IMAGE}' must be BYTES of shape [N]: encoded images")
@@ -157,7 +158,7 @@ class OpenInference:
         return np.array(rows)
 
     def _from_tensor(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
-                     deadline: float | None) -> np.ndarray:
+                     deadline: float) -> np.ndarray:
         classifier = pipeline.classifier
         expected = datatype_of(classifier.input_dtype)
         size = classifier.input.shape[1:]
