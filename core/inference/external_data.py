@@ -22,6 +22,7 @@ a line (the image build runs it: it needs nothing but the standard library and t
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -56,10 +57,14 @@ def sidecars(model: Path) -> tuple[str, ...]:
         raise ConfigError(f"cannot read model {model}: {exc}") from exc
     found = sorted({_relative(model, location) for location in external_locations(model)})
     for name in found:
-        if not (model.parent / name).is_file():
+        path = model.parent / name
+        if not path.is_file():
             raise ConfigError(f"model {model.name} keeps its weights in {name}, which is "
                               f"missing from {model.parent}; put it beside the model (as "
                               "torch.onnx.export wrote it)")
+        if not os.access(path, os.R_OK):
+            raise ConfigError(f"model {model.name} keeps its weights in {name}, which this "
+                              f"process may not read; make it readable (chmod a+r {path})")
     return tuple(found)
 
 
