@@ -28,6 +28,12 @@ def _find_manifest(model_path: Path, explicit: Path | None) -> Path | None:
         return explicit
     beside = model_path.with_suffix(".json")
     if beside.is_file():
+        named = load_manifest(beside).file
+        if named != model_path.name:  # model.tflite and model.onnx both look for model.json
+            raise ConfigError(
+                f"manifest {beside} describes {named}, not {model_path.name}: serve {named}, "
+                f"or give {model_path.name} its own manifest (set MODEL_MANIFEST, or convert "
+                f"to another file name), or move {beside.name} away to serve it without one")
         return beside
     shared = model_path.parent / "model.json"
     if shared.is_file() and load_manifest(shared).file == model_path.name:
