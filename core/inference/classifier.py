@@ -40,6 +40,8 @@ class Classifier:
         self._hashing: Future[str] | None = None
         self._sha256 = ""
         self.sidecars: tuple[str, ...] = ()  # external data files, relative to the model's folder
+        self.manifest_file: Path | None = None  # the manifest read, if any (set by the loader)
+        self.given: frozenset[str] = frozenset()  # manifest fields a setting or argument gave
         self.input, self.output = inp, out
         self.layout = find_layout(inp.shape, manifest.layout)
         self._size = find_size(inp.shape, self.layout, manifest.height, manifest.width)

@@ -23,7 +23,8 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
                     threads: int | None = None, runtime: str = "auto",
                     **overrides: Any) -> Classifier:
     """Load a model, its manifest (or labels) and check that they agree."""
-    path, manifest = resolve_spec(Path(model_path), manifest_path, labels, overrides)
+    path, manifest, manifest_file = resolve_spec(Path(model_path), manifest_path, labels,
+                                                 overrides)
     fmt = model_format(path)
     rt = find_runtime(runtime, fmt, path.name)
     found = sidecars(path) if fmt == ONNX else ()  # a missing or escaping one stops here
@@ -39,5 +40,7 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
             classifier = TFLiteClassifier.open(path, rt, manifest, threads or 1)
         classifier._hashing = hashing
         classifier.sidecars = found
+        classifier.manifest_file = manifest_file
+        classifier.given = frozenset(k for k, v in overrides.items() if v is not None)
         classifier.check()
     return classifier

@@ -50,8 +50,9 @@ def _default_labels(model_path: Path) -> tuple[str, ...]:
 
 def resolve_spec(model_path: Path, manifest_path: str | Path | None,
                  labels: tuple[str, ...] | list[str] | None,
-                 overrides: dict[str, Any]) -> tuple[Path, Manifest]:
-    """The model file and its effective manifest (manifest, then labels, then overrides)."""
+                 overrides: dict[str, Any]) -> tuple[Path, Manifest, Path | None]:
+    """The model file, its effective manifest (manifest, then labels, then overrides) and the
+    manifest file read (None: the model has none)."""
     unknown = set(overrides) - {*_OVERRIDABLE, "labels_file", "input_size"}
     if unknown:
         raise ConfigError(f"unknown model option(s): {', '.join(sorted(unknown))}")
@@ -75,4 +76,5 @@ def resolve_spec(model_path: Path, manifest_path: str | Path | None,
     size = overrides.get("input_size")
     if size is not None:
         manifest = manifest.with_overrides(height=size[0], width=size[1])
-    return model_path, manifest.with_overrides(**{k: overrides.get(k) for k in _OVERRIDABLE})
+    return (model_path, manifest.with_overrides(**{k: overrides.get(k) for k in _OVERRIDABLE}),
+            manifest_file)
