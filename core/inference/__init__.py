@@ -6,7 +6,8 @@ manifest and its resolution from the model's folder (``manifest``, ``model_files
 tensor's shape and encoding (``input_shape``, ``input_encoding``, ``normalization``,
 ``tensor_info``), the raw outputs turned into scores (``scores``), reading an ONNX file's
 header without ONNX itself (``onnx_header``), and an ONNX model's external data files with the
-model's identity over them (``external_data``).
+model's identity over them (``external_data``), and the values a model without a manifest is
+served on (``assumptions``).
 
 May import ``core.config`` and ``core.errors`` only; knows nothing of images' bytes or HTTP.
 """
