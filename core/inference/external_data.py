@@ -28,7 +28,6 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from core.errors import ConfigError
 from core.inference.manifest import sha256_of
-from core.inference.onnx_header import external_locations
 
 
 def _is_tflite(path: Path) -> bool:
@@ -55,6 +54,8 @@ def sidecars(model: Path) -> tuple[str, ...]:
             return ()
     except OSError as exc:
         raise ConfigError(f"cannot read model {model}: {exc}") from exc
+    from core.inference.onnx_header import external_locations  # ONNX only: TFLite never loads it
+
     found = sorted({_relative(model, location) for location in external_locations(model)})
     for name in found:
         path = model.parent / name
