@@ -133,3 +133,17 @@ def test_the_check_command_prints_the_sidecars(tmp_path: Path,
     shutil.move(model.parent / "hair_classifier_v1.onnx.data", tmp_path / "elsewhere")
     assert main([str(model)]) == 2
     assert json.dumps("hair_classifier_v1.onnx.data")[1:-1] in capsys.readouterr().err
+
+
+def test_an_unreadable_sidecar_is_named_too(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    model = course_pair(tmp_path / "hair")
+    data = model.parent / "hair_classifier_v1.onnx.data"
+    data.chmod(0o000)
+    real = os.access  # root reads any file: os.access answers as for the function's own user
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == data
+                        else real(p, mode))
+    with pytest.raises(errors.ConfigError, match=r"may not read; make it readable \(chmod a\+r"):
+        load_classifier(model)

@@ -92,3 +92,27 @@ def test_a_missing_sidecar_stops_the_image_build_with_one_line(tmp_path: Path) -
     assert done.returncode != 0
     assert done.stderr.startswith("error: model m.onnx keeps its weights in m.onnx.data")
     assert done.stderr.count("\n") == 1
+
+
+def test_a_model_under_build_is_staged_with_its_set(tmp_path: Path) -> None:
+    """build/ is outside the Docker context; the staged copy in build/image-model is not."""
+    import sys
+
+    folder = ROOT / "build" / "models-stage-test" / "mine"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        model = externalise(build_onnx(folder / "model.onnx"))
+        write_manifest(model, **COURSE_2025)
+        done = subprocess.run([sys.executable, "scripts/model_set.py", "stage", str(model),
+                               str(tmp_path / "staged")], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120, check=True)
+        staged = tmp_path / "staged" / "models" / "mine"
+        assert done.stdout.split() == [staged.as_posix(), "model.onnx"]
+        assert sorted(p.name for p in staged.iterdir()) == ["model.json", "model.onnx",
+                                                             "model.onnx.data"]
+    finally:
+        import shutil
+
+        shutil.rmtree(folder.parent)
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    assert ignore.index("!build/image-model") > ignore.index("build")
