@@ -147,3 +147,19 @@ def test_an_unreadable_sidecar_is_named_too(tmp_path: Path,
                         else real(p, mode))
     with pytest.raises(errors.ConfigError, match=r"may not read; make it readable \(chmod a\+r"):
         load_classifier(model)
+
+
+def test_a_node_attributes_tensor_in_a_sidecar_is_found(tmp_path: Path) -> None:
+    from onnx import helper, numpy_helper
+
+    value = numpy_helper.from_array(np.ones((64, 64), np.float32), "bias")
+    nodes = [helper.make_node("Constant", [], ["c"], value=value),
+             helper.make_node("Add", ["x", "c"], ["y"])]
+    graph = helper.make_graph(nodes, "const", [helper.make_tensor_value_info("x", 1, [64, 64])],
+                              [helper.make_tensor_value_info("y", 1, [64, 64])])
+    model = tmp_path / "const.onnx"
+    onnx.save_model(helper.make_model(graph), str(model), save_as_external_data=True,
+                    location="const.bin", size_threshold=0, convert_attribute=True)
+    assert external_locations(model) == ("const.bin",)
+    assert ort.InferenceSession(str(model)).run(None, {"x": np.zeros((64, 64), np.float32)})[0][
+        0, 0] == 1.0
