@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from convert.errors import ConversionError
-from convert.guard import embedded_refusal, labels_warning, overwrites_embedded
+from convert.guard import embedded_refusal, labels_warning, manifest_clash, overwrites_embedded
 from convert.quantize import IO_TYPES, MODES
 from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
 from core.errors import ConfigError
@@ -81,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if overwrites_embedded(args.out) and not args.force:
         print(f"convert: error: {embedded_refusal(args.out)}", file=sys.stderr)
+        return 2
+    clash = manifest_clash(args.out)
+    if clash:
+        print(f"convert: error: {clash}", file=sys.stderr)
         return 2
     from convert.options import Options
     from convert.pipeline import run  # after parsing: --help never imports the core

@@ -20,6 +20,7 @@ from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
 from core.api.router import Router
 from core.config import Settings
+from core.inference import assumptions
 from core.inference.classifier import Classifier
 from core.inference.loader import load_classifier
 from core.messages import Request, Response, error_response, json_response
@@ -59,6 +60,7 @@ class Service:
                 if self._pipeline is None:
                     classifier = self._classifier or classifier_from_settings(self.settings)
                     warn_if_unlabelled(classifier)
+                    warn_if_assumed(classifier)
                     self._pipeline = Pipeline(self.settings, classifier, self._pool)
         return self._pipeline
 
@@ -235,6 +237,15 @@ def warn_if_unlabelled(classifier: Classifier) -> None:
                  message="the model has no labels, so predictions are keyed by class index "
                          "('0', '1', ...); set MODEL_LABELS or MODEL_LABELS_FILE, or convert "
                          "with --labels")
+
+
+def warn_if_assumed(classifier: Classifier) -> None:
+    """Say at start-up which preprocessing and output values a model without a manifest runs
+    on, and the setting that changes each."""
+    message = assumptions.warning(classifier)
+    if message:
+        log_json(logging.WARNING, "model_without_manifest", model=str(classifier.model_path),
+                 assumed=assumptions.assumed(classifier), message=message)
 
 
 _default: Service | None = None

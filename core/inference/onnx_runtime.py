@@ -170,4 +170,5 @@ class OnnxClassifier(Classifier):
         h = self._header
         return {**super().describe(), "onnx": {
             "opset": h.opset, "opsets": h.opsets, "ir_version": h.ir_version,
-            "producer": h.producer_name, "producer_version": h.producer_version}}
+            "producer": h.producer_name, "producer_version": h.producer_version,
+            "external_data": list(self.sidecars)}}
