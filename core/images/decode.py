@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 import warnings
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -119,13 +120,16 @@ def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
 
 def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: bool = True,
                budget: DecodeBudget | None = None, cpu_seconds: float | None = None,
-               deadline: float | None = None) -> Decoded:
+               deadline: float | None = None,
+               admit: Callable[[int], None] | None = None) -> Decoded:
     """Decode ``data`` into an RGB image no larger than needed for ``target``.
 
     JPEG draft mode decodes at a reduced scale; any other mode is converted to RGB tile by
     tile and box-reduced on the way (``shrink_to_rgb``), so no full-size copy or 64-bit
     temporary is ever made. ``budget`` holds the decode's estimated peak memory while it runs
-    (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time.
+    (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time;
+    ``admit`` is told the pixels the decode will produce (after draft reduction) before it
+    starts, and may refuse them by raising.
     """
     image, jpeg = _open(data, max_pixels, cpu_seconds)
     source_size = image.size
@@ -134,6 +138,8 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
         if draft and fmt in ("JPEG", "MPO") and image.mode in ("RGB", "L"):
             side = max(target)
             image.draft("RGB" if image.mode == "RGB" else "L", (side, side))
+        if admit is not None:
+            admit(image.size[0] * image.size[1])
         cost = decode_cost(image, source_size, jpeg)
         with budget.reserve(cost, deadline) if budget else nullcontext():
             image.load()  # the CPU clock runs on (waiting for the budget costs no CPU)
