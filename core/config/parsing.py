@@ -61,7 +61,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "fetch_max_redirects": int,
     "fetch_connect_timeout": float, "fetch_read_timeout": float, "fetch_deadline": float,
     "decode_memory_mb": int, "decode_cpu_seconds": float, "server_threads": int,
-    "server_connections": int, "server_timeout": float, "request_deadline_seconds": float,
+    "server_connections": int, "server_timeout": float, "server_head_timeout": float,
+    "request_deadline_seconds": float,
     "lambda_deadline_margin_ms": int, "azure_deadline_seconds": float,
     "metrics": _bool, "log_format": str.lower,
 }
