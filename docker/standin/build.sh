@@ -5,17 +5,17 @@
 #   * awslambdaric (the runtime interface client, from PyPI) in /var/runtime;
 #   * LAMBDA_TASK_ROOT=/var/task (the WORKDIR), LAMBDA_RUNTIME_DIR=/var/runtime;
 #   * AWS's Runtime Interface Emulator at /usr/local/bin/aws-lambda-rie (the binary the
-#     aws-sam-cli wheel ships, samcli/local/rapid/aws-lambda-rie-<arch>) and
-#     /lambda-entrypoint.sh, which runs `python -m awslambdaric <CMD>` when
-#     AWS_LAMBDA_RUNTIME_API is set and under the emulator (:8080) when it is not, as the real
-#     base does.
+#     aws-sam-cli wheel ships, samcli/local/rapid/aws-lambda-rie-<arch>), /var/runtime/bootstrap
+#     (`python -m awslambdaric $_HANDLER`) and /lambda-entrypoint.sh, which runs the bootstrap
+#     when AWS_LAMBDA_RUNTIME_API is set and under the emulator (:8080) when it is not, as the
+#     real base does.
 # It is NOT Amazon Linux: glibc and the Python version are Debian's.
 #
 # usage: STANDIN_RIE_DIR=.../samcli/local/rapid docker/standin/build.sh x86_64|arm64 [PYTHON]
 #   PYTHON: a Python with pip on the build machine (for awslambdaric's wheels); default python3.
 # Tags, like the real repository's: :<py> and :<py>-x86_64 for x86_64, :<py>-arm64 for arm64.
-# The Debian root filesystem is imported once; the emulator and the entrypoint are a layer on
-# top (label standin.layer: their checksum), so a new emulator or entrypoint rebuilds only that
+# The Debian root filesystem is imported once; the emulator and the scripts are a layer on
+# top (label standin.layer: their checksum), so a new emulator or script rebuilds only that
 # layer, on the stand-in already there. An image with the current layer is reused. The arm64
 # rootfs is unpacked, not configured (debootstrap --foreign and dpkg-deb -x): nothing runs in
 # it while building, only COPY (no emulation); its image config says arm64 (set_arch.py: this
@@ -37,22 +37,23 @@ esac
 
 rie=${STANDIN_RIE_DIR:?set STANDIN_RIE_DIR to samcli/local/rapid of aws-sam-cli}/aws-lambda-rie-$arch
 [ -x "$rie" ] || { echo "build.sh: no emulator at $rie" >&2; exit 1; }
-layer=$(cat "$rie" "$here/lambda-entrypoint.sh" | sha256sum | cut -c1-16)
+layer=$(cat "$rie" "$here/lambda-entrypoint.sh" "$here/bootstrap" | sha256sum | cut -c1-16)
 
-standin() {  # the stand-in for $arch, optionally with the current layer ($1: extra filter)
+standin() {  # the stand-in for $arch, optionally with the current layer ($1: extra filter);
+    # only a <python>-<arch> tag (SAM's emulation images built on it are labelled alike)
     docker images "$repo" --filter "label=standin.arch=$arch" ${1:+--filter "$1"} \
-        --format '{{.Repository}}:{{.Tag}}' | grep -m1 -- "-$arch\$" || true
+        --format '{{.Repository}}:{{.Tag}}' | grep -E -m1 -- ":[0-9][0-9.]*-$arch\$" || true
 }
 
 add_layer() {  # $1: the stand-in to put the emulator and the entrypoint on, retagged so
     local context=$work/layer
     rm -rf "$context" && mkdir -p "$context"
     cp "$rie" "$context/aws-lambda-rie"
-    cp "$here/lambda-entrypoint.sh" "$context/lambda-entrypoint.sh"
-    chmod 0755 "$context/aws-lambda-rie" "$context/lambda-entrypoint.sh"
+    cp "$here/lambda-entrypoint.sh" "$here/bootstrap" "$context/"
+    chmod 0755 "$context/aws-lambda-rie" "$context/lambda-entrypoint.sh" "$context/bootstrap"
     printf '%s\n' "FROM $1" "COPY aws-lambda-rie /usr/local/bin/aws-lambda-rie" \
-        "COPY lambda-entrypoint.sh /lambda-entrypoint.sh" "LABEL standin.layer=$layer" \
-        >"$context/Dockerfile"
+        "COPY lambda-entrypoint.sh /lambda-entrypoint.sh" "COPY bootstrap /var/runtime/bootstrap" \
+        "LABEL standin.layer=$layer" >"$context/Dockerfile"
     DOCKER_BUILDKIT=0 docker build -q --network none -t "$1" "$context" >/dev/null
     rm -rf "$context"
     if [ "$arch" = x86_64 ]; then docker tag "$1" "${1%-x86_64}"; fi

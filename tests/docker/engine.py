@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -43,7 +44,7 @@ def standin_python(arch: str) -> str:
     """The stand-in base's Python version for ``arch`` (its tag is ``<version>-<arch>``)."""
     tags = docker("images", BASE, "--filter", f"label=standin.arch={arch}",
                   "--format", "{{.Tag}}").split()
-    matching = [t for t in tags if t.endswith(f"-{arch}")]
+    matching = [t for t in tags if re.fullmatch(rf"[0-9][0-9.]*-{arch}", t)]
     if not matching:
         pytest.fail(f"no stand-in base for {arch}: run `make test-deps` (mk/image.mk)")
     return matching[0].removesuffix(f"-{arch}")
