@@ -36,4 +36,11 @@ image-standin: image-engine $(SAM_STAMP)  ## Build the stand-in base images the 
 bench-container: image-standin $(DEV_STAMP)  ## Lambda container cold start beside in-process; image size
 	$(PY) -m benchmarks.container
 
-test-deps: image-standin
+# tests/docker/test_qemu.py runs the arm64 image's root filesystem under qemu user-mode
+# emulation (no binfmt_misc registration: it runs qemu-aarch64-static itself).
+QEMU_AARCH64 := /usr/bin/qemu-aarch64-static
+$(QEMU_AARCH64):
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		qemu-user-static
+
+test-deps: image-standin $(QEMU_AARCH64)
