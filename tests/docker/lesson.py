@@ -8,6 +8,7 @@ ALLOW_PRIVATE_URLS=true, as every test that fetches from 127.0.0.1 does).
 from __future__ import annotations
 
 import base64
+import json
 import socket
 import threading
 import time
@@ -25,8 +26,14 @@ from tests.aws_lambda.samples import Context
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTO = ROOT / "samples" / "coat.jpg"
+EXAMPLES = ROOT / "examples" / "events"
 # The same settings in the container, under SAM and in process.
 ENV = {"MODEL_THREADS": "1", "ALLOW_PRIVATE_URLS": "true"}
+
+
+def example(name: str) -> Any:
+    """examples/events/``name``, as users send it."""
+    return json.loads((EXAMPLES / name).read_text())
 
 
 def photo_b64() -> str:

@@ -20,9 +20,8 @@ from typing import Any
 
 import requests
 
-from tests.aws_lambda.samples import load
 from tests.docker.engine import docker
-from tests.docker.lesson import ENV, in_process, photo_b64, photo_host, wait_for_port
+from tests.docker.lesson import ENV, example, in_process, photo_host, wait_for_port
 from tests.processes import free_port
 
 INVOCATIONS = "/2015-03-31/functions/function/invocations"
@@ -49,11 +48,10 @@ def emulated(image: str, log: Path, *extra: str) -> Iterator[str]:
 
 
 def lesson_events(photo_url: str) -> dict[str, Any]:
-    """The lesson's {"url": ...}, a base64 photo, and an HTTP API 2.0 event carrying the URL."""
-    http = load("http_api_v2.json")
-    http["body"] = json.dumps({"url": photo_url})
-    http["isBase64Encoded"] = False
-    return {"url": {"url": photo_url}, "base64 photo": {"image": photo_b64()}, "HTTP API": http}
+    """The lesson's {"url": ...} (the photo on 127.0.0.1 instead of the lesson's address), and
+    examples/events/photo-base64.json and http-api-v2.json as they are."""
+    return {"url": {**example("photo-url.json"), "url": photo_url},
+            "base64 photo": example("photo-base64.json"), "HTTP API": example("http-api-v2.json")}
 
 
 def post(url: str, event: Any) -> Any:

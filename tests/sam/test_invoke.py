@@ -5,8 +5,9 @@ on the stand-in base; the image tests' build of the same Dockerfile with the sam
 (tests/docker/engine.py) comes first, so SAM's build reuses its layers. The invocation event is
 the one SAM generates for an HTTP API, edited to carry a photo, base64-encoded as API Gateway
 sends a binary body; the answer must be the in-process handler's. The zip goes through `sam
-local invoke --invoke-image` on the stand-in: the zip is built from this environment's packages
-(`scripts/bundle_aws.py --source local`) for the stand-in's Python.
+local invoke --invoke-image` on the stand-in with examples/events/http-api-v2.json: the zip is
+built from this environment's packages (`scripts/bundle_aws.py --source local`) for the
+stand-in's Python (template-zip.yaml's runtime says python3.12; the stand-in's is 3.11).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.docker.engine import BASE, docker, standin_python
-from tests.docker.lesson import in_process, photo_b64
+from tests.docker.lesson import example, in_process, photo_b64
 from tests.sam.tool import CONTAINER_OPTIONS, FUNCTION, ROOT, generated_event, sam, zip_template
 
 
@@ -70,7 +71,7 @@ def test_the_zip_through_sam_local_invoke_on_a_standin_runtime(tmp_path: Path) -
                     "--python-version", python, "--out", str(bundle)],
                    check=True, timeout=600, capture_output=True)
     template = zip_template(tmp_path, bundle)
-    event = photo_event(tmp_path)
+    event = example("http-api-v2.json")
     # SAM names its emulation image after the runtime image's repository: a test name keeps
     # it out of the stand-in's.
     runtime = f"classifier-test-runtime:{python}-x86_64"
