@@ -42,7 +42,7 @@ $(SAM_STAMP): | $(PY)
 	@touch $@
 
 .PHONY: validate-templates
-validate-templates: $(SAM_STAMP) | $(PY)  ## sam validate template.yaml and template-zip.yaml, every parameter combination
+validate-templates: $(SAM_STAMP) $(AWS_TOOLS_STAMP) | $(PY)  ## sam validate template.yaml and template-zip.yaml, every parameter combination
 	$(SAM_OFFLINE) $(PY) scripts/validate_templates.py --sam $(SAM) template.yaml template-zip.yaml
 
 check: validate-templates

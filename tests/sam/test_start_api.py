@@ -4,9 +4,9 @@ Each request goes through SAM's local API Gateway (payload 2.0) to the function'
 and back; every answer must be the in-process service's (`Service.handle` on the same
 request): the lesson's `{"url": ...}` (a photo served on 127.0.0.1), a base64 photo in JSON,
 /health, /model, the Open Inference Protocol's /v2 and model metadata, the demo page and a
-browser's OPTIONS preflight. Raw binary bodies are not among them: start-api answers them 502
-(a known SAM bug, aws/aws-sam-cli#3110), so test_invoke.py sends the photo through `sam local
-invoke` with isBase64Encoded instead.
+browser's OPTIONS preflight (the API runs with CorsAllowOrigin set). Raw binary bodies are
+not among them: start-api answers them 502 (a known SAM bug, aws/aws-sam-cli#3110), so
+test_invoke.py sends the photo through `sam local invoke` with isBase64Encoded instead.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from tests.docker.lesson import photo_b64, photo_host, reference, wait_for_port
 from tests.processes import free_port
 from tests.sam.tool import CONTAINER_OPTIONS, command, environment
 
+ORIGIN = "https://shop.example"
+
 
 @pytest.fixture(scope="module")
 def api(sam_built: Path) -> Iterator[str]:
@@ -35,7 +37,8 @@ def api(sam_built: Path) -> Iterator[str]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             command("local", "start-api", "-t", str(sam_built), "--host", "127.0.0.1",
-                    "--port", str(port), "--warm-containers", "LAZY", *CONTAINER_OPTIONS),
+                    "--port", str(port), "--warm-containers", "LAZY", *CONTAINER_OPTIONS,
+                    "--parameter-overrides", f"CorsAllowOrigin={ORIGIN}"),
             cwd=sam_built.parent, env=environment(), stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, timeout=120)
@@ -104,7 +107,14 @@ def test_v2_model_metadata_through_start_api(api: str) -> None:
     assert got.json()["name"] == name
 
 
-def test_a_preflight_reaches_the_function(api: str) -> None:
-    got = requests.options(f"{api}/predict", timeout=180)
+@pytest.mark.parametrize("path", ["/predict", "/v2/models/any/infer"])
+def test_a_preflight_reaches_the_function_with_cors_on(api: str, path: str) -> None:
+    # The template's CorsAllowOrigin parameter, overridden for this API, reaches the function
+    # as CORS_ALLOW_ORIGIN; API Gateway passes OPTIONS on (method ANY) and the core answers.
+    got = requests.options(f"{api}{path}", headers={"Origin": ORIGIN,
+                                                    "Access-Control-Request-Method": "POST"},
+                           timeout=180)
     assert got.status_code == 204
-    assert got.headers["Allow"] == in_process("OPTIONS", "/predict").headers["Allow"]
+    assert got.headers["Allow"] == in_process("OPTIONS", path).headers["Allow"]
+    assert got.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "POST" in got.headers["Access-Control-Allow-Methods"]
