@@ -32,9 +32,12 @@ SAM_VERSION ?= 1.170.0
 SAM_VENV := $(VENV)/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
-# SAM never asks AWS for anything here: no telemetry, STS (its first call) refused at once.
-SAM_OFFLINE := SAM_CLI_TELEMETRY=0 AWS_ENDPOINT_URL_STS=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1 \
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
+# sam validate never asks AWS for anything: no telemetry, placeholder credentials (no instance
+# metadata lookup), STS refused at once on 127.0.0.1, a proxy that refuses anything else.
+SAM_OFFLINE := SAM_CLI_TELEMETRY=0 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+	AWS_EC2_METADATA_DISABLED=true AWS_DEFAULT_REGION=us-east-1 \
+	AWS_ENDPOINT_URL_STS=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1 HTTPS_PROXY=http://127.0.0.1:9 \
+	HTTP_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost
 
 $(SAM_STAMP): | $(PY)
 	$(PY) -m venv $(SAM_VENV)
