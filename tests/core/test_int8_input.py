@@ -46,7 +46,8 @@ def interpreter_logits(model: Path, pixels: np.ndarray) -> np.ndarray:
     raw = interpreter.get_tensor(out["index"]).astype(np.float32)
     out_scale, out_zero = out["quantization"]
     logits: np.ndarray = (raw - np.float32(out_zero)) * np.float32(out_scale)
-    return logits[0]
+    first: np.ndarray = logits[0]
+    return first
 
 
 @pytest.mark.parametrize("normalization", ["none", "auto"])
