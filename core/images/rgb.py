@@ -1,5 +1,10 @@
 """Any decoded image as a small 8-bit RGB image, converted tile by tile.
 
+The rule for every mode: what Pillow's ``convert("RGBA")`` composited on white with
+``Image.alpha_composite`` gives where the image has alpha or a transparency colour (a PNG tRNS
+chunk in L, RGB or 16-bit grey, a palette's transparent entries), ``convert("RGB")`` otherwise;
+16-bit and float grey levels are scaled to 0..255 first.
+
 Converting a 5000 x 5000 RGBA image at full size (convert, a white background, the composite)
 added 666 MB of peak RSS, and rescaling 16-bit levels with int64 temporaries 472 MB.
 ``shrink_to_rgb`` converts one tile of about 1 MP at a time and box-reduces each tile before
@@ -14,6 +19,7 @@ from PIL import Image
 _TILE_SIDE = 1024  # conversion tiles: about 1 MP, so each temporary is a few MB
 _TILE_PIXELS = 1 << 20
 _MAX_REDUCED = 16  # times the target's area: the most a reduced image keeps
+_ALPHA_MODES = ("RGBA", "LA", "RGBa", "La", "PA")
 
 
 def reduction(size: tuple[int, int], target: tuple[int, int]) -> int:
@@ -28,6 +34,11 @@ def reduction(size: tuple[int, int], target: tuple[int, int]) -> int:
     return factor
 
 
+def is_plain_rgb(image: Image.Image) -> bool:
+    """RGB without a transparency colour: nothing to convert."""
+    return image.mode == "RGB" and "transparency" not in image.info
+
+
 def shrink_to_rgb(image: Image.Image, target: tuple[int, int]) -> Image.Image:
     """``to_rgb`` and a box reduction (``reduction``), tile by tile: temporaries stay small.
 
@@ -35,7 +46,7 @@ def shrink_to_rgb(image: Image.Image, target: tuple[int, int]) -> Image.Image:
     then reducing it gives (tiles are whole multiples of the factor); an RGB image is left to
     the resize as it is.
     """
-    if image.mode == "RGB":
+    if is_plain_rgb(image):
         return image
     width, height = image.size
     factor = reduction(image.size, target)
@@ -53,19 +64,32 @@ def shrink_to_rgb(image: Image.Image, target: tuple[int, int]) -> Image.Image:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """Any Pillow mode as 8-bit RGB: alpha composited on white, 16-bit rescaled, not clipped."""
-    mode = image.mode
-    if mode == "RGB":
+    """Any Pillow mode as 8-bit RGB by the module's rule."""
+    if is_plain_rgb(image):
         return image
-    if mode.startswith("I") or mode == "F":
-        return Image.fromarray(_to_8bit(image), "L").convert("RGB")
-    if mode == "P" and "transparency" in image.info:
-        image, mode = image.convert("RGBA"), "RGBA"
-    if mode in ("RGBA", "LA", "RGBa", "La", "PA"):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
+    if image.mode.startswith("I") or image.mode == "F":
+        return _grey_to_rgb(image)
+    if image.mode in _ALPHA_MODES and image.getchannel("A").getextrema() == (255, 255):
+        return image.convert("RGB")  # opaque: compositing would change nothing, at 4x the cost
+    if image.mode in _ALPHA_MODES or "transparency" in image.info:
+        return _on_white(image.convert("RGBA"))
     return image.convert("RGB")
+
+
+def _on_white(rgba: Image.Image) -> Image.Image:
+    background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return Image.alpha_composite(background, rgba).convert("RGB")
+
+
+def _grey_to_rgb(image: Image.Image) -> Image.Image:
+    """Scaled grey levels; a tRNS level (compared at the image's own depth) is transparent."""
+    grey = Image.fromarray(_to_8bit(image), "L")
+    key = image.info.get("transparency")
+    if not isinstance(key, int):
+        return grey.convert("RGB")
+    opaque = np.asarray(image) != key
+    alpha = Image.fromarray(opaque.astype(np.uint8) * np.uint8(255), "L")
+    return _on_white(Image.merge("RGBA", (grey, grey, grey, alpha)))
 
 
 def _to_8bit(image: Image.Image) -> np.ndarray:
