@@ -118,10 +118,13 @@ def bytes_per_pixel(mode: str) -> int:
 
 
 def decode_cost(image: Image.Image, source_size: tuple[int, int],
-                jpeg: JpegShape | None) -> int:
-    """Estimated peak bytes of decoding ``image`` (already drafted) and converting it to RGB."""
+                jpeg: JpegShape | None, full_size_rgb: bool = False) -> int:
+    """Estimated peak bytes of decoding ``image`` (already drafted) and converting it to RGB;
+    ``full_size_rgb``: the conversion keeps every pixel (no reduction), 4 more bytes each."""
     width, height = image.size
     cost = width * height * bytes_per_pixel(image.mode) + TILE_BYTES
+    if full_size_rgb:
+        cost += width * height * 4
     if image.format == "WEBP":
         cost = width * height * WEBP_BYTES_PER_PIXEL + TILE_BYTES
     if jpeg is not None and jpeg.scans > 1:  # libjpeg keeps every coefficient (2 bytes each)

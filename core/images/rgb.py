@@ -1,14 +1,18 @@
-"""Any decoded image as a small 8-bit RGB image, converted tile by tile.
+"""Any decoded image as 8-bit RGB, converted tile by tile, box-reduced the same way in every mode.
 
 The rule for every mode: what Pillow's ``convert("RGBA")`` composited on white with
 ``Image.alpha_composite`` gives where the image has alpha or a transparency colour (a PNG tRNS
 chunk in L, RGB or 16-bit grey, a palette's transparent entries), ``convert("RGB")`` otherwise;
-16-bit and float grey levels are scaled to 0..255 first.
+16-bit and float grey levels are scaled to 0..255 first. Identical pixels therefore give an
+identical result whatever the mode they arrive in.
 
 Converting a 5000 x 5000 RGBA image at full size (convert, a white background, the composite)
 added 666 MB of peak RSS, and rescaling 16-bit levels with int64 temporaries 472 MB.
-``shrink_to_rgb`` converts one tile of about 1 MP at a time and box-reduces each tile before
-pasting it into the small output: the decoded image is the only full-size buffer.
+``shrink_to_rgb`` converts one tile of about 1 MP at a time and, before a smooth resize filter,
+box-reduces each tile before pasting it into the small output: the decoded image is the only
+full-size buffer. An RGB image is reduced by the same factor, so the mode never changes the
+result; the resize then maps the reduced image onto the original geometry (``box``), so the
+reduction changes pixels by a few levels at most (docs/models.md states the bound).
 """
 
 from __future__ import annotations
@@ -18,18 +22,24 @@ from PIL import Image
 
 _TILE_SIDE = 1024  # conversion tiles: about 1 MP, so each temporary is a few MB
 _TILE_PIXELS = 1 << 20
-_MAX_REDUCED = 16  # times the target's area: the most a reduced image keeps
+_GAP = 3  # the reduced short side stays at least this many times the target's long side
+_MAX_REDUCED = 64  # times the target's area: the most a reduced image keeps (a 16:9 photo fits)
+# Filters whose result a prior box reduction barely changes; nearest picks source pixels and
+# box averages exact source cells, so both run on the full-size image.
+SMOOTH = ("bilinear", "bicubic", "lanczos", "hamming")
 _ALPHA_MODES = ("RGBA", "LA", "RGBa", "La", "PA")
+
+Box = tuple[float, float, float, float]
 
 
 def reduction(size: tuple[int, int], target: tuple[int, int]) -> int:
-    """The box-reduction factor that keeps the short side at least twice the target's long
-    side, and the result under ``_MAX_REDUCED`` pixels (only extreme aspect ratios)."""
+    """The box-reduction factor that keeps the short side at least ``_GAP`` times the target's
+    long side, and the result under ``_MAX_REDUCED`` pixels (only extreme aspect ratios)."""
     width, height = size
     side = max(target)
-    factor = max(1, min(width, height) // (2 * side))
+    factor = max(1, min(width, height) // (_GAP * side))
     cap = _MAX_REDUCED * side * side
-    while (width // factor) * (height // factor) > cap:
+    while -(-width // factor) * -(-height // factor) > cap:
         factor += 1
     return factor
 
@@ -39,19 +49,17 @@ def is_plain_rgb(image: Image.Image) -> bool:
     return image.mode == "RGB" and "transparency" not in image.info
 
 
-def shrink_to_rgb(image: Image.Image, target: tuple[int, int]) -> Image.Image:
-    """``to_rgb`` and a box reduction (``reduction``), tile by tile: temporaries stay small.
-
-    Converting first and reducing after, per tile, gives what converting the whole image and
-    then reducing it gives (tiles are whole multiples of the factor); an RGB image is left to
-    the resize as it is.
-    """
+def shrink_to_rgb(image: Image.Image, target: tuple[int, int], reduce: bool = True
+                  ) -> tuple[Image.Image, int]:
+    """``to_rgb`` and (when ``reduce``) a box reduction by ``reduction``, tile by tile, and the
+    factor used. Tiles are whole multiples of the factor, so the result is what converting the
+    whole image and then reducing it gives."""
+    factor = reduction(image.size, target) if reduce else 1
     if is_plain_rgb(image):
-        return image
+        return (image.reduce(factor) if factor > 1 else image), factor
     width, height = image.size
-    factor = reduction(image.size, target)
     if factor == 1 and width * height <= _TILE_PIXELS:
-        return to_rgb(image)
+        return to_rgb(image), factor
     tile_w = max(factor, min(width, _TILE_SIDE) // factor * factor)
     tile_h = max(factor, min(height, _TILE_PIXELS // tile_w) // factor * factor)
     out = Image.new("RGB", (-(-width // factor), -(-height // factor)))
@@ -60,7 +68,7 @@ def shrink_to_rgb(image: Image.Image, target: tuple[int, int]) -> Image.Image:
             tile = image.crop((left, top, min(width, left + tile_w), min(height, top + tile_h)))
             rgb = to_rgb(tile)
             out.paste(rgb.reduce(factor) if factor > 1 else rgb, (left // factor, top // factor))
-    return out
+    return out, factor
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -100,7 +100,7 @@ class Pipeline:
                                  max_pixels=self.settings.max_image_pixels,
                                  draft=manifest.draft, budget=self._budget,
                                  cpu_seconds=self.settings.decode_cpu_seconds,
-                                 deadline=deadline)
+                                 deadline=deadline, resample=manifest.resize)
         timings.info["image_size"] = list(decoded.source_size)
         with timings.step("resize"):
             return fit_image(decoded, size, manifest.resize, shorter)
