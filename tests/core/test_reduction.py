@@ -126,3 +126,14 @@ def test_draft_decoding_stays_within_its_stated_bound(size: tuple[int, int],
         assert difference.mean() <= DRAFT_MEAN_NEAREST
     else:
         assert difference.max() <= DRAFT_MAX and difference.mean() <= DRAFT_MEAN
+
+
+def test_every_jpeg_mode_is_drafted_alike() -> None:
+    photo = Image.fromarray(pixel_modes.photo((1600, 1200)))
+    drafted = set()
+    for mode in ("RGB", "L", "CMYK"):
+        data = images.encode(photo.convert(mode), "JPEG", quality=92)
+        decoded = open_image(data, target=(112, 112), max_pixels=10**8, draft=True)
+        assert decoded.image.size[0] < photo.size[0]
+        drafted.add((decoded.image.size, decoded.box))
+    assert len(drafted) == 1
