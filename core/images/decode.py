@@ -34,7 +34,7 @@ from core.images.limits import (
     check_jpeg,
     decode_cost,
 )
-from core.images.rgb import SMOOTH, Box, is_plain_rgb, shrink_to_rgb
+from core.images.rgb import SMOOTH, Box, converted_pixels, reduction, shrink_to_rgb
 
 # Only these decoders are ever run on caller bytes (the JPEG one also opens phones' MPO files).
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
@@ -135,17 +135,17 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
     source_size = image.size
     fmt = image.format or "?"
     box: Box = (0.0, 0.0, float(source_size[0]), float(source_size[1]))
-    reduce = resample in SMOOTH
     try:
         if draft and fmt in ("JPEG", "MPO"):  # every JPEG mode alike: L, RGB and CMYK
             side = max(target)
             drafted = image.draft(image.mode, (side, side))
             box = drafted[1] if drafted else box
-        cost = decode_cost(image, source_size, jpeg, not (reduce or is_plain_rgb(image)))
+        factor = reduction(image.size, target) if resample in SMOOTH else 1
+        cost = decode_cost(image, source_size, jpeg, converted_pixels(image, factor))
         with budget.reserve(cost, deadline) if budget else nullcontext():
             image.load()  # the CPU clock runs on (waiting for the budget costs no CPU)
             orientation = _orientation(image)  # after load: PNG's getexif() would load it
-            rgb, factor = shrink_to_rgb(image, target, reduce)
+            rgb = shrink_to_rgb(image, factor)
             if rgb is not image:
                 image.close()  # the full-size decode is freed before the budget is
     except CpuExceeded as exc:

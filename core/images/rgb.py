@@ -11,11 +11,15 @@ added 666 MB of peak RSS, and rescaling 16-bit levels with int64 temporaries 472
 ``shrink_to_rgb`` converts one tile of about 1 MP at a time and, before a smooth resize filter,
 box-reduces each tile before pasting it into the small output: the decoded image is the only
 full-size buffer. An RGB image is reduced by the same factor, so the mode never changes the
-result; the resize then maps the reduced image onto the original geometry (``box``), so the
-reduction changes pixels by a few levels at most (docs/models.md states the bound).
+result; the factor divides both sides, so the reduced image has the picture's exact geometry,
+and the reduction changes pixels by a few levels at most (docs/models.md states the bound).
+A picture that is not reduced (nearest or box filters, sides without a common divisor) is
+converted at full size, which the decode budget counts.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from PIL import Image
@@ -23,7 +27,6 @@ from PIL import Image
 _TILE_SIDE = 1024  # conversion tiles: about 1 MP, so each temporary is a few MB
 _TILE_PIXELS = 1 << 20
 _GAP = 3  # the reduced short side stays at least this many times the target's long side
-_MAX_REDUCED = 64  # times the target's area: the most a reduced image keeps (a 16:9 photo fits)
 # Filters whose result a prior box reduction barely changes; nearest picks source pixels and
 # box averages exact source cells, so both run on the full-size image.
 SMOOTH = ("bilinear", "bicubic", "lanczos", "hamming")
@@ -33,15 +36,20 @@ Box = tuple[float, float, float, float]
 
 
 def reduction(size: tuple[int, int], target: tuple[int, int]) -> int:
-    """The box-reduction factor that keeps the short side at least ``_GAP`` times the target's
-    long side, and the result under ``_MAX_REDUCED`` pixels (only extreme aspect ratios)."""
+    """The box-reduction factor: the largest whole divisor of both sides that keeps the short
+    side at least ``_GAP`` times the target's long side (either side may become a crop's long
+    side). Whole square boxes only, so the reduced image covers exactly the picture; a picture
+    whose sides share no such divisor is not reduced."""
     width, height = size
-    side = max(target)
-    factor = max(1, min(width, height) // (_GAP * side))
-    cap = _MAX_REDUCED * side * side
-    while -(-width // factor) * -(-height // factor) > cap:
-        factor += 1
-    return factor
+    most = max(1, min(width, height) // (_GAP * max(target)))
+    common = math.gcd(width, height)
+    return next(f for f in range(most, 0, -1) if common % f == 0)
+
+
+def converted_pixels(image: Image.Image, factor: int) -> int:
+    """Pixels of the RGB image ``shrink_to_rgb`` makes anew (0: an RGB image is only reduced)."""
+    width, height = image.size
+    return 0 if is_plain_rgb(image) else (width // factor) * (height // factor)
 
 
 def is_plain_rgb(image: Image.Image) -> bool:
@@ -49,26 +57,24 @@ def is_plain_rgb(image: Image.Image) -> bool:
     return image.mode == "RGB" and "transparency" not in image.info
 
 
-def shrink_to_rgb(image: Image.Image, target: tuple[int, int], reduce: bool = True
-                  ) -> tuple[Image.Image, int]:
-    """``to_rgb`` and (when ``reduce``) a box reduction by ``reduction``, tile by tile, and the
-    factor used. Tiles are whole multiples of the factor, so the result is what converting the
-    whole image and then reducing it gives."""
-    factor = reduction(image.size, target) if reduce else 1
+def shrink_to_rgb(image: Image.Image, factor: int = 1) -> Image.Image:
+    """``to_rgb`` and a box reduction by ``factor`` (a divisor of both sides), tile by tile.
+    Tiles are whole multiples of the factor, so the result is what converting the whole image
+    and then reducing it gives."""
     if is_plain_rgb(image):
-        return (image.reduce(factor) if factor > 1 else image), factor
+        return image.reduce(factor) if factor > 1 else image
     width, height = image.size
     if factor == 1 and width * height <= _TILE_PIXELS:
-        return to_rgb(image), factor
+        return to_rgb(image)
     tile_w = max(factor, min(width, _TILE_SIDE) // factor * factor)
     tile_h = max(factor, min(height, _TILE_PIXELS // tile_w) // factor * factor)
-    out = Image.new("RGB", (-(-width // factor), -(-height // factor)))
+    out = Image.new("RGB", (width // factor, height // factor))
     for top in range(0, height, tile_h):
         for left in range(0, width, tile_w):
             tile = image.crop((left, top, min(width, left + tile_w), min(height, top + tile_h)))
             rgb = to_rgb(tile)
             out.paste(rgb.reduce(factor) if factor > 1 else rgb, (left // factor, top // factor))
-    return out, factor
+    return out
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

@@ -13,7 +13,7 @@ from PIL import Image
 from core.api.service import Service
 from core.images.resize import RESAMPLE, load_rgb
 from core.messages import Request
-from tests import pixel_modes
+from tests import images, pixel_modes
 
 SMALL, LARGE = (120, 90), (1200, 900)
 TARGET = (48, 40)  # (width, height); at LARGE the reduction factor is 900 // (3 * 48) = 6
@@ -64,8 +64,9 @@ def test_a_transparent_pixel_is_white_in_every_variant(mode: str) -> None:
 def test_an_rgb_and_an_opaque_rgba_photo_get_the_same_answer(
         service: Service) -> None:
     answers = []
-    for mode in ("RGB", "RGBA opaque"):
-        data, _ = pixel_modes.variants((1600, 1200))[mode]
+    photo = Image.fromarray(pixel_modes.photo((1600, 1200)), "RGB")
+    for image in (photo, photo.convert("RGBA")):
+        data = images.encode(image, "PNG", compress_level=1)
         response = service.handle(Request("POST", "/predict", {"content-type": "image/png"},
                                           {}, data))
         assert response.status == 200, response.body

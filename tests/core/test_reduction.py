@@ -6,13 +6,14 @@ docs/models.md; and the geometry they keep (EXIF orientation, resize-shorter-the
 from __future__ import annotations
 
 import io
+from functools import cache
 
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
 from core.images.decode import open_image
-from core.images.resize import RESAMPLE, decode_target, load_rgb
+from core.images.resize import RESAMPLE, decode_target, load_rgb, transposed_box
 from core.images.rgb import SMOOTH
 from tests import images, pixel_modes
 
@@ -65,24 +66,27 @@ def eval_transform(image: Image.Image, shorter: int, crop: int, resample: str) -
     return np.asarray(resized.crop((left, top, left + crop, top + crop)), dtype=int)
 
 
+@cache
 def upright_reference(data: bytes) -> Image.Image:
     """The picture as shown: EXIF orientation undone, then the RGB rule (alpha on white)."""
     shown = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
     return Image.fromarray(pixel_modes.composite(shown), "RGB")
 
 
+@cache
 def rotated_png(orientation: int, size: tuple[int, int]) -> bytes:
-    _, translucent = pixel_modes.variants(size)["RGBA translucent"]
+    """A translucent photo with an EXIF orientation."""
     exif = Image.Exif()
     exif[0x0112] = orientation
-    rgba = Image.open(io.BytesIO(pixel_modes.variants(size)["RGBA translucent"][0]))
-    assert translucent.shape[:2] == (size[1], size[0])
+    rgba = Image.fromarray(pixel_modes.photo(size)).convert("RGBA")
+    ramp = np.linspace(64, 255, size[0], dtype=np.uint8)[None, :].repeat(size[1], axis=0)
+    rgba.putalpha(Image.fromarray(ramp))
     return images.encode(rgba, "PNG", exif=exif.tobytes(), compress_level=1)
 
 
-@pytest.mark.parametrize("resample", ["nearest", "bilinear"])
-@pytest.mark.parametrize("orientation", [3, 5, 6, 8])
-@pytest.mark.parametrize("shorter", [0, 60])
+@pytest.mark.parametrize(("orientation", "shorter", "resample"), [
+    *[(orientation, 0, "bilinear") for orientation in range(2, 9)],
+    (6, 60, "bilinear"), (7, 60, "bilinear"), (3, 0, "nearest"), (6, 60, "nearest")])
 def test_orientation_and_crop_keep_the_full_size_geometry(orientation: int, shorter: int,
                                                           resample: str) -> None:
     data = rotated_png(orientation, (1200, 900))
@@ -97,6 +101,15 @@ def test_orientation_and_crop_keep_the_full_size_geometry(orientation: int, shor
     difference = np.abs(ours - reference)
     assert difference.max() <= (0 if resample == "nearest" else REDUCTION_MAX)
     assert difference.mean() <= REDUCTION_MEAN["photo"]
+
+
+@pytest.mark.parametrize("transpose", list(Image.Transpose)[:7])
+def test_a_box_follows_the_image_through_every_transpose(transpose: Image.Transpose) -> None:
+    image = Image.new("L", (11, 7))
+    box = (2, 1, 9, 4)
+    image.paste(255, box)
+    moved = transposed_box(box, image.size, transpose)
+    assert image.transpose(transpose).getbbox() == moved
 
 
 @pytest.mark.parametrize("resample", ["nearest", "bilinear"])
@@ -137,3 +150,12 @@ def test_every_jpeg_mode_is_drafted_alike() -> None:
         assert decoded.image.size[0] < photo.size[0]
         drafted.add((decoded.image.size, decoded.box))
     assert len(drafted) == 1
+
+
+def test_sides_without_a_common_divisor_are_not_reduced() -> None:
+    """Only whole boxes: a 1203x901 picture (no common divisor) is resized from full size."""
+    image = Image.fromarray(pixel_modes.photo((1203, 901))).convert("RGBA")
+    data = images.encode(image, "PNG", compress_level=1)
+    assert not reduced(data, (48, 40))
+    reference = plain(Image.fromarray(pixel_modes.composite(image)), (48, 40), "bilinear")
+    np.testing.assert_array_equal(load_rgb(data, (48, 40), draft=False), reference)
