@@ -17,43 +17,29 @@ from typing import Any
 
 from aws_lambda.events import Shape, common, direct, find_shape
 from core import errors
+from core.api.deadline import request_deadline
 from core.api.service import Service
-from core.errors import ConfigError
+from core.config import Settings
 from core.messages import Invocation, Request, Response, error_response
 from core.telemetry.request_log import log_json
 
-MARGIN_ENV = "LAMBDA_DEADLINE_MARGIN_MS"
-DEFAULT_MARGIN_MS = 1000
 
-
-def margin_from_env(env: Mapping[str, str] | None = None) -> int:
-    """The safety margin (ms) kept between our answer and the platform's time limit."""
-    raw = (os.environ if env is None else env).get(MARGIN_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MARGIN_MS
-    if not raw.isdigit():
-        raise ConfigError(f"{MARGIN_ENV} must be a whole number of milliseconds, got {raw!r}")
-    return int(raw)
-
-
-def budget_ms(context: Any, limit_ms: int | None, margin_ms: int) -> float | None:
-    """Milliseconds the request may use: the time left (and the front door's cap) less margin."""
+def time_left_ms(context: Any, limit_ms: int | None) -> float | None:
+    """Milliseconds the platform leaves the request: the invocation's remaining time, capped by
+    the front door's own limit (None without a context or a limit)."""
     limits: list[float] = [] if limit_ms is None else [float(limit_ms)]
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if callable(remaining):
         limits.append(float(remaining()))
-    if not limits:
-        return None
-    return min(limits) - margin_ms
+    return min(limits) if limits else None
 
 
 def with_deadline(request: Request, context: Any, limit_ms: int | None,
-                  margin_ms: int) -> Request:
-    """``request`` with ``deadline`` set as a time.monotonic() value."""
-    budget = budget_ms(context, limit_ms, margin_ms)
-    if budget is None:
-        return request
-    return dataclasses.replace(request, deadline=time.monotonic() + budget / 1000)
+                  settings: Settings) -> Request:
+    """``request`` with its deadline (``core.api.deadline``: the time left less the margin)."""
+    deadline = request_deadline(settings, time.monotonic(), "aws_lambda",
+                                time_left_ms(context, limit_ms))
+    return dataclasses.replace(request, deadline=deadline)
 
 
 def invocation(context: Any, environ: Mapping[str, str] | None = None) -> Invocation:
@@ -69,12 +55,11 @@ def invocation(context: Any, environ: Mapping[str, str] | None = None) -> Invoca
                       function_name=name if isinstance(name, str) else None)
 
 
-def handle_event(service: Service, event: Any, context: Any,
-                 margin_ms: int = DEFAULT_MARGIN_MS) -> Any:
+def handle_event(service: Service, event: Any, context: Any) -> Any:
     """The invocation's result in the event's own shape; never raises."""
     shape = find_shape(event)
     try:
-        response = _answer(service, shape, event, context, margin_ms)
+        response = _answer(service, shape, event, context)
     except Exception as exc:  # the core never raises; this guards the adapter itself
         response = _fault(exc)
     try:
@@ -84,17 +69,27 @@ def handle_event(service: Service, event: Any, context: Any,
         return direct.error_object(500)
 
 
-def _answer(service: Service, shape: Shape, event: Any, context: Any,
-            margin_ms: int) -> Response:
+def _answer(service: Service, shape: Shape, event: Any, context: Any) -> Response:
     try:
         request = shape.to_request(event, context)
-    except errors.ServiceError as exc:  # a malformed event, e.g. a "base64" body that is not
-        rid = common.request_id(context) or uuid.uuid4().hex
-        log_json(logging.WARNING, "bad_event", error=exc.code, status=exc.status, requestId=rid)
-        return service.reject(Request("POST", "/", request_id=rid,
-                                      invocation=invocation(context)), exc)
+    except errors.ServiceError as exc:  # a malformed body, e.g. "base64" that is not
+        log_json(logging.WARNING, "bad_event", error=exc.code, status=exc.status,
+                 requestId=common.request_id(context))
+        return service.reject(_without_body(shape, event, context), exc)
     request = dataclasses.replace(request, invocation=invocation(context))
-    return service.handle(with_deadline(request, context, shape.TIME_LIMIT_MS, margin_ms))
+    return service.handle(with_deadline(request, context, shape.TIME_LIMIT_MS,
+                                        service.settings))
+
+
+def _without_body(shape: Shape, event: Any, context: Any) -> Request:
+    """The event's request (its method, path and headers) without the body it could not
+    decode: the refusal is answered in the route's shape and logged under its route."""
+    bare = {**event, "body": None, "isBase64Encoded": False} if isinstance(event, dict) else {}
+    try:
+        request = shape.to_request(bare, context)
+    except errors.ServiceError:
+        request = Request("POST", "/", request_id=common.request_id(context) or uuid.uuid4().hex)
+    return dataclasses.replace(request, invocation=invocation(context))
 
 
 def _fault(exc: BaseException) -> Response:

@@ -13,12 +13,11 @@ import os
 from typing import Any
 
 from aws_lambda import shutdown, snapstart
-from aws_lambda.handler import handle_event, margin_from_env
+from aws_lambda.handler import handle_event
 from core.api.service import default_service
 
 SERVICE = default_service()
 SERVICE.warm()
-MARGIN_MS = margin_from_env()
 snapstart.register(SERVICE)
 if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
     shutdown.install(SERVICE.pipeline.reset_connections)
@@ -26,4 +25,4 @@ if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
 
 def lambda_handler(event: Any, context: Any) -> Any:
     """Answer one invocation of any supported shape; never raises."""
-    return handle_event(SERVICE, event, context, MARGIN_MS)
+    return handle_event(SERVICE, event, context)

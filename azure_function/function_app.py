@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import azure.functions as func
 
-from core.api.service import Service, default_service
+from core import errors
+from core.api.deadline import request_deadline
+from core.api.service import Service, default_service, last_resort
 from core.errors import ConfigError
 from core.messages import Invocation, Request, Response, lower_headers
 
@@ -30,18 +32,6 @@ def auth_level(environ: Mapping[str, str] = os.environ) -> func.AuthLevel:
     return AUTH_LEVELS[raw]
 
 
-def deadline_seconds(environ: Mapping[str, str] = os.environ) -> float:
-    """AZURE_DEADLINE_SECONDS: answer before Azure's 230 s HTTP limit (default 220)."""
-    raw = environ.get("AZURE_DEADLINE_SECONDS", "").strip() or "220"
-    try:
-        seconds = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"AZURE_DEADLINE_SECONDS has a bad value {raw!r}") from exc
-    if seconds <= 0:
-        raise ConfigError(f"AZURE_DEADLINE_SECONDS must be positive, got {raw!r}")
-    return seconds
-
-
 def route_prefix(environ: Mapping[str, str] = os.environ) -> str:
     """AZURE_ROUTE_PREFIX: host.json's extensions.http.routePrefix ("api" unless changed)."""
     return environ.get("AZURE_ROUTE_PREFIX", "api").strip().strip("/")
@@ -55,7 +45,6 @@ def strip_prefix(path: str, prefix: str) -> str:
     return path or "/"
 
 
-DEADLINE_SECONDS = deadline_seconds()
 ROUTE_PREFIX = route_prefix()
 service: Service = default_service()
 service.warm()  # the model loads while the worker indexes the app, not on the first request
@@ -67,10 +56,19 @@ def to_core(req: func.HttpRequest, started: float, context: func.Context | None 
             ) -> Request:
     """The core request for an Azure request; the deadline leaves time to answer cleanly."""
     return Request(method=req.method.upper(),
-                   path=strip_prefix(urlsplit(req.url).path, ROUTE_PREFIX),
+                   path=strip_prefix(unquote(url_path(req.url)), ROUTE_PREFIX),
                    headers=lower_headers(dict(req.headers.items())), query=dict(req.params),
-                   body=req.get_body() or b"", deadline=started + DEADLINE_SECONDS,
+                   body=req.get_body() or b"",
+                   deadline=request_deadline(service.settings, started, "azure"),
                    invocation=invocation(context))
+
+
+def url_path(url: str) -> str:
+    """The URL's path; a URL that cannot be parsed (``http://[::1/``) is a 400."""
+    try:
+        return urlsplit(url).path
+    except ValueError as exc:
+        raise errors.InvalidField("the request URL cannot be parsed") from exc
 
 
 def invocation(context: func.Context | None) -> Invocation:
@@ -94,7 +92,14 @@ def to_azure(response: Response) -> func.HttpResponse:
 def answer(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
     """Every route's body: the core decides (including 404 and 405)."""
     started = time.monotonic()
-    return to_azure(service.handle(to_core(req, started, context)))
+    try:
+        try:
+            request = to_core(req, started, context)
+        except errors.ServiceError as exc:
+            return to_azure(service.reject(Request(str(req.method).upper(), "/"), exc))
+        return to_azure(service.handle(request))
+    except Exception as exc:  # a fault of this adapter's own translation: still a JSON 500
+        return to_azure(last_resort(Request("POST", "/"), exc))
 
 
 @app.function_name("predict")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from convert.errors import ConversionError
-from convert.guard import embedded_refusal, labels_warning, overwrites_embedded
+from convert.guard import embedded_refusal, labels_warning, manifest_clash, overwrites_embedded
 from convert.quantize import IO_TYPES, MODES
 from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
 from core.errors import ConfigError
@@ -57,6 +57,9 @@ def parser() -> argparse.ArgumentParser:
                    help="output format (default: from OUT's extension, .tflite or .onnx)")
     p.add_argument("--layout", choices=("nhwc", "nchw"), default="nhwc",
                    help="ONNX only: input layout (nchw: channels first, as PyTorch models)")
+    p.add_argument("--trust-model", action="store_true",
+                   help="the model is trusted: let Keras run the Python code it stores "
+                        "(Lambda layers); without it such a model is refused")
     return p
 
 
@@ -79,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if overwrites_embedded(args.out) and not args.force:
         print(f"convert: error: {embedded_refusal(args.out)}", file=sys.stderr)
         return 2
+    clash = manifest_clash(args.out)
+    if clash:
+        print(f"convert: error: {clash}", file=sys.stderr)
+        return 2
     from convert.options import Options
     from convert.pipeline import run  # after parsing: --help never imports the core
 
@@ -90,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             resize=args.resize, output_kind=args.output_kind, name=args.name,
             version=args.model_version, samples=args.samples, latency_runs=args.latency_runs,
             threads=args.threads, min_agreement=args.min_agreement, format=args.format,
-            layout=args.layout)
+            layout=args.layout, trusted=args.trust_model)
         report = run(options)
     except (ConversionError, ConfigError) as exc:
         print(f"convert: error: {exc}", file=sys.stderr)

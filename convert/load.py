@@ -6,6 +6,9 @@ Each format takes the route that works with TensorFlow 2.16+ (Keras 3):
   (the Keras 2 model it was written for); a Keras 3 ``.h5`` falls back to the ``.keras`` route.
 * ``.keras`` (Keras 3): ``model.export()`` to a SavedModel, then ``from_saved_model``.
 * SavedModel directory: its ``serving_default`` signature, then ``from_saved_model``.
+
+Unless ``trusted``, no code stored in a Keras file runs (``convert.safety``): ``.keras`` loads
+with Keras's ``safe_mode=True`` and a Keras file with a Lambda layer is refused before loading.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 
 from convert import backend
 from convert.errors import ConversionError, first_line
+from convert.safety import explain_refusal, refuse_stored_code
 from convert.signature import check_signature, model_shapes, signature_shapes
 
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -71,29 +75,34 @@ def detect_format(path: Path) -> str:
                           "Keras 3 .keras file or a SavedModel directory")
 
 
-def load_source(path: Path) -> SourceModel:
-    """Load ``path`` in the format it is in, checking it takes one RGB image tensor."""
+def load_source(path: Path, trusted: bool = False) -> SourceModel:
+    """Load ``path`` in the format it is in, checking it takes one RGB image tensor;
+    ``trusted``: let Keras run code stored in the file (Lambda layers)."""
     kind = detect_format(path)
     if kind == "saved_model":
         return _load_saved_model(path)
+    if not trusted:
+        refuse_stored_code(path, kind)
     if kind == "h5":
         try:
             model = backend.tf_keras().models.load_model(str(path), compile=False)
         except Exception as legacy:  # maybe a Keras 3 .h5: try that loader
-            model = _keras3_load(path, "Keras .h5", legacy)
+            model = _keras3_load(path, "Keras .h5", legacy, trusted)
             return _keras_source(path, kind, model, _export_converter(model))
         return _keras_source(path, kind, model, _keras2_converter(model))
-    model = _keras3_load(path, "Keras 3 .keras", None)
+    model = _keras3_load(path, "Keras 3 .keras", None, trusted)
     return _keras_source(path, kind, model, _export_converter(model))
 
 
-def _keras3_load(path: Path, what: str, earlier: Exception | None) -> Any:
+def _keras3_load(path: Path, what: str, earlier: Exception | None, trusted: bool) -> Any:
     try:
-        return backend.keras3().saving.load_model(str(path), compile=False)
+        return backend.keras3().saving.load_model(str(path), compile=False,
+                                                  safe_mode=not trusted)
     except ConversionError:
         raise
     except Exception as exc:  # Keras raises anything from a bad file
-        reason = first_line(earlier if earlier is not None else exc)
+        refused = explain_refusal(exc)
+        reason = refused or first_line(earlier if earlier is not None else exc)
         raise ConversionError(f"cannot load {path} as a {what} model: {reason}") from exc
 
 

@@ -28,3 +28,4 @@ class Options:
     min_agreement: float | None = None
     format: str = "auto"
     layout: str = "nhwc"
+    trusted: bool = False  # let Keras run code stored in the model file (Lambda layers)

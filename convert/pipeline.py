@@ -50,7 +50,7 @@ def parity_path(out: Path) -> Path:
 def run(options: Options) -> ParityReport:
     """Convert ``options.model`` to ``options.out`` and return the parity report."""
     _check_options(options)
-    source = load_source(options.model)
+    source = load_source(options.model, options.trusted)
     if options.labels and len(options.labels) != source.num_classes:
         raise ConversionError(f"{len(options.labels)} labels given but the model outputs "
                               f"{source.num_classes} scores")

@@ -2,11 +2,22 @@
 
 Foreign exceptions (urllib3, Pillow, the interpreter) are translated into these where they arise;
 ``core.api.service`` turns them into JSON responses in exactly one place. A 5xx always means a
-bug or
-a fault of the service itself, never something a caller sent.
+bug or a fault of the service itself, never something a caller sent.
 """
 
 from __future__ import annotations
+
+
+def shown(text: object, limit: int = 64) -> str:
+    """Caller input as it may appear in an error message: at most ``limit`` characters, with
+    anything not printable, markup characters and lone surrogates as ``\\uXXXX`` escapes, so
+    an echoed path or header can neither break the JSON's encoding nor read as HTML."""
+    value = str(text)
+    cut = value[:limit]
+    safe = "".join(c if c.isprintable() and c not in "<>&\"'\\" and not "\ud800" <= c <= "\udfff"
+                   else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in cut)
+    return safe + ("..." if len(value) > limit else "")
 
 
 class ServiceError(Exception):
@@ -75,11 +86,29 @@ class PayloadTooLarge(ServiceError):
     status = 413
     code = "payload_too_large"
 
+    @classmethod
+    def body(cls, limit: int) -> PayloadTooLarge:
+        """A request body over ``limit`` bytes: one message on every front end."""
+        return cls(f"the request body is larger than {limit} bytes")
+
 
 class ImageTooLarge(PayloadTooLarge):
     """The image has more pixels or bytes than allowed (decompression bombs included)."""
 
     code = "image_too_large"
+
+
+class RequestTooLarge(PayloadTooLarge):
+    """The request's images together would decode to more pixels than MAX_REQUEST_PIXELS."""
+
+    code = "request_too_large"
+
+
+class DecodeBusy(ServiceError):
+    """Too many large images are already waiting to be decoded; retry shortly."""
+
+    status = 429
+    code = "decode_busy"
 
 
 class UnsupportedMediaType(ServiceError):

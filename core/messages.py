@@ -34,7 +34,7 @@ class Request:
     """One HTTP request. Header names are lower case; the body is always bytes."""
 
     method: str
-    path: str
+    path: str  # percent-decoded once (WSGI's PATH_INFO form), the platform's prefix stripped
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
@@ -47,6 +47,13 @@ class Request:
     def content_type(self) -> str:
         """The media type without parameters, lower case ('' when absent)."""
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def due(self) -> float:
+        """The deadline, for a route: the service gives every request one before routing."""
+        if self.deadline is None:
+            raise errors.InternalError("the request reached a route without a deadline")
+        return self.deadline
 
 
 @dataclass
@@ -76,8 +83,12 @@ class Response:
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None
                   ) -> Response:
-    """A JSON response (compact, UTF-8)."""
-    body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """A JSON response (compact, UTF-8; text that is not valid Unicode, such as a lone
+    surrogate a caller escaped into a string, is written as a ``\\uXXXX`` escape)."""
+    try:
+        body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        body = json.dumps(data, separators=(",", ":")).encode("ascii")
     merged = {"Content-Type": "application/json"}
     merged.update(headers or {})
     return Response(status, body, merged)
@@ -94,13 +105,22 @@ def error_response(error: errors.ServiceError, headers: Mapping[str, str] | None
                          merged)
 
 
-def decode_body(body: str | bytes | None, is_base64: bool = False) -> bytes:
-    """A platform's body as bytes: the one place request bodies are base64-decoded."""
+def decode_body(body: object, is_base64: object = False) -> bytes:
+    """A platform's body as bytes: the one place request bodies are base64-decoded.
+
+    A hand-built event may carry anything: a body that is neither text nor bytes, or an
+    ``isBase64Encoded`` that is not a boolean, is a 400 (never ``bytes(10**9)``); text that is
+    not valid Unicode (a lone surrogate) keeps its code points, so parsing it fails as a 400.
+    """
     if body is None:
         return b""
+    if not isinstance(body, str | bytes | bytearray):
+        raise errors.InvalidField(f"the event's body must be a string, not {type(body).__name__}")
+    if not isinstance(is_base64, bool):
+        raise errors.InvalidField("the event's isBase64Encoded must be true or false")
     if is_base64:
-        return b64decode(body)
-    return body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        return b64decode(body if isinstance(body, str) else bytes(body))
+    return body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
 
 
 def b64decode(data: str | bytes, what: str = "body") -> bytes:

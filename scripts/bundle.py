@@ -30,8 +30,7 @@ def expected_files(target: str, model: Path | None = None) -> list[str]:
     """Every path (relative, '/'-separated, sorted) a bundle of ``target`` holds."""
     _, entry = TARGETS[target]
     core = [f"core/{p}" for p in core_files()]
-    folder = "clothing" if model_set.is_default(model) else (model or ROOT).parent.name
-    shipped = [f"models/{folder}/{p.name}" for p in model_set.model_files(model)]
+    shipped = model_set.bundle_paths(model)
     pointer = [] if model_set.is_default(model) else [model_set.POINTER]
     return sorted([*entry, *core, *shipped, *pointer])
 
@@ -51,6 +50,7 @@ def core_files() -> list[str]:
 def build(target: str, out: Path, model: Path | None = None, runtimes: str = "auto") -> Path:
     """Write the bundle of ``target`` to ``out`` (replacing it) and return ``out``."""
     source, entry = TARGETS[target]
+    model_set.model_files(model)  # a missing model or sidecar stops here, before ``out`` goes
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -75,9 +75,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="both: ship ai-edge-litert and onnxruntime (default: the model's)")
     args = parser.parse_args(argv)
     out = args.out or ROOT / "build" / TARGETS[args.target][0]
-    build(args.target, out, args.model, args.runtimes)
+    try:
+        build(args.target, out, args.model, args.runtimes)
+    except model_set.BundleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     files = sum(1 for p in out.rglob("*") if p.is_file())
-    print(f"{args.target} bundle: {out} ({files} files)")
+    print(f"{args.target} bundle: {out} ({files} files; {model_set.summary(args.model)})")
     return 0
 
 

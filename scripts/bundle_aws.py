@@ -263,10 +263,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_pip:
         print(" ".join(pip_command(args.arch, args.python_version, Path("TARGET"))))
         return 0
+    try:
+        model_set.model_files(args.model)  # a missing model or sidecar: one line, before pip
+    except model_set.BundleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     size, bytecode = build(args.out, args.source, args.arch, args.python_version,
                            args.bytecode_python, args.model, args.runtimes)
     line = size_line(args.out, args.out.stat().st_size, size, bytecode)
     print(line)
+    print(model_set.summary(args.model))
     default = args.model is None and args.runtimes == "auto"
     if args.record and args.source == "pypi" and default:
         key = f"{args.arch} python{args.python_version}{'' if bytecode else ' sources only'}"

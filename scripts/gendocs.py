@@ -49,13 +49,16 @@ def _default_text(spec: Any) -> str:
 
 
 def settings_table() -> str:
-    """One row per ``Settings`` field: variable, default, meaning."""
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    """One row per ``Settings`` field: variable, default, allowed values (the range the
+    settings check enforces, from the same field metadata), meaning."""
+    rows = ["| variable | default | allowed | meaning |", "|---|---|---|---|"]
     for spec in fields(Settings):
         doc = spec.metadata.get("doc")
         if not doc:
             raise SystemExit(f"Settings.{spec.name} has no 'doc' in its field metadata")
-        rows.append(f"| `{spec.metadata['env']}` | {_default_text(spec)} | {doc} |")
+        values = spec.metadata.get("range")
+        allowed = values.text if values is not None else ""
+        rows.append(f"| `{spec.metadata['env']}` | {_default_text(spec)} | {allowed} | {doc} |")
     return "\n".join(rows)
 
 

@@ -93,6 +93,33 @@ def build(path: Path, graph: Graph = Graph()) -> Path:
     return path
 
 
+def externalise(path: Path, locations: dict[str, str] | str = "") -> Path:
+    """Move the ONNX model at ``path``'s weights out of the graph, as torch.onnx.export does:
+    into ``<name>.data`` (the default), one named file for all, or ``{initializer: location}``
+    (initializers not named stay inside). The files are written relative to the model's
+    folder; a location that leaves it is only recorded in the graph, not written."""
+    import onnx
+    from onnx.external_data_helper import set_external_data, write_external_data_tensors
+
+    model = onnx.load(str(path))
+    chosen = locations if isinstance(locations, dict) else {
+        t.name: locations or f"{path.name}.data" for t in model.graph.initializer}
+    for tensor in model.graph.initializer:
+        if tensor.name in chosen:
+            set_external_data(tensor, chosen[tensor.name])
+    inside = {k: v for k, v in chosen.items() if ".." not in v and not v.startswith("/")}
+    if inside == chosen:
+        for location in inside.values():
+            (path.parent / location).parent.mkdir(parents=True, exist_ok=True)
+        write_external_data_tensors(model, str(path.parent))
+    else:  # a refused location: the graph says it, no file is written
+        for tensor in model.graph.initializer:
+            if tensor.name in chosen:
+                tensor.ClearField("raw_data")
+    onnx.save(model, str(path))
+    return path
+
+
 def write_manifest(path: Path, **fields: Any) -> Path:
     """A manifest ``<model>.json`` beside the model with the given JSON fields."""
     import json

@@ -1,24 +1,21 @@
-"""One API on every platform: the same requests through Lambda, GCP and Azure, the same answers.
+"""One API on every front end: the same requests through the local server, Lambda, GCP and
+Azure (``tests/frontends.py``), the same answers.
 
 Every leg runs on one shared Service (the committed model, private URLs allowed, a 256 KiB body
-limit) injected into each adapter's module-level service variable. Each leg goes through its
-platform's real request objects: an HTTP API 2.0 event for Lambda, functions-framework's Flask
-app for GCP, ``func.HttpRequest`` through the registered function for Azure (the Functions host
-cannot run here, so the route is chosen the way the host would choose it).
+limit) injected into each adapter's module-level service variable.
 """
 
 from __future__ import annotations
 
 import base64
-import importlib
+import copy
 import json
 import struct
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import pytest
@@ -28,33 +25,11 @@ from core.api.openinference import codec as oip
 from core.api.service import Service
 from core.inference.classifier import Classifier
 from tests import images
-from tests.conftest import ROOT, make_settings
+from tests.conftest import make_settings
 from tests.core.test_service import multipart
+from tests.frontends import JSON, Call, Leg, front_ends
 
 LIMIT = 256 * 1024
-JSON = "application/json"
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str
-    body: bytes = b""
-    content_type: str | None = None
-    query: dict[str, str] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    content_type: str
-    body: bytes
-    allow: str | None
-    header_length: str | None = None  # Inference-Header-Content-Length (binary v2 answers)
-
-
-Leg = Callable[[Call], Answer]
 
 
 def as_json(data: Any) -> bytes:
@@ -88,6 +63,12 @@ CASES: dict[str, tuple[Callable[[str], Call], int, str | None]] = {
     "wrong-method": (lambda u: Call("GET", "/predict"), 405, "method_not_allowed"),
     "too-large": (lambda u: Call("POST", "/predict", b"\xff" * (LIMIT + 1), "image/jpeg"), 413,
                   "payload_too_large"),
+    "health-too-large": (lambda u: Call("GET", "/health", b"x" * (LIMIT + 1)), 413,
+                         "payload_too_large"),
+    "unknown-route-too-large": (lambda u: Call("POST", "/nope", b"x" * (LIMIT + 1)), 413,
+                                "payload_too_large"),
+    "bad-base64-image": (lambda u: Call("POST", "/predict", b'{"image": "not base64!"}', JSON),
+                         400, "invalid_field"),
     "unsupported-media": (lambda u: Call("POST", "/predict", b"<xml/>", "application/xml"), 415,
                           "unsupported_media_type"),
     "undecodable-image": (lambda u: Call("POST", "/predict", b"GIF89a garbage", "image/gif"),
@@ -97,103 +78,14 @@ CASES: dict[str, tuple[Callable[[str], Call], int, str | None]] = {
 }
 
 
-def inject(module: ModuleType, service: Service, patch: pytest.MonkeyPatch) -> None:
-    """Point an adapter module's module-level service (``service`` or ``SERVICE``) at ours."""
-    names = [name for name in ("service", "SERVICE") if hasattr(module, name)]
-    assert names, f"{module.__name__} has no module-level service to inject"
-    for name in names:
-        patch.setattr(module, name, service)
-
-
-def header(headers: Any, name: str) -> str | None:
-    found = {str(k).lower(): str(v) for k, v in dict(headers).items()}
-    return found.get(name.lower())
-
-
-def lambda_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
-    module = importlib.import_module("aws_lambda.lambda_function")
-    inject(module, service, patch)
-
-    def run(call: Call) -> Answer:
-        query = "&".join(f"{k}={v}" for k, v in call.query.items())
-        headers = {"host": "api.example.com", **{k.lower(): v for k, v in call.headers.items()}}
-        if call.content_type:
-            headers["content-type"] = call.content_type
-        binary = call.content_type not in (None, JSON, "application/xml")
-        body = base64.b64encode(call.body).decode() if binary else call.body.decode()
-        event = {"version": "2.0", "routeKey": "$default", "rawPath": call.path,
-                 "rawQueryString": query, "headers": headers,
-                 "queryStringParameters": call.query or None,
-                 "requestContext": {"http": {"method": call.method, "path": call.path,
-                                             "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                                             "userAgent": "contract-test"},
-                                    "stage": "$default", "routeKey": "$default",
-                                    "requestId": "contract", "domainName": "api.example.com"},
-                 "body": body or None, "isBase64Encoded": binary}
-        result = module.lambda_handler(event, None)
-        raw = result.get("body") or ""
-        data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
-        return Answer(result["statusCode"], header(result["headers"], "content-type") or "",
-                      data, header(result["headers"], "allow"),
-                      header(result["headers"], oip.HEADER))
-    return run
-
-
-def gcp_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
-    from functions_framework import create_app
-
-    source = str(ROOT / "gcp_function" / "main.py")
-    app = create_app(target="predict", source=source)  # type: ignore[no-untyped-call]
-    inject(sys.modules["main"], service, patch)
-    client = app.test_client()
-
-    def run(call: Call) -> Answer:
-        response = client.open(call.path, method=call.method, data=call.body,
-                               content_type=call.content_type, query_string=call.query,
-                               headers=call.headers)
-        return Answer(response.status_code, response.headers.get("Content-Type", ""),
-                      response.data, response.headers.get("Allow"),
-                      response.headers.get(oip.HEADER))
-    return run
-
-
-def azure_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
-    import azure.functions as func
-
-    from tests.azure_function.context import Context
-
-    module = importlib.import_module("azure_function.function_app")
-    inject(module, service, patch)
-    patch.setattr(module.app, "functions_bindings", None)  # the worker indexes once; we re-index
-    functions = {f.get_function_name(): f for f in module.app.get_functions()}
-
-    def route(call: Call) -> Any:  # the host: a literal route with the method, else catch-all
-        name = call.path.strip("/")
-        trigger = functions[name].get_trigger() if name in functions else None
-        methods = {str(m.value) for m in getattr(trigger, "methods", None) or ()}
-        chosen = name if call.method in methods else "fallback"
-        return functions[chosen].get_user_function()
-
-    def run(call: Call) -> Answer:
-        headers = {"Content-Type": call.content_type} if call.content_type else {}
-        headers.update(call.headers)
-        request = func.HttpRequest(call.method, f"https://app.azurewebsites.net/api{call.path}",
-                                   headers=headers, params=call.query, body=call.body)
-        response = route(call)(request, Context())
-        return Answer(response.status_code, response.headers.get("Content-Type", ""),
-                      response.get_body(), response.headers.get("Allow"),
-                      response.headers.get(oip.HEADER))
-    return run
-
-
 @pytest.fixture(scope="module")
 def legs(classifier: Classifier) -> Iterator[dict[str, Leg]]:
     service = Service(make_settings(max_body_bytes=LIMIT), classifier=classifier)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ALLOW_PRIVATE_URLS", "true")  # set before any adapter is imported
         patch.setenv("MAX_BODY_BYTES", str(LIMIT))
-        yield {"lambda": lambda_leg(patch, service), "gcp": gcp_leg(patch, service),
-               "azure": azure_leg(patch, service)}
+        with front_ends(service, patch) as legs:
+            yield legs
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -244,6 +136,11 @@ V2_CASES: dict[str, tuple[Callable[[], Call], int]] = {
     "v2-metadata": (lambda: Call("GET", "/v2/models/clothing-mobilenet-v2"), 200),
     "v2-unknown-model": (lambda: Call("GET", "/v2/models/nope/ready"), 404),
     "v2-malformed": (lambda: Call("POST", INFER, b'{"inputs": 3}', JSON), 400),
+    "v2-too-large": (lambda: Call("POST", INFER, b" " * (LIMIT + 1), JSON), 413),
+    "v2-live-too-large": (lambda: Call("GET", "/v2/health/live", b"x" * (LIMIT + 1)), 413),
+    "v2-bad-base64": (lambda: Call("POST", INFER, as_json({"inputs": [
+        {"name": "image", "datatype": "BYTES", "shape": [1], "data": ["not base64!"]}]}), JSON),
+        400),
 }
 
 
@@ -278,6 +175,20 @@ def test_binary_and_json_infer_agree(legs: dict[str, Leg]) -> None:
         assert head["outputs"][1]["data"] == outputs["label"]["data"]
 
 
+@pytest.mark.parametrize("name", ["50%", "a%41b", "a b", "caf\u00e9"])
+def test_a_model_name_is_percent_decoded_once(name: str, classifier: Classifier) -> None:
+    """``/v2/models/{name}`` with the name percent-encoded once, as clients send it."""
+    renamed = copy.copy(classifier)
+    renamed.manifest = replace(classifier.manifest, name=name)
+    service = Service(make_settings(), classifier=renamed)
+    call = Call("GET", f"/v2/models/{quote(name, safe='')}/ready")
+    with pytest.MonkeyPatch.context() as patch, front_ends(service, patch) as legs:
+        answers = {leg_name: leg(call) for leg_name, leg in legs.items()}
+    for leg_name, answer in answers.items():
+        assert answer.status == 200, (leg_name, answer.body[:200])
+        assert json.loads(answer.body) == {"name": name, "ready": True}, leg_name
+
+
 @pytest.fixture(scope="module")
 def keras_twins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One tiny Keras model converted by ``python -m convert``'s pipeline to TFLite and ONNX."""
@@ -307,9 +218,7 @@ def test_one_keras_model_as_tflite_and_onnx_answers_alike_everywhere(
     for fmt, path in keras_twins.items():
         service = Service(make_settings(model_path=path))
         assert service.pipeline.classifier.format == fmt
-        with pytest.MonkeyPatch.context() as patch:
-            legs = {"lambda": lambda_leg(patch, service), "gcp": gcp_leg(patch, service),
-                    "azure": azure_leg(patch, service)}
+        with pytest.MonkeyPatch.context() as patch, front_ends(service, patch) as legs:
             answers = {name: leg(call) for name, leg in legs.items()}
         for name, answer in answers.items():
             assert answer.status == 200, (fmt, name, answer.body[:300])

@@ -35,9 +35,9 @@ def to_request(event: Any, context: Any) -> Request:
         headers = common.joined(common.mapping(event.get("headers")))
         raw = common.last_values(common.mapping(event.get("queryStringParameters")))
     query = {unquote_plus(k): unquote_plus(v) for k, v in raw.items()}
-    body = decode_body(event.get("body"), bool(event.get("isBase64Encoded")))
-    return common.build_request(event.get("httpMethod"), event.get("path"), headers, query, body,
-                                context)
+    body = decode_body(event.get("body"), event.get("isBase64Encoded") or False)
+    path = common.decoded(event.get("path"))
+    return common.build_request(event.get("httpMethod"), path, headers, query, body, context)
 
 
 def from_response(response: Response, event: Any) -> Any:

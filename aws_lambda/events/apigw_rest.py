@@ -27,9 +27,11 @@ def to_request(event: Any, context: Any) -> Request:
                else common.joined(common.mapping(event.get("headers"))))
     multi_query = common.mapping(event.get("multiValueQueryStringParameters"))
     query = common.last_values(multi_query or common.mapping(event.get("queryStringParameters")))
-    body = decode_body(event.get("body"), bool(event.get("isBase64Encoded")))
-    return common.build_request(event.get("httpMethod"), event.get("path"), headers, query, body,
-                                context)
+    body = decode_body(event.get("body"), event.get("isBase64Encoded") or False)
+    path = str(event.get("path") or "/")
+    if event.get("version") != "1.0":  # a REST API sends the path encoded, an HTTP API decoded
+        path = common.decoded(path)
+    return common.build_request(event.get("httpMethod"), path, headers, query, body, context)
 
 
 def from_response(response: Response, event: Any) -> Any:

@@ -6,6 +6,7 @@ import base64
 import dataclasses
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from core.messages import Request, Response, lower_headers
 
@@ -64,6 +65,12 @@ def strip_stage(path: str, stage: Any) -> str:
     if path == prefix or path.startswith(prefix + "/"):
         return path[len(prefix):] or "/"
     return path
+
+
+def decoded(path: Any) -> str:
+    """A path as its front door sent it, percent-encoded (REST APIs, ALB, Function URLs),
+    decoded once, as the core takes paths (an HTTP API decodes the path itself)."""
+    return unquote(str(path or "/"))
 
 
 def build_request(method: Any, path: Any, headers: Mapping[str, str],

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from aws_lambda.events.common import build_request
+from core import errors
 from core.messages import Request, Response
 
 TIME_LIMIT_MS: int | None = None  # only Lambda's own timeout applies
@@ -24,7 +25,10 @@ def matches(event: Any) -> bool:
 
 def to_request(event: Any, context: Any) -> Request:
     """``POST /predict`` with the event as its JSON body (the core validates it)."""
-    body = json.dumps(event, separators=(",", ":")).encode("utf-8")
+    try:
+        body = json.dumps(event, separators=(",", ":")).encode("utf-8")
+    except (ValueError, TypeError, RecursionError) as exc:  # nesting too deep, NaN keys, ...
+        raise errors.InvalidJSON("the event cannot be read as a JSON request") from exc
     return build_request("POST", "/predict", {"content-type": "application/json"}, {}, body,
                          context)
 

@@ -30,10 +30,19 @@ def to_request(event: Any, context: Any) -> Request:
     if isinstance(cookies, list) and cookies:
         headers["cookie"] = "; ".join(str(c) for c in cookies)
     query = parse_query(str(event.get("rawQueryString") or ""))
-    body = decode_body(event.get("body"), bool(event.get("isBase64Encoded")))
+    body = decode_body(event.get("body"), event.get("isBase64Encoded") or False)
     context_stage = common.mapping(event.get("requestContext")).get("stage")
-    path = common.strip_stage(str(event.get("rawPath") or http.get("path") or "/"), context_stage)
+    path = str(event.get("rawPath") or http.get("path") or "/")
+    if is_function_url(event):  # an HTTP API decodes the path; a Function URL does not
+        path = common.decoded(path)
+    path = common.strip_stage(path, context_stage)
     return common.build_request(http.get("method"), path, headers, query, body, context)
+
+
+def is_function_url(event: Any) -> bool:
+    """A Lambda Function URL's event (its domain is ``<id>.lambda-url.<region>.on.aws``)."""
+    domain = str(common.mapping(event.get("requestContext")).get("domainName") or "")
+    return ".lambda-url." in domain
 
 
 def from_response(response: Response, event: Any) -> Any:

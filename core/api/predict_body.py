@@ -25,7 +25,7 @@ def parse_predict(request: Request, *, max_body: int, max_batch: int,
                   classes: int) -> PredictInput:
     """Validate and read a predict request."""
     if len(request.body) > max_body:
-        raise errors.PayloadTooLarge(f"the request body is larger than {max_body} bytes")
+        raise errors.PayloadTooLarge.body(max_body)
     kind = request.content_type
     if kind.startswith("image/") or kind == "application/octet-stream":
         parsed = PredictInput(image=_nonempty(request.body))
@@ -35,8 +35,8 @@ def parse_predict(request: Request, *, max_body: int, max_batch: int,
         parsed = _from_json(request.body, max_batch)
     else:
         raise errors.UnsupportedMediaType(
-            f"Content-Type {kind!r} is not supported; send application/json, image/*, "
-            "or multipart/form-data")
+            f"Content-Type '{errors.shown(kind, 60)}' is not supported; send application/json, "
+            "image/*, or multipart/form-data")
     query_k = request.query.get("top_k")
     top_k = parsed.top_k if query_k is None else _top_k_from_text(query_k)
     if top_k is not None and not 1 <= top_k <= classes:

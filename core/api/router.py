@@ -4,6 +4,9 @@ A route is a path whose segments are literals or ``{name}`` parameters
 (``/v2/models/{name}/infer``). A path matches a route when its last segments do; the route
 matching the most segments wins, a literal route over a parameterised one of the same length,
 so ``/prod/v2/models/health`` is model metadata and ``/api/predict`` is still ``/predict``.
+
+Paths arrive percent-decoded (``core.messages.Request.path``): each front end decodes once,
+where its platform has not already, so parameters are taken as they are.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Generic, TypeVar
-from urllib.parse import unquote
 
 from core import errors
 
@@ -45,7 +47,7 @@ def resolve(path: str, routes: Mapping[str, Mapping[str, T]]) -> tuple[str, Mapp
 
 def match(path: str, routes: Mapping[str, Mapping[str, T]]
           ) -> tuple[str, Mapping[str, T], Params]:
-    """The best route for ``path``, its methods and its parameters (percent-decoded)."""
+    """The best route for ``path``, its methods and its parameters."""
     clean = "/" + path.strip("/")
     if clean in routes:  # the common case: one dict lookup
         return clean, routes[clean], {}
@@ -60,8 +62,8 @@ def match(path: str, routes: Mapping[str, Mapping[str, T]]
             if best is None or rank > best[:2]:
                 best = (*rank, route, params)
     if best is None:
-        raise errors.NotFound(f"no route for {clean[:100]}; try POST /predict, GET /health, "
-                              "GET /model, GET /v2")
+        raise errors.NotFound(f"no route for {errors.shown(clean, 100)}; try POST /predict, "
+                              "GET /health, GET /model, GET /v2")
     return best[2], routes[best[2]], best[3]
 
 
@@ -79,7 +81,7 @@ def _suffix_params(route: str, segments: list[str]) -> Params | None:
     params: Params = {}
     for part, segment in zip(parts, segments[len(segments) - len(parts):], strict=True):
         if part.startswith("{") and part.endswith("}"):
-            params[part[1:-1]] = unquote(segment)
+            params[part[1:-1]] = segment
         elif part != segment:
             return None
     return params

@@ -5,6 +5,7 @@ Exceptions become responses here and nowhere else.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -14,10 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from core import errors
+from core.api.deadline import request_deadline
 from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
 from core.api.router import Router
 from core.config import Settings
+from core.inference import assumptions
 from core.inference.classifier import Classifier
 from core.inference.loader import load_classifier
 from core.messages import Request, Response, error_response, json_response
@@ -57,6 +60,7 @@ class Service:
                 if self._pipeline is None:
                     classifier = self._classifier or classifier_from_settings(self.settings)
                     warn_if_unlabelled(classifier)
+                    warn_if_assumed(classifier)
                     self._pipeline = Pipeline(self.settings, classifier, self._pool)
         return self._pipeline
 
@@ -65,8 +69,18 @@ class Service:
         _ = self.pipeline
 
     def handle(self, request: Request) -> Response:
-        """Answer one request; never raises."""
+        """Answer one request; never raises: a fault in the error path itself (an answer or
+        a log line that cannot be written) still ends in a logged JSON 500."""
         started = time.perf_counter()
+        try:
+            return self._answer(request, started)
+        except Exception as exc:
+            return last_resort(request, exc)
+
+    def _answer(self, request: Request, started: float) -> Response:
+        if request.deadline is None:
+            request = replace(request, deadline=request_deadline(
+                self.settings, time.monotonic(), request.invocation.platform))
         timings = Timings()
         error: BaseException | None = None
         try:
@@ -93,13 +107,17 @@ class Service:
         return response
 
     def _dispatch(self, request: Request, timings: Timings) -> Response:
+        limit = self.settings.max_body_bytes
+        if len(request.body) > limit:  # every route, as front ends that stream refuse it
+            raise errors.PayloadTooLarge.body(limit)
         route, methods, params = self._router.match(request.path)
         if request.method == "OPTIONS":
             return Response(204, b"", {"Allow": ", ".join([*methods, "OPTIONS"])})
         handler = methods.get(request.method)
         if handler is None:
             raise errors.MethodNotAllowed(
-                f"{request.method} is not allowed on {route}; use {', '.join(methods)}",
+                f"{errors.shown(request.method, 16)} is not allowed on {route}; "
+                f"use {', '.join(methods)}",
                 allowed=tuple(methods))
         return handler(replace(request, params=params) if params else request, timings)
 
@@ -108,7 +126,7 @@ class Service:
         parsed = parse_predict(request, max_body=settings.max_body_bytes,
                                max_batch=settings.max_batch,
                                classes=len(self.pipeline.classifier.labels))
-        return json_response(self.pipeline.predict_input(parsed, timings, request.deadline))
+        return json_response(self.pipeline.predict_input(parsed, timings, request.due))
 
     def _health(self, request: Request, timings: Timings) -> Response:
         classifier = self.pipeline.classifier
@@ -129,6 +147,7 @@ class Service:
     def _finish(self, request: Request, response: Response, timings: Timings) -> None:
         response.headers.setdefault("X-Request-Id", request.request_id)
         response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if timings.parts:
             response.headers["Server-Timing"] = timings.header()
         origin = self.settings.cors_allow_origin
@@ -190,6 +209,27 @@ def classifier_from_settings(settings: Settings) -> Classifier:
         resize_shorter=settings.model_resize_shorter, softmax=settings.model_softmax)
 
 
+_LAST_RESORT = b'{"error":{"code":"internal_error","message":"internal error"}}'
+_LAST_RESORT_V2 = b'{"error":"internal error"}'
+
+
+def last_resort(request: Request, fault: BaseException) -> Response:
+    """The answer when answering failed: a fixed JSON 500 and one ERROR line, built from
+    nothing the request holds but its id (made safe) and whether its path is the protocol's."""
+    request_id = errors.shown(getattr(request, "request_id", ""), 64)
+    try:
+        flat = is_v2(str(request.path))
+    except Exception:
+        flat = False
+    with contextlib.suppress(Exception):  # the log itself failed; the answer must still go out
+        log_json(logging.ERROR, "request", request_id=request_id, status=500,
+                 error="internal_error", fault=type(fault).__name__,
+                 exception="".join(traceback.format_exception(fault))[-4000:])
+    return Response(500, _LAST_RESORT_V2 if flat else _LAST_RESORT, {
+        "Content-Type": "application/json", "X-Request-Id": request_id,
+        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
 def warn_if_unlabelled(classifier: Classifier) -> None:
     """Say at start-up that answers will be keyed by class index, not by name."""
     if not classifier.manifest.labels:
@@ -197,6 +237,15 @@ def warn_if_unlabelled(classifier: Classifier) -> None:
                  message="the model has no labels, so predictions are keyed by class index "
                          "('0', '1', ...); set MODEL_LABELS or MODEL_LABELS_FILE, or convert "
                          "with --labels")
+
+
+def warn_if_assumed(classifier: Classifier) -> None:
+    """Say at start-up which preprocessing and output values a model without a manifest runs
+    on, and the setting that changes each."""
+    message = assumptions.warning(classifier)
+    if message:
+        log_json(logging.WARNING, "model_without_manifest", model=str(classifier.model_path),
+                 assumed=assumptions.assumed(classifier), message=message)
 
 
 _default: Service | None = None

@@ -11,11 +11,14 @@ runs, and a declared length over MAX_BODY_BYTES is refused with 413 before anyth
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
 from core import errors
+from core.api.deadline import request_deadline
 from core.api.service import Service, default_service
 from core.messages import Request, Response, parse_query
 
@@ -28,12 +31,14 @@ def make_app(service: Service | None = None) -> WSGIApp:
     """A WSGI application answering with ``service`` (default: the process's service)."""
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         own = service or default_service()
-        request = request_of(environ)
+        started = time.monotonic()  # the body is read below, inside the request's time
+        request = replace(request_of(environ),
+                          deadline=request_deadline(own.settings, started))
         try:
             body = read_body(environ, own.settings.max_body_bytes)
         except errors.ServiceError as exc:
             return respond(own.reject(request, exc), start_response)
-        return respond(own.handle(_with_body(request, body)), start_response)
+        return respond(own.handle(replace(request, body=body)), start_response)
     return app
 
 
@@ -59,12 +64,12 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
             return b""
         body = _read(stream, limit + 1)
         if len(body) > limit:
-            raise errors.PayloadTooLarge(f"the request body is larger than {limit} bytes")
+            raise errors.PayloadTooLarge.body(limit)
         return body
     if not (declared.isascii() and declared.isdigit()):
         raise errors.BadRequest("invalid Content-Length")
     if len(declared) > 18 or int(declared) > limit:
-        raise errors.PayloadTooLarge(f"the request body is larger than {limit} bytes")
+        raise errors.PayloadTooLarge.body(limit)
     length = int(declared)
     body = _read(stream, length) if length and stream is not None else b""
     if len(body) < length:
@@ -98,12 +103,6 @@ def respond(response: Response, start_response: StartResponse) -> Iterable[bytes
     headers.append(("Content-Length", str(len(response.body))))
     start_response(f"{response.status} {phrase}".rstrip(), headers)
     return [response.body]
-
-
-def _with_body(request: Request, body: bytes) -> Request:
-    from dataclasses import replace
-
-    return replace(request, body=body)
 
 
 def _text(value: Any) -> str:

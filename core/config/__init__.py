@@ -7,10 +7,10 @@ words a model may be described with (``choices``). Sits at the bottom of the cor
 May import ``core.errors`` only.
 """
 
+from core.config.checks import LOG_FORMATS
 from core.config.settings import (
     DEFAULT_MAX_PIXELS,
     DEFAULT_MODEL,
-    LOG_FORMATS,
     ROOT,
     Settings,
     available_cpus,

@@ -57,10 +57,12 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "model_softmax": _bool, "model_resize_shorter": int, "model_input_size": parse_size,
     "model_layout": layout_name,
     "model_threads": int, "max_body_bytes": int, "max_image_bytes": int,
-    "max_image_pixels": int, "max_batch": int, "fetch_max_redirects": int,
+    "max_image_pixels": int, "max_batch": int, "max_request_pixels": int,
+    "fetch_max_redirects": int,
     "fetch_connect_timeout": float, "fetch_read_timeout": float, "fetch_deadline": float,
     "decode_memory_mb": int, "decode_cpu_seconds": float, "server_threads": int,
-    "server_connections": int, "server_timeout": float,
+    "server_connections": int, "server_timeout": float, "request_deadline_seconds": float,
+    "lambda_deadline_margin_ms": int, "azure_deadline_seconds": float,
     "metrics": _bool, "log_format": str.lower,
 }
 

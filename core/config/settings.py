@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
-from core.config.parsing import allow_entry, parse
+from core.config.checks import check_settings
+from core.config.parsing import parse
+from core.config.ranges import Range, count, positive
 from core.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout, or the bundle's root
@@ -22,7 +23,6 @@ _BUNDLED = ROOT / "models" / "default.txt"  # a bundle built with MODEL=... name
 if _BUNDLED.is_file():
     DEFAULT_MODEL = ROOT / _BUNDLED.read_text(encoding="utf-8").strip()
 DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
-LOG_FORMATS = ("auto", "json", "lambda", "gcp", "azure")  # auto: the adapter's platform
 
 
 def available_cpus() -> int:
@@ -33,9 +33,20 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _meta(env: str, doc: str, default: str | None = None) -> dict[str, str]:
-    """Field metadata: the variable, a one-line description and (in words) the default."""
-    return {"env": env, "doc": doc} | ({"default": default} if default else {})
+def _meta(env: str, doc: str, default: str | None = None, *, values: Range | None = None
+          ) -> dict[str, Any]:
+    """Field metadata: the variable, a one-line description, (in words) the default and, for
+    a number, the range of values it may take."""
+    meta: dict[str, Any] = {"env": env, "doc": doc}
+    if default:
+        meta["default"] = default
+    if values is not None:
+        meta["range"] = values
+    return meta
+
+
+HOUR = 3600.0
+GIB = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,7 @@ class Settings:
     model_threads: int = field(default_factory=available_cpus, metadata=_meta(
         "MODEL_THREADS",
         "interpreter threads",
-        "CPUs available to the process"))
+        "CPUs available to the process", values=count(1, 256)))
     model_runtime: str = field(default="auto", metadata=_meta(
         "MODEL_RUNTIME",
         "`auto` (by the model file: LiteRT, then tflite-runtime, then TensorFlow for TFLite; "
@@ -97,48 +108,73 @@ class Settings:
         "MODEL_RESIZE_SHORTER",
         "resize the shorter side to this, then center-crop to the input size (torchvision's "
         "`Resize(S)` + `CenterCrop`); `0` resizes straight to the input size",
-        "from the manifest (`0`)"))
+        "from the manifest (`0`)", values=count(0, 65535)))
     model_softmax: bool | None = field(default=None, metadata=_meta(
         "MODEL_SOFTMAX",
         "answer softmax probabilities for a model that outputs logits",
         "from the manifest (`false`)"))
     max_body_bytes: int = field(default=6 * 1024 * 1024, metadata=_meta(
         "MAX_BODY_BYTES",
-        "largest request body (413 above it; Lambda's own payload limit is 6 MB)"))
+        "largest request body (413 above it; Lambda's own payload limit is 6 MB)",
+        values=count(1, GIB)))
     max_image_bytes: int = field(default=10 * 1024 * 1024, metadata=_meta(
         "MAX_IMAGE_BYTES",
-        "largest image download, bytes actually read after Content-Encoding"))
+        "largest image download, bytes actually read after Content-Encoding",
+        values=count(1, GIB)))
     max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata=_meta(
         "MAX_IMAGE_PIXELS",
-        "largest image, width x height from the header before decoding (413)"))
+        "largest image, width x height from the header before decoding (413)",
+        values=count(1, 1_000_000_000)))
     max_batch: int = field(default=16, metadata=_meta(
         "MAX_BATCH_URLS",
-        "most URLs (or images) in one request"))
+        "most URLs (or images) in one request", values=count(1, 1024)))
+    max_request_pixels: int = field(default=50_000_000, metadata=_meta(
+        "MAX_REQUEST_PIXELS",
+        "most pixels one request may decode, summed over its images, counted before each "
+        "decode at the size it decodes to (JPEGs at their reduced draft size); 413 past it",
+        values=count(1, 100_000_000_000)))
     decode_memory_mb: int = field(default=256, metadata=_meta(
         "DECODE_MEMORY_MB",
         "memory that image decodes in flight may take across the process; requests wait "
-        "for their share"))
+        "for their share", values=count(1, 1 << 20)))
     decode_cpu_seconds: float = field(default=1.0, metadata=_meta(
-        "DECODE_CPU_SECONDS", "CPU time one image's decode may take (422 past it)"))
+        "DECODE_CPU_SECONDS", "CPU time one image's decode may take (422 past it)",
+        values=positive(HOUR)))
     server_threads: int = field(default=8, metadata=_meta(
-        "SERVER_THREADS", "local server (`python -m core serve`): worker threads"))
+        "SERVER_THREADS", "local server (`python -m core serve`): worker threads",
+        values=count(1, 1024)))
     server_connections: int = field(default=100, metadata=_meta(
-        "SERVER_CONNECTIONS", "local server: most open connections"))
+        "SERVER_CONNECTIONS", "local server: most open connections", values=count(1, 100_000)))
     server_timeout: float = field(default=15.0, metadata=_meta(
         "SERVER_TIMEOUT",
-        "local server: seconds a connection may stay idle or send a partial request"))
+        "local server: seconds a connection may stay idle or send a partial request (whole: "
+        "waitress truncates it)",
+        values=count(1, 86_400)))
+    request_deadline_seconds: float = field(default=55.0, metadata=_meta(
+        "REQUEST_DEADLINE_SECONDS",
+        "GCP and the local server: seconds a request may take before it is answered 504 "
+        "`deadline_exceeded`; keep it under the GCP function's `--timeout` (60 s by default)",
+        values=positive(HOUR)))
+    lambda_deadline_margin_ms: int = field(default=1000, metadata=_meta(
+        "LAMBDA_DEADLINE_MARGIN_MS",
+        "Lambda: answer this long before the invocation's time runs out (HTTP events also "
+        "before API Gateway's 29 s)", values=count(0, 60_000)))
+    azure_deadline_seconds: float = field(default=220.0, metadata=_meta(
+        "AZURE_DEADLINE_SECONDS",
+        "Azure: seconds an invocation may take, under the 230 s limit of HTTP triggers",
+        values=positive(230)))
     fetch_connect_timeout: float = field(default=3.0, metadata=_meta(
         "FETCH_CONNECT_TIMEOUT",
-        "seconds to connect to the image host"))
+        "seconds to connect to the image host", values=positive(HOUR)))
     fetch_read_timeout: float = field(default=5.0, metadata=_meta(
         "FETCH_READ_TIMEOUT",
-        "seconds between bytes from the image host"))
+        "seconds between bytes from the image host", values=positive(HOUR)))
     fetch_deadline: float = field(default=10.0, metadata=_meta(
         "FETCH_DEADLINE",
-        "seconds for the whole download, redirects included"))
+        "seconds for the whole download, redirects included", values=positive(HOUR)))
     fetch_max_redirects: int = field(default=3, metadata=_meta(
         "FETCH_MAX_REDIRECTS",
-        "redirects followed, each re-validated"))
+        "redirects followed, each re-validated", values=count(0, 20)))
     fetch_user_agent: str = field(
         default="serverless-classifier/0.1 (+image fetch)", metadata=_meta(
         "FETCH_USER_AGENT",
@@ -196,48 +232,7 @@ class Settings:
 
     def validate(self) -> None:
         """Reject values that parse but make no sense, naming the variable."""
-        positive = ("model_threads", "max_body_bytes", "max_image_bytes", "max_image_pixels",
-                    "max_batch", "fetch_connect_timeout", "fetch_read_timeout", "fetch_deadline",
-                    "decode_memory_mb", "decode_cpu_seconds", "server_threads",
-                    "server_connections", "server_timeout")
-        for name in positive:
-            if getattr(self, name) <= 0:
-                raise ConfigError(f"{env_name(name)} must be positive, got {getattr(self, name)!r}")
-        if self.fetch_max_redirects < 0:
-            raise ConfigError(
-                f"FETCH_MAX_REDIRECTS must be 0 or more, got {self.fetch_max_redirects!r}")
-        for entry in self.url_allowlist:
-            if not allow_entry(entry):
-                raise ConfigError(f"URL_ALLOWLIST has a bad entry {entry!r}: use a host name, "
-                                  ".suffix or CIDR")
-        self._validate_model_choices()
-        if self.log_format not in LOG_FORMATS:
-            raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
-                              f"got {self.log_format!r}")
-        if not 0 < len(self.metrics_namespace) <= 255 or self.metrics_namespace.isspace():
-            raise ConfigError("METRICS_NAMESPACE must be 1 to 255 characters, "
-                              f"got {self.metrics_namespace!r}")
-
-
-    def _validate_model_choices(self) -> None:
-        """MODEL_NORMALIZATION, MODEL_RESIZE, MODEL_OUTPUT: named here, not as manifest fields."""
-        for name, choices in (("model_normalization", NORMALIZATIONS),
-                              ("model_resize", RESAMPLE_NAMES), ("model_output", OUTPUT_KINDS)):
-            value = getattr(self, name)
-            if value is not None and value not in choices:
-                raise ConfigError(f"{env_name(name)} must be one of {', '.join(choices)}, "
-                                  f"got {value!r}")
-        if self.model_runtime not in ("auto", "litert", "tflite_runtime", "tensorflow",
-                                      "onnxruntime"):
-            raise ConfigError(
-                "MODEL_RUNTIME must be one of auto, litert, tflite_runtime, tensorflow, "
-                f"onnxruntime, got {self.model_runtime!r}")
-        if self.model_layout not in (None, "auto", "NHWC", "NCHW"):
-            raise ConfigError(
-                f"MODEL_LAYOUT must be auto, NHWC or NCHW, got {self.model_layout!r}")
-        if self.model_resize_shorter is not None and self.model_resize_shorter < 0:
-            raise ConfigError(
-                f"MODEL_RESIZE_SHORTER must be 0 or more, got {self.model_resize_shorter!r}")
+        check_settings(self)
 
 
 def env_name(name: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from typing import Any
 from urllib.parse import urljoin
 
@@ -34,6 +35,8 @@ class Fetcher:
         self.settings = settings
         self.policy = policy or UrlPolicy(settings)
         self._local = threading.local()
+        self._every: weakref.WeakSet[PinnedPools] = weakref.WeakSet()  # each thread's pools
+        self._every_lock = threading.Lock()
         self._headers = {"User-Agent": settings.fetch_user_agent, "Accept": "image/*",
                          "Accept-Encoding": "gzip, deflate"}
 
@@ -41,14 +44,19 @@ class Fetcher:
         pools: PinnedPools | None = getattr(self._local, "pools", None)
         if pools is None:
             pools = self._local.pools = PinnedPools()
+            with self._every_lock:
+                self._every.add(pools)
         return pools
 
     def close(self) -> None:
-        """Close this thread's pools and forget every thread's: the next fetch connects anew."""
-        pools: PinnedPools | None = getattr(self._local, "pools", None)
-        if pools is not None:
-            pools.close()
+        """Close every thread's pools (their sockets, now rather than when collected) and
+        forget them: the next fetch on any thread connects anew. For when no fetch runs
+        (SnapStart's restore, shutdown): a fetch in flight would lose its connection."""
         self._local = threading.local()
+        with self._every_lock:
+            every, self._every = list(self._every), weakref.WeakSet()
+        for pools in every:
+            pools.close()
 
     def fetch(self, url: str, deadline: float | None = None, started: float | None = None
               ) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 import warnings
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -123,13 +124,16 @@ def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
 
 def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: bool = True,
                budget: DecodeBudget | None = None, cpu_seconds: float | None = None,
-               deadline: float | None = None, resample: str = "bilinear") -> Decoded:
+               deadline: float | None = None, resample: str = "bilinear",
+               admit: Callable[[int], None] | None = None) -> Decoded:
     """Decode ``data`` into an RGB image no larger than needed for ``target``.
 
     JPEG draft mode decodes at a reduced scale; any image is converted to RGB tile by tile and,
     before a smooth ``resample`` filter, box-reduced on the way (``shrink_to_rgb``), so no
     64-bit temporary is ever made. ``budget`` holds the decode's estimated peak memory while it
-    runs (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time.
+    runs (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time;
+    ``admit`` is told the pixels the decode will produce (after draft reduction) before it
+    starts, and may refuse them by raising.
     """
     image, jpeg = _open(data, max_pixels, cpu_seconds)
     source_size = image.size
@@ -140,6 +144,8 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
             side = max(target)
             drafted = image.draft(image.mode, (side, side))
             box = drafted[1] if drafted else box
+        if admit is not None:
+            admit(image.size[0] * image.size[1])
         factor = reduction(image.size, target) if resample in SMOOTH else 1
         cost = decode_cost(image, source_size, jpeg, converted_pixels(image, factor))
         with budget.reserve(cost, deadline) if budget else nullcontext():

@@ -19,9 +19,10 @@ import numpy as np
 
 from core import errors
 from core.inference import scores
+from core.inference.external_data import identity, total_bytes
 from core.inference.input_encoding import Encoder, input_table
 from core.inference.input_shape import find_layout, find_size
-from core.inference.manifest import Manifest, sha256_of
+from core.inference.manifest import Manifest
 from core.inference.runtimes import Runtime
 from core.inference.tensor_info import TensorInfo
 
@@ -38,7 +39,9 @@ class Classifier:
         self.model_path = model_path
         self._hashing: Future[str] | None = None
         self._sha256 = ""
-        self.size_bytes = model_path.stat().st_size
+        self.sidecars: tuple[str, ...] = ()  # external data files, relative to the model's folder
+        self.manifest_file: Path | None = None  # the manifest read, if any (set by the loader)
+        self.given: frozenset[str] = frozenset()  # manifest fields a setting or argument gave
         self.input, self.output = inp, out
         self.layout = find_layout(inp.shape, manifest.layout)
         self._size = find_size(inp.shape, self.layout, manifest.height, manifest.width)
@@ -47,10 +50,17 @@ class Classifier:
 
     @property
     def sha256(self) -> str:
-        """The model file's hex sha256."""
+        """The model's hex identity: the file's sha256, with its sidecars when it has any
+        (``core.inference.external_data``)."""
         if not self._sha256:
-            self._sha256 = self._hashing.result() if self._hashing else sha256_of(self.model_path)
+            self._sha256 = (self._hashing.result() if self._hashing
+                            else identity(self.model_path, self.sidecars))
         return self._sha256
+
+    @property
+    def size_bytes(self) -> int:
+        """The bytes of the model file and its sidecars."""
+        return total_bytes(self.model_path, self.sidecars)
 
     def check(self) -> None:
         """Fail at start-up when the model, the manifest and the labels disagree."""
@@ -60,8 +70,11 @@ class Classifier:
             raise errors.ConfigError(f"preprocessing.resize_shorter {m.resize_shorter} is "
                                      f"smaller than the {self._size[0]}x{self._size[1]} crop")
         if m.sha256 and m.sha256 != self.sha256:
-            raise errors.ConfigError(f"model file {self.model_path} sha256 {self.sha256} does not "
-                                     f"match its manifest ({m.sha256})")
+            files = " + ".join((self.model_path.name, *self.sidecars))
+            raise errors.ConfigError(
+                f"model {files} has sha256 {self.sha256}, which does not match its manifest's "
+                f"{m.sha256}: the manifest was written for other weights (another model, or an "
+                "older export); convert again, or correct or remove the manifest's sha256")
 
     @property
     def labels(self) -> tuple[str, ...]:

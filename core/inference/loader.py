@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from core.inference.classifier import Classifier
+from core.inference.external_data import identity, sidecars
 from core.inference.litert import TFLiteClassifier
-from core.inference.manifest import sha256_of
 from core.inference.model_files import resolve_spec
 from core.inference.runtimes import ONNX, find_runtime, model_format
 
@@ -23,13 +23,15 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
                     threads: int | None = None, runtime: str = "auto",
                     **overrides: Any) -> Classifier:
     """Load a model, its manifest (or labels) and check that they agree."""
-    path, manifest = resolve_spec(Path(model_path), manifest_path, labels, overrides)
+    path, manifest, manifest_file = resolve_spec(Path(model_path), manifest_path, labels,
+                                                 overrides)
     fmt = model_format(path)
     rt = find_runtime(runtime, fmt, path.name)
-    # The file's sha256 is read on a second thread while the runtime loads it: 0.33 s for
+    found = sidecars(path) if fmt == ONNX else ()  # a missing or escaping one stops here
+    # The files' sha256 is read on a second thread while the runtime loads them: 0.33 s for
     # the 84 MB Xception here, which the cold start then does not wait for.
     with ThreadPoolExecutor(1, thread_name_prefix="sha256") as pool:
-        hashing = pool.submit(sha256_of, path)
+        hashing = pool.submit(identity, path, found)
         if fmt == ONNX:
             from core.inference.onnx_runtime import OnnxClassifier
 
@@ -37,5 +39,8 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
         else:
             classifier = TFLiteClassifier.open(path, rt, manifest, threads or 1)
         classifier._hashing = hashing
+        classifier.sidecars = found
+        classifier.manifest_file = manifest_file
+        classifier.given = frozenset(k for k, v in overrides.items() if v is not None)
         classifier.check()
     return classifier

@@ -137,7 +137,7 @@ def manifest_from_json(data: dict[str, Any], source: str = "manifest") -> Manife
     out = out if isinstance(out, dict) else {"kind": out}
     try:
         return Manifest(
-            file=str(data.get("file", "model.tflite")),
+            file=_model_file(data.get("file", "model.tflite"), source),
             labels=tuple(labels),
             name=str(data.get("name", "model")),
             version=str(data.get("version", "0")),
@@ -147,7 +147,7 @@ def manifest_from_json(data: dict[str, Any], source: str = "manifest") -> Manife
             color=str(inp.get("color", "RGB")),
             resize=str(pre.get("resize", "bilinear")),
             normalization=str(pre.get("normalization", "auto")),
-            draft=bool(pre.get("draft", True)),
+            draft=_flag(pre.get("draft", True), f"{source}: preprocessing.draft"),
             output=str(out.get("kind", "probabilities")),
             extra={k: v for k, v in data.items() if k not in known},
             layout=layout_name(str(inp.get("layout", "auto"))),
@@ -158,6 +158,17 @@ def manifest_from_json(data: dict[str, Any], source: str = "manifest") -> Manife
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: {exc}") from exc
+
+
+def _model_file(value: Any, source: str) -> str:
+    """``file``: a relative path inside the manifest's folder (no drive, root or ``..``), so a
+    manifest cannot point the service at a file its bundle does not hold."""
+    text = str(value)
+    parts = text.replace("\\", "/").split("/")
+    if not text or text.startswith(("/", "\\")) or ":" in parts[0] or ".." in parts:
+        raise ConfigError(f"{source}: 'file' must name a file in the manifest's folder, "
+                          f"got {text[:100]!r}")
+    return text
 
 
 def _flag(value: Any, name: str) -> bool:

@@ -28,6 +28,12 @@ def _find_manifest(model_path: Path, explicit: Path | None) -> Path | None:
         return explicit
     beside = model_path.with_suffix(".json")
     if beside.is_file():
+        named = load_manifest(beside).file
+        if named != model_path.name:  # model.tflite and model.onnx both look for model.json
+            raise ConfigError(
+                f"manifest {beside} describes {named}, not {model_path.name}: serve {named}, "
+                f"or give {model_path.name} its own manifest (set MODEL_MANIFEST, or convert "
+                f"to another file name), or move {beside.name} away to serve it without one")
         return beside
     shared = model_path.parent / "model.json"
     if shared.is_file() and load_manifest(shared).file == model_path.name:
@@ -44,8 +50,9 @@ def _default_labels(model_path: Path) -> tuple[str, ...]:
 
 def resolve_spec(model_path: Path, manifest_path: str | Path | None,
                  labels: tuple[str, ...] | list[str] | None,
-                 overrides: dict[str, Any]) -> tuple[Path, Manifest]:
-    """The model file and its effective manifest (manifest, then labels, then overrides)."""
+                 overrides: dict[str, Any]) -> tuple[Path, Manifest, Path | None]:
+    """The model file, its effective manifest (manifest, then labels, then overrides) and the
+    manifest file read (None: the model has none)."""
     unknown = set(overrides) - {*_OVERRIDABLE, "labels_file", "input_size"}
     if unknown:
         raise ConfigError(f"unknown model option(s): {', '.join(sorted(unknown))}")
@@ -69,4 +76,5 @@ def resolve_spec(model_path: Path, manifest_path: str | Path | None,
     size = overrides.get("input_size")
     if size is not None:
         manifest = manifest.with_overrides(height=size[0], width=size[1])
-    return model_path, manifest.with_overrides(**{k: overrides.get(k) for k in _OVERRIDABLE})
+    return (model_path, manifest.with_overrides(**{k: overrides.get(k) for k in _OVERRIDABLE}),
+            manifest_file)

@@ -109,6 +109,7 @@ class OnnxClassifier(Classifier):
     """An ONNX model on one shared ONNX Runtime CPU session."""
 
     format = "onnx"
+    serial = LOCKED  # the shared session runs requests side by side unless LOCKED
 
     def __init__(self, session: Any, runtime: Runtime, manifest: Manifest, model_path: Path,
                  header: OnnxHeader) -> None:
@@ -169,4 +170,5 @@ class OnnxClassifier(Classifier):
         h = self._header
         return {**super().describe(), "onnx": {
             "opset": h.opset, "opsets": h.opsets, "ir_version": h.ir_version,
-            "producer": h.producer_name, "producer_version": h.producer_version}}
+            "producer": h.producer_name, "producer_version": h.producer_version,
+            "external_data": list(self.sidecars)}}

@@ -41,8 +41,10 @@ def evaluate(pipeline: Pipeline, directory: Path,
     started = time.perf_counter()
     for path, truth in items:
         timings = timings_factory()
-        pixels = pipeline.prepare(path.read_bytes(), timings)
-        scores = pipeline.infer(pixels, timings, None)
+        # each image is one request's worth of work, with one request's time limit
+        deadline = time.monotonic() + pipeline.settings.request_deadline_seconds
+        pixels = pipeline.prepare(path.read_bytes(), timings, deadline)
+        scores = pipeline.infer(pixels, timings, deadline)
         confusion[truth, int(np.argmax(scores))] += 1
     seconds = time.perf_counter() - started
     totals = confusion.sum(axis=1)

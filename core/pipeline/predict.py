@@ -22,6 +22,7 @@ from core.images.limits import shared_budget
 from core.images.resize import decode_target, fit_image
 from core.inference.classifier import Classifier
 from core.pipeline.batch import FETCH_SHARE, Batch, timed
+from core.pipeline.gate import ModelGate
 from core.pipeline.timings import Timings
 
 if TYPE_CHECKING:
@@ -40,6 +41,23 @@ class PredictInput:
     top_k: int | None = None
 
 
+class PixelAllowance:
+    """Pixels one request may still decode (MAX_REQUEST_PIXELS), taken image by image before
+    each decode starts, so a batch of decompression bombs costs at most one allowance of CPU."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def take(self, pixels: int) -> None:
+        """Spend ``pixels``, or refuse the image (413) when the request has not that many left."""
+        if pixels > self.left:
+            raise errors.RequestTooLarge(
+                f"the request's images decode to more than {self.limit} pixels together "
+                "(MAX_REQUEST_PIXELS); send fewer or smaller images")
+        self.left -= pixels
+
+
 class Pipeline:
     """Turns a parsed predict request into ranked scores."""
 
@@ -52,6 +70,7 @@ class Pipeline:
         self._pool = pool
         self._labels = classifier.labels
         self._budget = shared_budget(settings.decode_memory_mb << 20)
+        self._gate = ModelGate(serial=getattr(classifier, "serial", True))
 
     @property
     def fetcher(self) -> Fetcher:
@@ -73,9 +92,10 @@ class Pipeline:
             self._fetcher.close()
             tls_context.cache_clear()
 
-    def predict_input(self, parsed: PredictInput, timings: Timings,
-                      deadline: float | None = None) -> Any:
-        """Scores for an already-validated input (the Lambda direct invocation uses this)."""
+    def predict_input(self, parsed: PredictInput, timings: Timings, deadline: float) -> Any:
+        """Scores for an already-validated input, answered by ``deadline`` (monotonic) or
+        refused with DeadlineExceeded: every wait below (download, decode memory, the model's
+        queue) ends there."""
         if parsed.urls is not None:
             return self._predict_many(parsed.urls, parsed.top_k, timings, deadline)
         if parsed.url is not None:
@@ -84,13 +104,17 @@ class Pipeline:
                 data = self.fetcher.fetch(parsed.url, deadline)
         else:
             data = parsed.image or b""
-        pixels = self.prepare(data, timings, deadline)
+        pixels = self.prepare(data, timings, deadline, self.allowance())
         return self.rank(self.infer(pixels, timings, deadline), parsed.top_k)
 
-    def prepare(self, data: bytes, timings: Timings, deadline: float | None = None
-                ) -> np.ndarray:
+    def allowance(self) -> PixelAllowance:
+        """A fresh allowance of MAX_REQUEST_PIXELS for one request's images."""
+        return PixelAllowance(self.settings.max_request_pixels)
+
+    def prepare(self, data: bytes, timings: Timings, deadline: float,
+                allowance: PixelAllowance | None = None) -> np.ndarray:
         """Image bytes to model-sized uint8 pixels (the decode waits for the process's decode
-        memory budget, until ``deadline``)."""
+        memory budget, until ``deadline``; its pixels are taken from ``allowance`` first)."""
         size = self.classifier.input_size
         manifest = self.classifier.manifest
         timings.info["image_bytes"] = timings.info.get("image_bytes", 0) + len(data)
@@ -100,17 +124,17 @@ class Pipeline:
                                  max_pixels=self.settings.max_image_pixels,
                                  draft=manifest.draft, budget=self._budget,
                                  cpu_seconds=self.settings.decode_cpu_seconds,
-                                 deadline=deadline, resample=manifest.resize)
+                                 deadline=deadline, resample=manifest.resize,
+                                 admit=allowance.take if allowance is not None else None)
         timings.info["image_size"] = list(decoded.source_size)
         with timings.step("resize"):
             return fit_image(decoded, size, manifest.resize, shorter)
 
-    def infer(self, pixels: np.ndarray, timings: Timings, deadline: float | None,
+    def infer(self, pixels: np.ndarray, timings: Timings, deadline: float,
               preprocessed: bool = False) -> np.ndarray:
-        """Scores for one image's pixels (or its input tensor, when ``preprocessed``)."""
-        if deadline is not None and time.monotonic() > deadline:
-            raise errors.DeadlineExceeded("no time was left to run the model")
-        with timings.step("inference"):
+        """Scores for one image's pixels (or its input tensor, when ``preprocessed``), once the
+        model's queue lets this request in (before ``deadline``)."""
+        with self._gate.turn(deadline), timings.step("inference"):
             batch = pixels[np.newaxis]
             scores: np.ndarray = (self.classifier.predict(batch, preprocessed=True)
                                   if preprocessed else self.classifier.predict(batch))[0]
@@ -123,7 +147,7 @@ class Pipeline:
         return {self._labels[i]: round(v, 6) for i, v in zip(order.tolist(), values, strict=True)}
 
     def _predict_many(self, urls: tuple[str, ...], top_k: int | None, timings: Timings,
-                      deadline: float | None) -> list[Any]:
+                      deadline: float) -> list[Any]:
         """Fetch concurrently; decode and invoke once per image in order on this thread.
 
         Fairness: every URL's download deadline counts from the start of the request (not from
@@ -146,13 +170,14 @@ class Pipeline:
             return timed(own, "fetch", lambda: self.fetcher.fetch(url, deadline, started)), own
 
         batch = Batch(urls, fetch)
+        allowance = self.allowance()
         for _ in range(min(FETCH_SHARE, len(urls) - 1)):
             self._pool.submit(batch.work)
         results: list[Any] = []
         for index in range(len(urls)):
             try:
                 data, own = batch.result(index)
-                pixels = self.prepare(data, own, deadline)
+                pixels = self.prepare(data, own, deadline, allowance)
                 del data
                 for name, seconds in own.parts.items():
                     timings.parts[name] = timings.parts.get(name, 0.0) + seconds

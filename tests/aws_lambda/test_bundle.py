@@ -124,19 +124,24 @@ def test_the_pypi_install_leaves_bytecode_to_the_builder() -> None:
 
 def test_an_onnx_model_zip_runs_on_onnxruntime_alone(tmp_path: Path) -> None:
     """MODEL=model.onnx: onnxruntime (pruned) instead of ai-edge-litert, and the model it names."""
-    from tests.onnx_graphs import COURSE_2025, build, write_manifest
+    from tests.onnx_graphs import COURSE_2025, build, externalise, write_manifest
 
     (tmp_path / "hair").mkdir()
-    model = build(tmp_path / "hair" / "model.onnx")
+    model = externalise(build(tmp_path / "hair" / "model.onnx"))  # + model.onnx.data
     write_manifest(model, **COURSE_2025)
     out = tmp_path / "onnx.zip"
-    subprocess.run([sys.executable, str(SCRIPT), "--source", "local", "--out", str(out),
-                    "--model", str(model)], check=True, timeout=600)
+    done = subprocess.run([sys.executable, str(SCRIPT), "--source", "local", "--out", str(out),
+                           "--model", str(model)], check=True, timeout=600, capture_output=True,
+                          text=True)
+    weights = (tmp_path / "hair" / "model.onnx.data").stat().st_size + model.stat().st_size
+    assert (f"model: models/hair/model.onnx + 1 external data file, {weights / 2**20:.1f} MiB"
+            in done.stdout.splitlines())
     task = tmp_path / "task"
     with zipfile.ZipFile(out) as archive:
         names = set(archive.namelist())
         archive.extractall(task)
-    assert {"models/hair/model.onnx", "models/hair/model.json", "models/default.txt"} <= names
+    assert {"models/hair/model.onnx", "models/hair/model.onnx.data", "models/hair/model.json",
+            "models/default.txt"} <= names
     assert not any(n.startswith(("ai_edge_litert/", "models/clothing/")) for n in names)
     assert not any(n.startswith("onnxruntime/transformers/") or "libonnxruntime.so" in n
                    for n in names)
@@ -147,3 +152,15 @@ def test_an_onnx_model_zip_runs_on_onnxruntime_alone(tmp_path: Path) -> None:
     scores = json.loads(done.stdout.strip().splitlines()[-1])["result"]
     assert set(scores) == {"curly", "straight"}
     assert abs(sum(scores.values()) - 1) < 1e-5
+
+
+def test_a_missing_sidecar_stops_the_zip_before_anything_is_installed(tmp_path: Path) -> None:
+    from tests.onnx_graphs import build, externalise
+
+    model = externalise(build(tmp_path / "model.onnx"))
+    (tmp_path / "model.onnx.data").unlink()
+    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path / "x.zip"),
+                           "--model", str(model)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and not (tmp_path / "x.zip").exists()
+    assert done.stderr.startswith("error: model model.onnx keeps its weights in model.onnx.data")
+    assert done.stderr.count("\n") == 1

@@ -10,14 +10,9 @@ from werkzeug import Request as WsgiRequest
 from werkzeug import Response as WsgiResponse
 
 from aws_lambda.events import common, direct, http_v2
-from aws_lambda.handler import (
-    DEFAULT_MARGIN_MS,
-    budget_ms,
-    handle_event,
-    margin_from_env,
-    with_deadline,
-)
+from aws_lambda.handler import handle_event, time_left_ms, with_deadline
 from core.api.service import Service
+from core.config import Settings
 from core.errors import ConfigError
 from core.messages import Request
 from tests.aws_lambda.samples import Context, error_code, load, status_of
@@ -26,34 +21,40 @@ IMAGE_EVENTS = ["direct_image.json", "apigw_rest_proxy.json", "apigw_rest_binary
                 "http_api_v2_named_stage.json", "alb.json"]
 
 
-def test_margin_comes_from_the_environment() -> None:
-    assert margin_from_env({}) == DEFAULT_MARGIN_MS == 1000
-    assert margin_from_env({"LAMBDA_DEADLINE_MARGIN_MS": " 250 "}) == 250
+def test_margin_is_a_setting() -> None:
+    assert Settings.from_env(env={}).lambda_deadline_margin_ms == 1000
+    settings = Settings.from_env(env={"LAMBDA_DEADLINE_MARGIN_MS": " 250 "})
+    assert settings.lambda_deadline_margin_ms == 250
     with pytest.raises(ConfigError, match="LAMBDA_DEADLINE_MARGIN_MS"):
-        margin_from_env({"LAMBDA_DEADLINE_MARGIN_MS": "-5"})
+        Settings.from_env(env={"LAMBDA_DEADLINE_MARGIN_MS": "-5"})
 
 
-def test_budget_is_time_left_less_margin_capped_for_http() -> None:
+def test_time_left_is_capped_for_http() -> None:
     fifteen_minutes = Context(remaining_ms=900_000)
-    assert budget_ms(fifteen_minutes, direct.TIME_LIMIT_MS, 1000) == pytest.approx(899_000, abs=50)
-    assert budget_ms(fifteen_minutes, http_v2.TIME_LIMIT_MS, 1000) == 28_000
+    assert time_left_ms(fifteen_minutes, direct.TIME_LIMIT_MS) == pytest.approx(900_000, abs=50)
+    assert time_left_ms(fifteen_minutes, http_v2.TIME_LIMIT_MS) == 29_000
     assert common.API_GATEWAY_LIMIT_MS == 29_000
-    assert budget_ms(Context(remaining_ms=5000), http_v2.TIME_LIMIT_MS, 1000) == pytest.approx(
-        4000, abs=50)
-    assert budget_ms(None, None, 1000) is None  # no context: only the core's own limits
-    assert budget_ms(None, 29_000, 500) == 28_500
+    assert time_left_ms(Context(remaining_ms=5000), http_v2.TIME_LIMIT_MS) == pytest.approx(
+        5000, abs=50)
+    assert time_left_ms(None, None) is None  # no context: REQUEST_DEADLINE_SECONDS applies
+    assert time_left_ms(None, 29_000) == 29_000
 
 
-def test_deadline_is_a_monotonic_time() -> None:
+def test_deadline_is_a_monotonic_time_less_the_margin() -> None:
+    settings = Settings.from_env(env={})
     before = time.monotonic()
-    request = with_deadline(Request("GET", "/health"), Context(remaining_ms=3000), None, 1000)
+    request = with_deadline(Request("GET", "/health"), Context(remaining_ms=3000), None,
+                            settings)
     assert request.deadline is not None
     assert before + 1.9 <= request.deadline <= time.monotonic() + 2.0
+    alone = with_deadline(Request("GET", "/health"), None, None, settings)
+    assert alone.deadline is not None
+    assert before + 54 < alone.deadline <= time.monotonic() + 55  # REQUEST_DEADLINE_SECONDS
 
 
 @pytest.mark.parametrize("name", IMAGE_EVENTS)
 def test_no_time_left_is_a_clean_504(name: str, service: Service) -> None:
-    result = handle_event(service, load(name), Context(remaining_ms=800), margin_ms=1000)
+    result = handle_event(service, load(name), Context(remaining_ms=800))
     assert status_of(result) == 504 and error_code(result) == "deadline_exceeded"
 
 
@@ -71,7 +72,7 @@ def test_a_slow_fetch_answers_json_before_the_platform_limit(
     url = slow_server(httpserver, 4.0)
     context = Context(remaining_ms=3000)  # Lambda would kill the call 3 s from now
     started = time.monotonic()
-    result = handle_event(service, load(name, url), context, margin_ms=1000)
+    result = handle_event(service, load(name, url), context)
     elapsed = time.monotonic() - started
     assert 1.8 < elapsed < 2.8, elapsed  # a 2 s budget, answered before the 3 s limit
     assert error_code(result) == "deadline_exceeded"
@@ -81,5 +82,5 @@ def test_a_slow_fetch_answers_json_before_the_platform_limit(
 def test_a_slow_fetch_cut_by_the_platform_deadline_is_a_504(
         service: Service, httpserver: HTTPServer) -> None:
     url = slow_server(httpserver, 4.0)
-    result = handle_event(service, {"url": url}, Context(remaining_ms=3000), margin_ms=1000)
+    result = handle_event(service, {"url": url}, Context(remaining_ms=3000))
     assert status_of(result) == 504

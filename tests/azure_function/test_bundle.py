@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.bundles import answer_from_clean_directory, listing, load_bundler
@@ -70,3 +72,23 @@ def test_runtimes_both_ships_both(tmp_path: Path) -> None:
     requirements = (out / "requirements.txt").read_text()
     assert "onnxruntime>=" in requirements and "ai-edge-litert>=" in requirements
     assert (out / "models" / "default.txt").read_text().strip() == "models/m/model.onnx"
+
+
+def test_sidecars_in_a_subfolder_ship_and_a_missing_one_stops_the_build(tmp_path: Path) -> None:
+    from tests.onnx_graphs import build, externalise
+
+    (tmp_path / "m").mkdir()
+    model = externalise(build(tmp_path / "m" / "model.onnx"),
+                        {"conv_w": "weights/conv.bin", "dense_w": "dense.bin"})
+    bundler = load_bundler()
+    out = bundler.build("azure", tmp_path / "azure_function", model)
+    shipped = {"models/m/model.onnx", "models/m/dense.bin", "models/m/weights/conv.bin"}
+    assert shipped <= set(listing(out))
+    assert listing(out) == bundler.expected_files("azure", model)
+    (tmp_path / "m" / "weights" / "conv.bin").unlink()
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "bundle.py"), "azure",
+                           "--out", str(tmp_path / "again"), "--model", str(model)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: model model.onnx keeps its weights in weights/conv.bin")
+    assert done.stderr.count("\n") == 1 and not (tmp_path / "again").exists()

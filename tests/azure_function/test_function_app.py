@@ -21,11 +21,12 @@ from pytest_httpserver import HTTPServer
 
 import azure_function.function_app as function_app
 from core.api.service import Service
+from core.config import Settings
 from core.errors import ConfigError
 from core.inference.classifier import Classifier
 from tests import images
 from tests.azure_function.context import Context
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_settings
 from tests.core.test_service import multipart
 
 SOURCE = ROOT / "azure_function" / "function_app.py"
@@ -101,7 +102,7 @@ def test_auth_level_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(ConfigError, match="AZURE_AUTH_LEVEL"):
         load_fresh(monkeypatch, AZURE_AUTH_LEVEL="public")
     with pytest.raises(ConfigError, match="AZURE_DEADLINE_SECONDS"):
-        load_fresh(monkeypatch, AZURE_AUTH_LEVEL="admin", AZURE_DEADLINE_SECONDS="soon")
+        Settings.from_env(env={"AZURE_DEADLINE_SECONDS": "soon"})
 
 
 def test_url_prediction(image_server: HTTPServer, classifier: Classifier) -> None:
@@ -138,10 +139,12 @@ def test_health_model_and_the_catch_all() -> None:
     assert wrong.status_code == 405 and wrong.headers["Allow"] == "POST"
 
 
-def test_deadline_is_set_and_enforced(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_deadline_is_set_and_enforced(monkeypatch: pytest.MonkeyPatch,
+                                      classifier: Classifier) -> None:
     request = func.HttpRequest("GET", "http://h/api/health", body=b"")
     started = time.monotonic()
     assert function_app.to_core(request, started).deadline == started + 220.0
-    monkeypatch.setattr(function_app, "DEADLINE_SECONDS", 0.0)
+    hurried = Service(make_settings(azure_deadline_seconds=1e-6), classifier=classifier)
+    monkeypatch.setattr(function_app, "service", hurried)
     late = call("predict", "POST", "/predict", images.jpeg(), {"Content-Type": "image/jpeg"})
     assert late.status_code == 504 and b'"deadline_exceeded"' in late.get_body()

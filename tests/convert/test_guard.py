@@ -54,3 +54,23 @@ def test_a_conversion_without_labels_warns(
     warning = [line for line in err.splitlines() if line.startswith("convert: warning:")]
     assert len(warning) == 1 and "--labels" in warning[0] and "class indices" in warning[0]
     assert json.loads(out.with_suffix(".json").read_text())["labels"] == []
+
+
+def test_a_second_model_in_the_folder_never_overwrites_the_firsts_manifest(
+        keras_models: dict[str, Path], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from core.inference.loader import load_classifier
+
+    first = tmp_path / "out" / "model.tflite"
+    assert main([str(keras_models["keras"]), str(first), "--labels", "a,b,c", *FAST]) == 0
+    written = {p.name: p.read_bytes() for p in first.parent.iterdir()}
+    capsys.readouterr()
+    second = tmp_path / "out" / "model.onnx"
+    assert main([str(keras_models["keras"]), str(second), "--labels", "a,b,c", *FAST]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("convert: error: ") and "\n" not in err
+    assert "model.json" in err and "model.tflite" in err and "model-onnx.onnx" in err
+    assert {p.name: p.read_bytes() for p in first.parent.iterdir()} == written
+    assert load_classifier(first).manifest.labels == ("a", "b", "c")  # its sha256 still checks
+    assert convert.guard.manifest_clash(tmp_path / "out" / "model-onnx.onnx") is None
+    assert convert.guard.manifest_clash(first) is None  # converting it again is fine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,8 @@ def labelled_folder(root: Path, service: Service) -> dict[str, str]:
         for seed in range(2):
             data = images.jpeg(seed=seed + 10 * len(answers))
             (root / label / f"{seed}.jpg").write_bytes(data)
-            scores = service.pipeline.predict_input(PredictInput(image=data), Timings())
+            scores = service.pipeline.predict_input(PredictInput(image=data), Timings(),
+                                                    time.monotonic() + 60)
             answers[f"{label}/{seed}.jpg"] = next(iter(scores))
     (root / "not-a-label").mkdir()
     (root / "not-a-label" / "x.jpg").write_bytes(images.jpeg())

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gzip
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from core import errors
 from core.fetch.fetcher import Fetcher
-from core.fetch.pinning import host_header, tls_context
+from core.fetch.pinning import PinnedPools, host_header, tls_context
 from core.fetch.url_policy import UrlPolicy
 from tests import images
 from tests.conftest import make_settings
@@ -78,3 +79,21 @@ def test_host_header_keeps_non_default_ports() -> None:
     assert host_header(policy.check("http://127.0.0.1:8080/x")) == "127.0.0.1:8080"
     assert host_header(policy.check("http://127.0.0.1/x")) == "127.0.0.1"
     assert host_header(policy.check("https://[::1]/x")) == "[::1]"
+
+
+def test_close_closes_every_threads_connections(fetcher: Fetcher,
+                                                httpserver: HTTPServer) -> None:
+    """Batch downloads run on pool threads; closing the fetcher (SnapStart's restore, shutdown)
+    closes their kept-alive connections too, not only the calling thread's."""
+    httpserver.expect_request("/k").respond_with_data(b"ok")
+
+    def fetch_on_this_thread() -> PinnedPools:
+        assert fetcher.fetch(httpserver.url_for("/k")) == b"ok"
+        return fetcher._pools()
+    with ThreadPoolExecutor(2) as pool:
+        workers = [pool.submit(fetch_on_this_thread).result(timeout=30) for _ in range(2)]
+        own = fetch_on_this_thread()
+        assert all(p._pools for p in [*workers, own])
+        fetcher.close()
+        assert not any(p._pools for p in [*workers, own])  # closed now, not at collection
+        assert pool.submit(fetch_on_this_thread).result(timeout=30) is not workers[0]

@@ -50,3 +50,27 @@ def test_unreadable_manifest(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(ConfigError, match="cannot read model manifest"):
         load_manifest(path)
+
+
+@pytest.mark.parametrize("value", ["false", "true", 0, 1, None])
+def test_draft_must_be_a_json_boolean(value: object) -> None:
+    from core.inference.manifest import manifest_from_json
+
+    with pytest.raises(ConfigError, match=r"preprocessing\.draft must be true or false"):
+        manifest_from_json({"preprocessing": {"draft": value}})
+    assert manifest_from_json({"preprocessing": {"draft": False}}).draft is False
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../other/model.tflite", "a/../../x.tflite",
+                                  "", "C:\\models\\m.tflite", "sub\\..\\..\\m.tflite"])
+def test_the_model_file_stays_beside_its_manifest(name: str) -> None:
+    from core.inference.manifest import manifest_from_json
+
+    with pytest.raises(ConfigError, match="'file' must name a file in the manifest's folder"):
+        manifest_from_json({"file": name})
+
+
+def test_a_model_file_in_a_subfolder_is_fine() -> None:
+    from core.inference.manifest import manifest_from_json
+
+    assert manifest_from_json({"file": "lite/model.tflite"}).file == "lite/model.tflite"

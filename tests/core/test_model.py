@@ -164,3 +164,17 @@ def test_shared_table_gather_equals_per_channel_gathers(tmp_path: Path) -> None:
         expected = np.stack([loaded._table[c][pixels[..., loaded._order[c]]] for c in range(3)],
                             axis=-1)
         np.testing.assert_array_equal(written, expected)
+
+
+def test_a_manifest_describing_another_file_says_which_and_what_to_do(tmp_path: Path) -> None:
+    from tests.onnx_graphs import build
+
+    copy_model(tmp_path)  # model.tflite with its model.json
+    shutil.copy(DEFAULT_MODEL.parent / "model.json", tmp_path / "model.json")
+    onnx_model = build(tmp_path / "model.onnx")  # model.json is its name's manifest too
+    with pytest.raises(errors.ConfigError) as caught:
+        load_classifier(onnx_model)
+    message = str(caught.value)
+    assert message.startswith(f"manifest {tmp_path / 'model.json'} describes model.tflite, "
+                              "not model.onnx")
+    assert "MODEL_MANIFEST" in message and "\n" not in message

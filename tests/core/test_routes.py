@@ -23,8 +23,9 @@ ROUTES = {path: {"GET": path} for path in (
     ("/v2/health/live", "/v2/health/live", {}),
     ("/v2/models/m", "/v2/models/{name}", {"name": "m"}),
     ("/prod/api/v2/models/m/ready", "/v2/models/{name}/ready", {"name": "m"}),
-    ("/v2/models/a%20b/versions/1", "/v2/models/{name}/versions/{version}",
-     {"name": "a b", "version": "1"}),
+    ("/v2/models/a b/versions/1", "/v2/models/{name}/versions/{version}",  # paths arrive
+     {"name": "a b", "version": "1"}),                                      # decoded once
+    ("/v2/models/a%41b/ready", "/v2/models/{name}/ready", {"name": "a%41b"}),
     ("/v2/models/m/versions/ready", "/v2/models/{name}/versions/{version}",
      {"name": "m", "version": "ready"}),
     ("/v2/models/health", "/v2/models/{name}", {"name": "health"}),  # longest match wins

@@ -53,7 +53,8 @@ def test_predict_over_http(server: str, image_server: HTTPServer, service: Servi
     assert status == 200
     assert headers["Content-Type"] == "application/json"
     assert "inference;dur=" in headers["Server-Timing"]
-    direct = service.pipeline.predict_input(PredictInput(image=images.jpeg()), Timings())
+    direct = service.pipeline.predict_input(PredictInput(image=images.jpeg()), Timings(),
+                                             time.monotonic() + 60)
     assert json.loads(body) == direct
 
 

@@ -53,16 +53,22 @@ def test_bundle_answers_from_a_clean_directory(tmp_path: Path) -> None:
 
 
 def test_an_onnx_model_bundle_carries_onnxruntime_instead_of_litert(tmp_path: Path) -> None:
-    from tests.onnx_graphs import COURSE_2025, build, write_manifest
+    """The course's pair, graph and external data file: both shipped, and it answers."""
+    from tests.onnx_graphs import COURSE_2025, build, externalise, write_manifest
 
     (tmp_path / "hair").mkdir()
-    model = build(tmp_path / "hair" / "model.onnx")
+    model = externalise(build(tmp_path / "hair" / "model.onnx"))
     write_manifest(model, **COURSE_2025)
+    (tmp_path / "hair" / "unrelated.bin").write_bytes(b"not shipped")
     bundler = load_bundler()
     out = bundler.build("gcp", tmp_path / "gcp_function", model)
     files = listing(out)
     assert files == bundler.expected_files("gcp", model)
-    assert {"models/hair/model.onnx", "models/hair/model.json", "models/default.txt"} <= set(files)
+    assert {"models/hair/model.onnx", "models/hair/model.onnx.data", "models/hair/model.json",
+            "models/default.txt"} <= set(files)
+    assert "models/hair/unrelated.bin" not in files
+    # onnx writes the data file as 0600; the function's user must read it
+    assert (out / "models/hair/model.onnx.data").stat().st_mode & 0o777 == 0o644
     assert not [f for f in files if f.startswith("models/clothing/")]
     requirements = (out / "requirements.txt").read_text()
     assert "onnxruntime>=" in requirements and "ai-edge-litert" not in requirements

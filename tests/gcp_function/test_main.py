@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import io
+import json
 import sys
 from collections.abc import Iterator
 from types import ModuleType
@@ -86,3 +88,26 @@ def test_body_over_the_limit_is_refused_before_reading(
     assert response.status_code == 413, response.data
     assert response.get_json()["error"]["code"] == "payload_too_large"
     assert read == []
+
+
+@pytest.mark.parametrize("declared", [100, 10_000])
+def test_a_body_cut_short_is_the_cores_json_400(client: FlaskClient, service: Service,
+                                                declared: int) -> None:
+    """A body that ends before its Content-Length (the client went away) gets the same JSON
+    400 as from the core's WSGI app (the local server), not the framework's HTML page."""
+    from core.api.wsgi import make_app
+
+    sent = b'{"url": "http://example.com/x.jpg"'
+
+    def environ() -> dict[str, object]:
+        return {"REQUEST_METHOD": "POST", "PATH_INFO": "/predict", "QUERY_STRING": "",
+                "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(declared),
+                "wsgi.input": io.BytesIO(sent)}
+    started: list[str] = []
+    local = b"".join(make_app(service)(environ(), lambda status, _: started.append(status)))
+    answer = client.open("/predict", method="POST", environ_overrides=environ())
+    assert started == ["400 Bad Request"] and answer.status_code == 400
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.get_json() == json.loads(local) == {"error": {
+        "code": "bad_request",
+        "message": f"the request body ended after {len(sent)} of its {declared} bytes"}}

@@ -101,6 +101,7 @@ def test_an_image_over_the_decode_budget_is_413(make_service: MakeService) -> No
 
 def test_decodes_wait_for_the_budget_in_order() -> None:
     budget = DecodeBudget(100)
+    budget.LARGE_WAITING = 3  # three wait here; the default refuses a third (below)
     order: list[int] = []
     with budget.reserve(80):
         def take(n: int) -> None:
@@ -153,6 +154,7 @@ threading.Thread(target=httpd.serve_forever, daemon=True).start()
 port = httpd.server_address[1]
 service = Service(Settings.from_env(env={}, model_threads=1, allow_private_urls=True,
                                     allowed_ports=(port,), log_level="ERROR",
+                                    max_request_pixels=10**9,
                                     decode_memory_mb=int(sys.argv[2])))
 service.warm()
 def post(body, kind):
@@ -247,3 +249,54 @@ def test_a_flood_of_png_chunks_is_stopped_while_opening(strict: Service) -> None
     started = time.thread_time()
     assert error_of(call(strict, flood, "image/png")) == (422, "image_too_complex")
     assert time.thread_time() - started < 1.6
+
+
+def test_small_decodes_never_queue_behind_large_ones() -> None:
+    """Large reservations hold and wait; a small one is admitted at once, in its own lane."""
+    budget = DecodeBudget(800)  # small: at most 100; larges together: at most 700
+    admitted: list[str] = []
+    with budget.reserve(600):
+        waiting = threading.Thread(target=lambda: _hold(budget, 500, admitted, "large"))
+        waiting.start()
+        time.sleep(0.1)
+        assert admitted == []  # the second large waits for the first
+        with budget.reserve(100, time.monotonic() + 0.05):
+            admitted.append("small")
+        assert admitted == ["small"]
+    waiting.join(5)
+    assert admitted == ["small", "large"] and budget.used == 0 and budget.peak <= 800
+
+
+def test_a_decode_that_would_take_the_small_lane_is_refused_at_once() -> None:
+    budget = DecodeBudget(800)
+    with pytest.raises(errors.ImageTooLarge), budget.reserve(701):
+        pass
+    with budget.reserve(700):
+        assert budget.used_large == 700
+
+
+def _hold(budget: DecodeBudget, cost: int, admitted: list[str], name: str) -> None:
+    with budget.reserve(cost, time.monotonic() + 5):
+        admitted.append(name)
+
+
+def test_a_third_waiting_large_decode_is_refused_at_once() -> None:
+    """Waiting bombs must not hold every server thread: past two waiters, 429 at once."""
+    budget = DecodeBudget(800)
+    admitted: list[str] = []
+    with budget.reserve(600):
+        waiters = [threading.Thread(target=_hold, args=(budget, 500, admitted, f"w{n}"))
+                   for n in range(2)]
+        for waiter in waiters:
+            waiter.start()
+        while len(budget._queues[False]) < 2:
+            time.sleep(0.01)
+        started = time.monotonic()
+        with pytest.raises(errors.DecodeBusy), budget.reserve(500, time.monotonic() + 5):
+            pass
+        assert time.monotonic() - started < 1
+        with budget.reserve(100):  # a small one still goes straight in
+            admitted.append("small")
+    for waiter in waiters:
+        waiter.join(10)
+    assert admitted[0] == "small" and sorted(admitted[1:]) == ["w0", "w1"]

@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from core import errors
 from core.api.service import Service
@@ -72,6 +74,31 @@ def fetch_timeout(make: MakeService) -> Response:
                     {"url": server.url()})
 
 
+def decode_busy(make: MakeService) -> Response:
+    """A large PNG while the decode budget is held and two large decodes already wait."""
+    service = make()
+    budget = service.pipeline._budget
+    held = budget.reserve(budget.total - budget.reserved - (1 << 20))
+    held.__enter__()
+    waiters = [threading.Thread(target=_wait_large, args=(budget,)) for _ in range(2)]
+    try:
+        for waiter in waiters:
+            waiter.start()
+        while len(budget._queues[False]) < 2:
+            time.sleep(0.01)
+        rgba = images.encode(Image.new("RGBA", (3000, 3000), (1, 2, 3, 4)), "PNG")
+        return call(service, rgba, "image/png")
+    finally:
+        held.__exit__(None, None, None)
+        for waiter in waiters:
+            waiter.join(10)
+
+
+def _wait_large(budget: Any) -> None:
+    with budget.reserve(budget.reserved * 2, time.monotonic() + 10):
+        pass
+
+
 def past_deadline(make: MakeService) -> Response:
     request = Request("POST", "/predict", {"content-type": "image/jpeg"}, {}, images.jpeg(),
                       deadline=time.monotonic() - 1)
@@ -108,6 +135,9 @@ CASES: dict[tuple[int, str], Case] = {
                                                   "image/jpeg"),
     (413, "image_too_large"): lambda make: call(make(max_image_pixels=1000), images.jpeg(),
                                                 "image/jpeg"),
+    (413, "request_too_large"): lambda make: call(make(max_request_pixels=1000), images.jpeg(),
+                                                  "image/jpeg"),
+    (429, "decode_busy"): decode_busy,
     (415, "unsupported_media_type"): lambda make: call(make(), b"a,b\n", "text/csv"),
     (415, "unsupported_image_format"): lambda make: call(make(), b"%PDF-1.4\n%\xe2\xe3\n",
                                                          "application/octet-stream"),

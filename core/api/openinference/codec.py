@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,12 @@ NUMERIC = {"BOOL": np.bool_, "UINT8": np.uint8, "UINT16": np.uint16, "UINT32": n
            "INT64": np.int64, "FP16": np.float16, "FP32": np.float32, "FP64": np.float64}
 MAX_TENSORS = 16  # inputs or outputs in one request
 MAX_RANK = 8
+# The product of a shape's sizes (an empty dimension counted as 1) stays below this, so an empty
+# tensor cannot name a shape numpy refuses to build (``[0, 2**70]``) and no size overflows.
+MAX_DIM = 2**31 - 1
+_HEADER_DIGITS = 12  # a length of a terabyte; more digits than this is never a real body
+_ESCAPED_SURROGATE = re.compile(r"\\[uU][dD][89a-fA-F]")  # \ud800-\udfff, the only way JSON text
+#                                                       can carry a surrogate
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # one encoder, made once
 Elements = np.ndarray | list[bytes] | list[str]
 
@@ -62,21 +69,24 @@ def datatype_of(dtype: Any) -> str:
     raise errors.ConfigError(f"no Open Inference Protocol datatype for {dtype}")
 
 
-def decode_request(request: Request, max_body: int) -> InferRequest:
-    """The request's JSON and binary tensors, checked for shape and size."""
+def decode_request(request: Request, max_body: int, max_elements: int | None = None
+                   ) -> InferRequest:
+    """The request's JSON and binary tensors, checked for shape and size; a BYTES tensor may
+    hold at most ``max_elements`` elements, checked from its shape before any is unpacked."""
     body = request.body
     if len(body) > max_body:
-        raise errors.PayloadTooLarge(f"the request body is larger than {max_body} bytes")
+        raise errors.PayloadTooLarge.body(max_body)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
-        raise errors.UnsupportedMediaType(f"Content-Encoding {encoding[:40]!r} is not supported; "
+        raise errors.UnsupportedMediaType(f"Content-Encoding '{errors.shown(encoding, 40)}' is not "
+                                          "supported; "
                                           "send the body uncompressed")
     header, binary = _split(memoryview(body), request.headers.get(HEADER.lower()))
     doc = _load_json(header)
     inputs = _list(doc, "inputs", required=True)
     decoded, used = [], 0
     for index, item in enumerate(inputs):
-        tensor, size = _input(item, f"inputs[{index}]", binary, used)
+        tensor, size = _input(item, f"inputs[{index}]", binary, used, max_elements)
         decoded.append(tensor)
         used += size
     if used != len(binary):
@@ -94,9 +104,10 @@ def _split(body: memoryview, length: str | None) -> tuple[memoryview, memoryview
     if length is None:
         return body, body[len(body):]
     text = length.strip()
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= len(body):
+    if (not (text.isascii() and text.isdigit()) or len(text) > _HEADER_DIGITS
+            or not 0 < int(text) <= len(body)):
         raise errors.InvalidField(f"{HEADER} must be a length between 1 and the body's "
-                                  f"{len(body)} bytes, got {text[:20]!r}")
+                                  f"{len(body)} bytes, got '{errors.shown(text, 20)}'")
     return body[:int(text)], body[int(text):]
 
 
@@ -110,7 +121,19 @@ def _load_json(header: memoryview) -> dict[str, Any]:
         raise errors.InvalidJSON("the inference request is not valid JSON") from exc
     if not isinstance(doc, dict):
         raise errors.InvalidField("the inference request must be a JSON object")
+    if _ESCAPED_SURROGATE.search(text):
+        _check_unicode(doc)
     return doc
+
+
+def _check_unicode(doc: dict[str, Any]) -> None:
+    """Refuse a lone surrogate (``\\ud800``) anywhere: JSON may escape one, but it is not a
+    character, and no name, id or answer could be written back as UTF-8 with it."""
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise errors.InvalidJSON("the inference request holds a lone surrogate escape "
+                                 "(\\ud800 to \\udfff): not valid Unicode text") from exc
 
 
 def _list(doc: dict[str, Any], key: str, required: bool = False) -> list[dict[str, Any]]:
@@ -151,16 +174,21 @@ def _outputs(doc: dict[str, Any]) -> dict[str, bool] | None:
     return wanted
 
 
-def _input(item: dict[str, Any], where: str, binary: memoryview, offset: int
-           ) -> tuple[Tensor, int]:
+def _input(item: dict[str, Any], where: str, binary: memoryview, offset: int,
+           max_elements: int | None = None) -> tuple[Tensor, int]:
     name, datatype, shape = item.get("name"), item.get("datatype"), item.get("shape")
     if not isinstance(name, str) or not name:
         raise errors.InvalidField(f"{where} needs a 'name' string")
     if datatype != "BYTES" and datatype not in NUMERIC:
         raise errors.InvalidField(f"{where} has an unknown datatype; use BYTES, UINT8, FP32, ...")
     if (not isinstance(shape, list) or len(shape) > MAX_RANK
-            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
-        raise errors.InvalidField(f"{where} needs a 'shape' list of at most {MAX_RANK} sizes")
+            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
+            or math.prod(max(d, 1) for d in shape) > MAX_DIM):
+        raise errors.InvalidField(f"{where} needs a 'shape' list of at most {MAX_RANK} sizes "
+                                  f"whose product is at most {MAX_DIM}")
+    if datatype == "BYTES" and max_elements is not None and math.prod(shape) > max_elements:
+        raise errors.InvalidField(f"{where} holds {math.prod(shape)} BYTES elements; "
+                                  f"send 1 to {max_elements}")
     size = _params(item, where).get("binary_data_size")
     if size is None:
         if "data" not in item:

@@ -100,17 +100,19 @@ class OpenInference:
     def infer(self, request: Request, timings: Timings) -> Response:
         """``POST /v2/models/{name}[/versions/{version}]/infer``."""
         pipeline = self._model(request)
-        parsed = decode_request(request, self._settings.max_body_bytes)
+        parsed = decode_request(request, self._settings.max_body_bytes,
+                                max_elements=self._settings.max_batch)
         if len(parsed.inputs) != 1:
             raise errors.InvalidField(f"send one input: '{IMAGE}' (encoded images) or "
                                       f"'{self._tensor_name()}' (the model's input tensor)")
         (tensor,) = parsed.inputs
+        deadline = request.due
         if tensor.name == IMAGE:
-            scores = self._from_images(pipeline, tensor, timings, request.deadline)
+            scores = self._from_images(pipeline, tensor, timings, deadline)
         elif tensor.name == self._tensor_name():
-            scores = self._from_tensor(pipeline, tensor, timings, request.deadline)
+            scores = self._from_tensor(pipeline, tensor, timings, deadline)
         else:
-            raise errors.InvalidField(f"unknown input '{tensor.name[:40]}'; send "
+            raise errors.InvalidField(f"unknown input '{errors.shown(tensor.name, 40)}'; send "
                                       f"'{IMAGE}' or '{self._tensor_name()}'")
         timings.info["batch"] = len(scores)
         manifest = pipeline.classifier.manifest
@@ -125,11 +127,11 @@ class OpenInference:
         manifest = pipeline.classifier.manifest
         name, version = request.params.get("name"), request.params.get("version")
         if name != manifest.name:
-            raise errors.NotFound(f"unknown model '{str(name)[:60]}'; this server serves "
+            raise errors.NotFound(f"unknown model '{errors.shown(name, 60)}'; this server serves "
                                   f"'{manifest.name}'")
         if version is not None and version != manifest.version:
-            raise errors.NotFound(f"model '{manifest.name}' has no version '{version[:40]}'; "
-                                  f"it has '{manifest.version}'")
+            raise errors.NotFound(f"model '{manifest.name}' has no version "
+                                  f"'{errors.shown(version, 40)}'; it has '{manifest.version}'")
         return pipeline
 
     def _tensor_name(self) -> str:
@@ -142,20 +144,21 @@ class OpenInference:
             raise errors.InvalidField(f"the input holds {count} images; send 1 to {limit}")
 
     def _from_images(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
-                     deadline: float | None) -> np.ndarray:
+                     deadline: float) -> np.ndarray:
         count = len(tensor.data)
         if tensor.datatype != "BYTES" or tensor.shape not in ((count,), (count, 1)):
             raise errors.InvalidField(f"'{IMAGE}' must be BYTES of shape [N]: encoded images")
         self._batch(count)
-        rows = []
+        rows, allowance = [], pipeline.allowance()
         for index, element in enumerate(tensor.data):
             data = (element if isinstance(element, bytes)
                     else b64decode(str(element), f"'{IMAGE}' element {index}"))
-            rows.append(pipeline.infer(pipeline.prepare(data, timings), timings, deadline))
+            pixels = pipeline.prepare(data, timings, deadline, allowance)
+            rows.append(pipeline.infer(pixels, timings, deadline))
         return np.array(rows)
 
     def _from_tensor(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
-                     deadline: float | None) -> np.ndarray:
+                     deadline: float) -> np.ndarray:
         classifier = pipeline.classifier
         expected = datatype_of(classifier.input_dtype)
         size = classifier.input.shape[1:]

@@ -1,0 +1,48 @@
+"""The checks ``Settings.validate`` runs: every value that parses but makes no sense is refused
+with one line naming its variable. (Typed ``Any``: ``core.config.settings`` imports this
+module, not the other way round.)"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
+from core.config.parsing import allow_entry
+from core.errors import ConfigError
+
+LOG_FORMATS = ("auto", "json", "lambda", "gcp", "azure")  # auto: the adapter's platform
+RUNTIMES = ("auto", "litert", "tflite_runtime", "tensorflow", "onnxruntime")
+
+
+def check_settings(settings: Any) -> None:
+    """Raise ConfigError for the first bad value: numbers by their field's declared range."""
+    for spec in fields(settings):
+        values = spec.metadata.get("range")
+        if values is not None:
+            values.check(spec.metadata["env"], getattr(settings, spec.name))
+    for entry in settings.url_allowlist:
+        if not allow_entry(entry):
+            raise ConfigError(f"URL_ALLOWLIST has a bad entry {entry!r}: use a host name, "
+                              ".suffix or CIDR")
+    _check_model_choices(settings)
+    if settings.log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+                          f"got {settings.log_format!r}")
+    namespace = settings.metrics_namespace
+    if not 0 < len(namespace) <= 255 or namespace.isspace():
+        raise ConfigError(f"METRICS_NAMESPACE must be 1 to 255 characters, got {namespace!r}")
+
+
+def _check_model_choices(settings: Any) -> None:
+    """MODEL_NORMALIZATION, MODEL_RESIZE, MODEL_OUTPUT: named here, not as manifest fields."""
+    for var, value, choices in (
+            ("MODEL_NORMALIZATION", settings.model_normalization, NORMALIZATIONS),
+            ("MODEL_RESIZE", settings.model_resize, RESAMPLE_NAMES),
+            ("MODEL_OUTPUT", settings.model_output, OUTPUT_KINDS),
+            ("MODEL_RUNTIME", settings.model_runtime, RUNTIMES)):
+        if value is not None and value not in choices:
+            raise ConfigError(f"{var} must be one of {', '.join(choices)}, got {value!r}")
+    if settings.model_layout not in (None, "auto", "NHWC", "NCHW"):
+        raise ConfigError(
+            f"MODEL_LAYOUT must be auto, NHWC or NCHW, got {settings.model_layout!r}")
