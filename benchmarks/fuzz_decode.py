@@ -14,6 +14,7 @@ import io
 import struct
 import sys
 import time
+from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -80,15 +81,21 @@ def fuzz_batch(data: bytes) -> None:
     decode_once(data)
 
 
+def run_for(seconds: float, batch: Callable[[], None]) -> int:
+    """Run ``batch`` until ``seconds`` have passed; the number of batches run."""
+    ends = time.monotonic() + seconds
+    batches = 0
+    while time.monotonic() < ends:
+        batch()
+        batches += 1
+    return batches
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
-    ends = time.monotonic() + args.seconds
-    batches = 0
-    while time.monotonic() < ends:
-        fuzz_batch()
-        batches += 1
+    batches = run_for(args.seconds, fuzz_batch)
     print(f"fuzz_decode: {batches} batches x 300 examples, no unexpected exception")
     return 0
 

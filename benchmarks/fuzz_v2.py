@@ -15,12 +15,12 @@ import argparse
 import json
 import struct
 import sys
-import time
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.fuzz_decode import run_for
 from core.api.openinference.codec import HEADER, NUMERIC
 from core.api.service import Service
 from core.config import Settings
@@ -86,11 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
     SERVICE.warm()
-    ends = time.monotonic() + args.seconds
-    batches = 0
-    while time.monotonic() < ends:
-        fuzz_batch()
-        batches += 1
+    batches = run_for(args.seconds, fuzz_batch)
     print(f"fuzz_v2: {batches} batches x 200 requests, every answer below 500")
     return 0
 

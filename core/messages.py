@@ -105,6 +105,23 @@ def error_response(error: errors.ServiceError, headers: Mapping[str, str] | None
                          merged)
 
 
+def read_upto(stream: Any, length: int, chunk: int = 1 << 16) -> bytes:
+    """Up to ``length`` bytes from a server's input stream, fewer when the client went away
+    (gunicorn raises there; werkzeug's own reader would answer HTML for a short body)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < length:
+        try:
+            piece = stream.read(min(chunk, length - got))
+        except (OSError, ValueError):
+            break
+        if not piece:
+            break
+        parts.append(piece)
+        got += len(piece)
+    return b"".join(parts)
+
+
 def decode_body(body: object, is_base64: object = False) -> bytes:
     """A platform's body as bytes: the one place request bodies are base64-decoded.
 

@@ -16,7 +16,7 @@ import functions_framework
 from core import errors
 from core.api.deadline import request_deadline
 from core.api.service import Service, default_service, last_resort
-from core.messages import Invocation, Request, Response, lower_headers, parse_query
+from core.messages import Invocation, Request, Response, lower_headers, parse_query, read_upto
 
 service: Service = default_service()
 service.warm()  # the model loads during the instance's start, not on the first request
@@ -62,30 +62,13 @@ def read_body(request: flask.Request, limit: int) -> bytes:
     if length > limit:
         raise too_large(limit)
     environ = request.environ
-    body = read_declared(environ["wsgi.input"], length)
+    body = read_upto(environ["wsgi.input"], length)
     # the framework drains the request after answering: it finds the bytes read here, all of them
     environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
     if len(body) < length:
         raise errors.BadRequest(f"the request body ended after {len(body)} of its {length} "
                                 "bytes")
     return body
-
-
-def read_declared(stream: IO[bytes], length: int) -> bytes:
-    """Up to ``length`` bytes from the server's own input stream, fewer when the client went
-    away (werkzeug's get_data raises its own HTML 400 for a short body)."""
-    parts: list[bytes] = []
-    got = 0
-    while got < length:
-        try:
-            chunk = stream.read(min(64 * 1024, length - got))
-        except (OSError, ValueError):  # the client went away (gunicorn raises here)
-            break
-        if not chunk:
-            break
-        parts.append(chunk)
-        got += len(chunk)
-    return b"".join(parts)
 
 
 def read_stream(stream: IO[bytes], limit: int) -> bytes:

@@ -8,26 +8,18 @@ the source, must show exactly the edges grimp finds.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import grimp
 import pytest
 
+from tests.docs.test_tables import GENDOCS
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCT = ("core", "aws_lambda", "gcp_function", "azure_function", "convert", "models")
 BIN = Path(sys.executable).parent
-
-
-def _gendocs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gendocs", ROOT / "scripts" / "gendocs.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -60,10 +52,14 @@ def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
             if len(group) > 1 or module in graph.find_modules_directly_imported_by(module):
                 found.append(sorted(group))
 
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
-    for module in sorted(graph.modules):
-        if module not in index:
-            visit(module)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        for module in sorted(graph.modules):
+            if module not in index:
+                visit(module)
+    finally:
+        sys.setrecursionlimit(limit)
     return found
 
 
@@ -94,7 +90,7 @@ def test_the_declared_layers_hold() -> None:
 
 
 def test_the_package_map_in_the_docs_is_the_real_one() -> None:
-    gendocs = _gendocs()
+    gendocs = GENDOCS
     graph = grimp.build_graph(*PRODUCT)
     boxes = [name for name, _ in gendocs.COMPONENTS]
     expected = set()

@@ -20,11 +20,10 @@ from typing import Any
 from core import errors
 from core.api.deadline import request_deadline
 from core.api.service import Service, default_service
-from core.messages import Request, Response, parse_query
+from core.messages import Request, Response, parse_query, read_upto
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-_CHUNK = 1 << 16
 
 
 def make_app(service: Service | None = None) -> WSGIApp:
@@ -62,7 +61,7 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
     if not declared:
         if stream is None or not environ.get("wsgi.input_terminated"):
             return b""
-        body = _read(stream, limit + 1)
+        body = read_upto(stream, limit + 1)
         if len(body) > limit:
             raise errors.PayloadTooLarge.body(limit)
         return body
@@ -71,26 +70,13 @@ def read_body(environ: dict[str, Any], limit: int) -> bytes:
     if len(declared) > 18 or int(declared) > limit:
         raise errors.PayloadTooLarge.body(limit)
     length = int(declared)
-    body = _read(stream, length) if length and stream is not None else b""
+    body = read_upto(stream, length) if length and stream is not None else b""
     if len(body) < length:
         raise errors.BadRequest(
             f"the request body ended after {len(body)} of its {length} bytes")
     return body
 
 
-def _read(stream: Any, length: int) -> bytes:
-    parts: list[bytes] = []
-    got = 0
-    while got < length:
-        try:
-            chunk = stream.read(min(_CHUNK, length - got))
-        except (OSError, ValueError):  # the client went away (gunicorn raises here)
-            break
-        if not chunk:
-            break
-        parts.append(chunk)
-        got += len(chunk)
-    return b"".join(parts)
 
 
 def respond(response: Response, start_response: StartResponse) -> Iterable[bytes]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import struct
 import warnings
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from PIL import (
@@ -90,6 +90,20 @@ def sniff_refused(data: bytes) -> str | None:
     return None
 
 
+@contextmanager
+def decoder_errors(cpu_seconds: float | None, corrupt: str) -> Iterator[None]:
+    """Pillow's and the decode limits' exceptions as the service's errors (422 or 413)."""
+    try:
+        yield
+    except CpuExceeded as exc:
+        raise errors.ImageTooComplex(
+            f"the image took more than {cpu_seconds} s of CPU to decode") from exc
+    except _BOMBS as exc:
+        raise errors.ImageTooLarge("the image has too many pixels") from exc
+    except _DECODE_ERRORS as exc:
+        raise errors.InvalidImage(corrupt) from exc
+
+
 def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
           ) -> tuple[Image.Image, JpegShape | None]:
     if not data:
@@ -103,17 +117,10 @@ def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
         jpeg = check_jpeg(data)  # scan floods are refused before Pillow parses anything
     stream = CpuClock(data)
     stream.start(cpu_seconds)  # from here: Pillow parses a PNG's chunks in Python while opening
-    try:
+    with decoder_errors(cpu_seconds, "the data is not a decodable JPEG, PNG, WebP, GIF or BMP "
+                        "image"):
         image = Image.open(stream, formats=ALLOWED_FORMATS)
         width, height = image.size
-    except CpuExceeded as exc:
-        raise errors.ImageTooComplex(
-            f"the image took more than {cpu_seconds} s of CPU to decode") from exc
-    except _BOMBS as exc:
-        raise errors.ImageTooLarge("the image has too many pixels") from exc
-    except _DECODE_ERRORS as exc:
-        raise errors.InvalidImage("the data is not a decodable JPEG, PNG, WebP, GIF or BMP "
-                                  "image") from exc
     if width <= 0 or height <= 0:
         raise errors.InvalidImage("the image has no pixels")
     if width * height > max_pixels:
@@ -139,7 +146,7 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
     source_size = image.size
     fmt = image.format or "?"
     box: Box = (0.0, 0.0, float(source_size[0]), float(source_size[1]))
-    try:
+    with decoder_errors(cpu_seconds, "the image is truncated or corrupt"):
         if draft and fmt in ("JPEG", "MPO"):  # every JPEG mode alike: L, RGB and CMYK
             side = max(target)
             drafted = image.draft(image.mode, (side, side))
@@ -154,13 +161,6 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
             rgb = shrink_to_rgb(image, factor)
             if rgb is not image:
                 image.close()  # the full-size decode is freed before the budget is
-    except CpuExceeded as exc:
-        raise errors.ImageTooComplex(
-            f"the image took more than {cpu_seconds} s of CPU to decode") from exc
-    except _BOMBS as exc:
-        raise errors.ImageTooLarge("the image has too many pixels") from exc
-    except _DECODE_ERRORS as exc:
-        raise errors.InvalidImage("the image is truncated or corrupt") from exc
     box = (box[0] / factor, box[1] / factor, box[2] / factor, box[3] / factor)
     return Decoded(rgb, orientation if orientation in ORIENTATION else 1, fmt, source_size, box)
 
