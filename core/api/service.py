@@ -20,10 +20,11 @@ from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
 from core.api.router import Router
 from core.config import Settings
-from core.inference import assumptions
+from core.inference import assumptions, external_data
 from core.inference.classifier import Classifier
 from core.inference.loader import load_classifier
 from core.messages import Request, Response, error_response, json_response
+from core.modelstore import download_model
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
 from core.telemetry.request_log import cold_start, configure, log_json, log_request, redact_url
@@ -58,11 +59,18 @@ class Service:
         if self._pipeline is None:
             with self._lock:
                 if self._pipeline is None:
-                    classifier = self._classifier or classifier_from_settings(self.settings)
+                    classifier = self._classifier or self._load_logged()
                     warn_if_unlabelled(classifier)
                     warn_if_assumed(classifier)
                     self._pipeline = Pipeline(self.settings, classifier, self._pool)
         return self._pipeline
+
+    def _load_logged(self) -> Classifier:
+        """The settings' model, and one ``model_loaded`` line timing the init's parts."""
+        init: dict[str, object] = {}
+        classifier = classifier_from_settings(self.settings, init)
+        log_json(logging.INFO, "model_loaded", model=str(classifier.model_path), **init)
+        return classifier
 
     def warm(self) -> None:
         """Load the model now (call at import time so it happens in the init phase)."""
@@ -197,9 +205,19 @@ class Service:
         return self._model_info
 
 
-def classifier_from_settings(settings: Settings) -> Classifier:
-    """The model named by the settings, with every override the settings carry."""
-    return load_classifier(
+def classifier_from_settings(settings: Settings,
+                             init: dict[str, object] | None = None) -> Classifier:
+    """The model named by the settings, with every override the settings carry; with
+    ``MODEL_URI``, downloaded first. ``init`` receives the milliseconds each part took."""
+    started = time.perf_counter()
+    if settings.model_uri:
+        got = download_model(settings, external_data.named, external_data.identity)
+        settings = replace(settings, model_path=got.path)
+        if init is not None:
+            init.update(model_uri=got.uri, sha256=got.identity, download_bytes=got.bytes,
+                        download_reused=got.reused, download_ms=round(got.seconds * 1000, 1))
+    loaded = time.perf_counter()
+    classifier = load_classifier(
         settings.model_path, manifest_path=settings.model_manifest,
         labels=settings.model_labels or None, threads=settings.model_threads,
         runtime=settings.model_runtime, labels_file=settings.model_labels_file,
@@ -207,6 +225,11 @@ def classifier_from_settings(settings: Settings) -> Classifier:
         output=settings.model_output, draft=settings.jpeg_draft,
         layout=settings.model_layout, input_size=settings.model_input_size,
         resize_shorter=settings.model_resize_shorter, softmax=settings.model_softmax)
+    if init is not None:
+        now = time.perf_counter()
+        init.update(load_ms=round((now - loaded) * 1000, 1),
+                    init_ms=round((now - started) * 1000, 1))
+    return classifier
 
 
 _LAST_RESORT = b'{"error":{"code":"internal_error","message":"internal error"}}'
