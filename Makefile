@@ -36,7 +36,7 @@ run: $(RUNTIME_STAMP)  ## Serve the default model on http://127.0.0.1:8080 (PORT
 test: test-preflight $(DEV_STAMP) test-deps  ## Install the dev set (TensorFlow, chromium: root) and run all tests
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-check: lint typecheck imports  ## ruff + mypy --strict + the import layering
+check: lint typecheck imports  ## ruff, mypy --strict, the import layering, and sam validate of the SAM templates (mk/aws.mk)
 
 lint: $(DEV_STAMP)  ## ruff check .
 	$(PY) -m ruff check .

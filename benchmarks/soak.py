@@ -7,13 +7,15 @@ server's port) on 127.0.0.1, warms up, then sends the mix. Every good answer mus
 answer; asserts zero 500s and RSS growth under 10% after warm-up. Then good requests alone are
 timed twice, without and with attackers (``benchmarks.attacks``: slow clients holding
 connections, and decoder bombs): good clients' throughput under attack, the bombs' answers (no
-5xx) and the server's peak RSS are reported. Writes build/bench/soak.json.
+5xx) and the server's peak RSS are reported. Then the connection-level phases
+(``benchmarks.soak_server``: idle sockets, chunk extensions, ``Expect``) run with their targets.
+``--only-server`` runs those alone; ``--service-root DIR`` serves another checkout's code (a
+before/after comparison on one machine). Writes build/bench/soak.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import socket
@@ -21,20 +23,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from benchmarks import soak_server
 from benchmarks.attacks import Attack
-from benchmarks.common import run_clients, stop
+from benchmarks.common import stop
+from benchmarks.soak_clients import Case, Client, run
 from tests import images
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "bench" / "soak.json"
 FILES = {"/a.jpg": images.jpeg(640, 480, seed=1), "/b.png": images.png_rgba(300, 200),
          "/c.gif": images.palette_gif(3, 200, 150), "/bad.jpg": images.jpeg()[:900]}
-Case = tuple[str, bytes, str, int]  # name, body, content type, expected status
 
 
 class _Images(BaseHTTPRequestHandler):
@@ -84,11 +86,11 @@ def rss_kb(pid: int, field: str = "VmRSS:") -> int:
     return 0
 
 
-def start_service(port: int, image_port: int) -> subprocess.Popen[bytes]:
+def start_service(port: int, image_port: int, root: Path = ROOT) -> subprocess.Popen[bytes]:
     env = {**os.environ, "URL_ALLOWLIST": "127.0.0.1/32", "ALLOWED_PORTS": f"80,443,{image_port}",
            "ALLOW_PRIVATE_URLS": "false", "LOG_LEVEL": "ERROR", "MODEL_THREADS": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "core", "serve", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=ROOT, env=env,
+                             "--port", str(port)], cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ends = time.monotonic() + 60
     while time.monotonic() < ends:
@@ -101,62 +103,6 @@ def start_service(port: int, image_port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the service did not start within 60 s")
 
 
-class Client:
-    """One keep-alive connection, reopened after any error."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-
-    def post(self, body: bytes, kind: str) -> tuple[int, bytes]:
-        try:
-            self.conn.request("POST", "/predict", body, {"Content-Type": kind})
-            response = self.conn.getresponse()
-            return response.status, response.read()
-        except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            return 0, b""
-
-
-def run(port: int, mix: list[Case], total: int, clients: int, serial: dict[str, Any],
-        budget: float) -> dict[str, Any]:
-    """Send ``total`` requests from ``clients`` threads; collect latencies and verdicts."""
-    lock = threading.Lock()
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    wrong: Counter[str] = Counter()
-    counter = iter(range(total))
-    stop_at = time.monotonic() + budget
-
-    def worker() -> None:
-        client = Client(port)
-        while time.monotonic() < stop_at:
-            with lock:
-                index = next(counter, None)
-            if index is None:
-                return
-            name, body, kind, expected = mix[index % len(mix)]
-            started = time.perf_counter()
-            status, data = client.post(body, kind)
-            took = time.perf_counter() - started
-            bad = status != expected or (status == 200 and json.loads(data) != serial[name])
-            with lock:
-                latencies.append(took)
-                statuses[status] += 1
-                if bad:
-                    wrong[name] += 1
-
-    seconds = run_clients(worker, clients)
-    latencies.sort()
-    return {"requests": len(latencies), "seconds": round(seconds, 2),
-            "throughput_rps": round(len(latencies) / seconds, 1),
-            "p50_ms": round(1000 * latencies[len(latencies) // 2], 2),
-            "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 2),
-            "status": {str(k): v for k, v in sorted(statuses.items())},
-            "wrong_answers": dict(wrong)}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=10_000)
@@ -167,33 +113,49 @@ def main(argv: list[str] | None = None) -> int:
                         help="good requests timed without, then with the attackers")
     parser.add_argument("--slow-clients", type=int, default=32)
     parser.add_argument("--bomb-clients", type=int, default=2)
+    parser.add_argument("--only-server", action="store_true",
+                        help="only the connection-level phases")
+    parser.add_argument("--service-root", type=Path, default=ROOT,
+                        help="serve this checkout's code (default: this one)")
+    soak_server.add_arguments(parser)
     args = parser.parse_args(argv)
     images_server = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
     images_server.daemon_threads = True
     threading.Thread(target=images_server.serve_forever, daemon=True).start()
     image_port, port = int(images_server.server_address[1]), free_port()
-    proc = start_service(port, image_port)
+    proc = start_service(port, image_port, args.service_root)
     try:
         mix = cases(image_port)
         client = Client(port)
         serial = {name: json.loads(client.post(body, kind)[1])
                   for name, body, kind, status in mix if status == 200}
-        run(port, mix, args.warmup, args.clients, serial, args.budget)
-        rss_start = rss_kb(proc.pid)
-        result = run(port, mix, args.requests, args.clients, serial, args.budget)
-        rss_end = rss_kb(proc.pid)
-        result["under_attack"] = attacked(port, mix, serial, args)
-        result["under_attack"]["server_peak_rss_kb"] = rss_kb(proc.pid, "VmHWM:")
+        result = {} if args.only_server else mixed(proc.pid, port, mix, serial, args)
+        good = [case for case in mix if case[3] == 200]
+        result["server"] = soak_server.phases(
+            port, lambda seconds, clients: run(port, good, 10**9, clients, serial, seconds), args)
     finally:
         stop(proc)
         images_server.shutdown()
-    result.update(clients=args.clients, warmup=args.warmup, rss_start_kb=rss_start,
-                  rss_end_kb=rss_end, rss_growth_pct=round(100 * (rss_end / rss_start - 1), 2))
     report(result)
-    failures = check(result, args.requests)
+    failures = soak_server.check(result["server"])
+    failures += [] if args.only_server else check(result, args.requests)
     for failure in failures:
         print(f"FAIL: {failure}")
     return 1 if failures else 0
+
+
+def mixed(pid: int, port: int, mix: list[Case], serial: dict[str, Any],
+          args: argparse.Namespace) -> dict[str, Any]:
+    """The mix after a warm-up, RSS growth across it, then the slow-client and bomb phase."""
+    run(port, mix, args.warmup, args.clients, serial, args.budget)
+    rss_start = rss_kb(pid)
+    result = run(port, mix, args.requests, args.clients, serial, args.budget)
+    rss_end = rss_kb(pid)
+    result["under_attack"] = attacked(port, mix, serial, args)
+    result["under_attack"]["server_peak_rss_kb"] = rss_kb(pid, "VmHWM:")
+    result.update(clients=args.clients, warmup=args.warmup, rss_start_kb=rss_start,
+                  rss_end_kb=rss_end, rss_growth_pct=round(100 * (rss_end / rss_start - 1), 2))
+    return result
 
 
 def attacked(port: int, mix: list[Case], serial: dict[str, Any],

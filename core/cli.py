@@ -18,6 +18,8 @@ def _serve(service: Service, args: argparse.Namespace) -> int:
 
     service.warm()
     server = make_server(service, args.host, args.port)
+    for note in server.notes:
+        print(note, file=sys.stderr)
     host, port = str(server.server_address[0]), server.server_address[1]
     print(f"serving {service.pipeline.classifier.manifest.name} on http://{host}:{port} "
           "(Ctrl-C to stop)", file=sys.stderr, flush=True)

@@ -8,7 +8,7 @@ FAIRNESS_SECONDS ?= 20
 
 .PHONY: soak fuzz test-hostile fairness
 
-soak: $(DEV_STAMP)  ## 8 clients x 10,000 mixed requests, then good clients alone and under slow-client/bomb attack; writes build/bench/soak.json
+soak: $(DEV_STAMP)  ## 8 clients x 10,000 mixed requests, then good clients alone and under attack (slow clients, bombs, 1,000 idle sockets, chunk extensions, Expect); writes build/bench/soak.json
 	$(PY) -m benchmarks.soak --requests $(SOAK_REQUESTS) --clients $(SOAK_CLIENTS)
 	$(PY) -m benchmarks.fairness --bombs $(FAIRNESS_BOMBS) --seconds $(FAIRNESS_SECONDS) --side 3600
 

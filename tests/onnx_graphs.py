@@ -132,3 +132,24 @@ def write_manifest(path: Path, **fields: Any) -> Path:
 COURSE_2025 = {"name": "hair", "labels": ["curly", "straight"], "output": "sigmoid",
                "input": {"height": 200, "width": 200, "layout": "NCHW"},
                "preprocessing": {"resize": "bilinear", "normalization": "torch"}}
+
+
+def echo(path: Path, layout: str, dtype: str, size: tuple[int, int] = (16, 16)) -> Path:
+    """A graph whose output is its own input, cast to float32 and flattened: the tensor the
+    runtime was fed, in the model's layout, read back as the scores."""
+    import onnx
+    from onnx import helper
+
+    graph = Graph(layout=layout, size=size, dtype=dtype)
+    values = 3 * size[0] * size[1]
+    nodes = [helper.make_node("Cast", ["input"], ["cast"], to=1),
+             helper.make_node("Flatten", ["cast"], ["output"], axis=1)]
+    body = helper.make_graph(
+        nodes, "echo", [helper.make_tensor_value_info("input", DIMS[dtype], _input_shape(graph))],
+        [helper.make_tensor_value_info("output", 1, [graph.batch, values])])
+    model = helper.make_model(body, opset_imports=[helper.make_opsetid("", 17)],
+                              producer_name="tests.onnx_graphs", producer_version="1")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path

@@ -167,13 +167,17 @@ class Settings:
     server_threads: int = field(default=8, metadata=_meta(
         "SERVER_THREADS", "local server (`python -m core serve`): worker threads",
         values=count(1, 1024)))
-    server_connections: int = field(default=100, metadata=_meta(
+    server_connections: int = field(default=4000, metadata=_meta(
         "SERVER_CONNECTIONS", "local server: most open connections", values=count(1, 100_000)))
     server_timeout: float = field(default=15.0, metadata=_meta(
         "SERVER_TIMEOUT",
-        "local server: seconds a connection may stay idle or send a partial request (whole: "
-        "waitress truncates it)",
+        "local server: seconds a keep-alive connection may stay idle (a body: 4 times that; "
+        "whole: waitress truncates it)",
         values=count(1, 86_400)))
+    server_head_timeout: float = field(default=5.0, metadata=_meta(
+        "SERVER_HEAD_TIMEOUT",
+        "local server: seconds a request head may take from the connection or its first byte",
+        values=positive(HOUR)))
     request_deadline_seconds: float = field(default=55.0, metadata=_meta(
         "REQUEST_DEADLINE_SECONDS",
         "GCP and the local server: seconds a request may take before it is answered 504 "

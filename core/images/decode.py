@@ -3,8 +3,9 @@
 ``open_image`` checks the format against the allowlist, the pixel count and (for JPEG) the
 structure, then decodes (JPEG draft decoding at reduced scale) under the process's decode memory
 budget and a CPU allowance (``core.images.limits``), and converts to RGB tile by tile with box
-reduction (``core.images.rgb``). Resizing to the input size is the next step
-(``core.images.resize``), timed separately.
+reduction before smooth filters (``core.images.rgb``). Resizing to the input size is the next
+step (``core.images.resize``), timed separately; ``Decoded.box`` tells it which part of the
+smaller image stands for the whole picture, so neither shortcut moves the geometry.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from core.images.limits import (
     check_jpeg,
     decode_cost,
 )
-from core.images.rgb import shrink_to_rgb
+from core.images.rgb import SMOOTH, Box, converted_pixels, reduction, shrink_to_rgb
 
 # Only these decoders are ever run on caller bytes (the JPEG one also opens phones' MPO files).
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
@@ -64,12 +65,15 @@ _BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryEr
 
 @dataclass(frozen=True)
 class Decoded:
-    """An opened image in RGB with what resizing still needs to know."""
+    """An opened image in RGB with what resizing still needs to know: ``box`` is the region of
+    ``image`` that covers the whole source picture (``source_size`` pixels), fractional after
+    draft decoding or a box reduction."""
 
     image: Image.Image
     orientation: int
     format: str
     source_size: tuple[int, int]
+    box: Box
 
 
 def sniff_refused(data: bytes) -> str | None:
@@ -120,31 +124,34 @@ def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
 
 def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: bool = True,
                budget: DecodeBudget | None = None, cpu_seconds: float | None = None,
-               deadline: float | None = None,
+               deadline: float | None = None, resample: str = "bilinear",
                admit: Callable[[int], None] | None = None) -> Decoded:
     """Decode ``data`` into an RGB image no larger than needed for ``target``.
 
-    JPEG draft mode decodes at a reduced scale; any other mode is converted to RGB tile by
-    tile and box-reduced on the way (``shrink_to_rgb``), so no full-size copy or 64-bit
-    temporary is ever made. ``budget`` holds the decode's estimated peak memory while it runs
-    (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time;
+    JPEG draft mode decodes at a reduced scale; any image is converted to RGB tile by tile and,
+    before a smooth ``resample`` filter, box-reduced on the way (``shrink_to_rgb``), so no
+    64-bit temporary is ever made. ``budget`` holds the decode's estimated peak memory while it
+    runs (waiting until ``deadline`` for it); ``cpu_seconds`` bounds the decoder's CPU time;
     ``admit`` is told the pixels the decode will produce (after draft reduction) before it
     starts, and may refuse them by raising.
     """
     image, jpeg = _open(data, max_pixels, cpu_seconds)
     source_size = image.size
     fmt = image.format or "?"
+    box: Box = (0.0, 0.0, float(source_size[0]), float(source_size[1]))
     try:
-        if draft and fmt in ("JPEG", "MPO") and image.mode in ("RGB", "L"):
+        if draft and fmt in ("JPEG", "MPO"):  # every JPEG mode alike: L, RGB and CMYK
             side = max(target)
-            image.draft("RGB" if image.mode == "RGB" else "L", (side, side))
+            drafted = image.draft(image.mode, (side, side))
+            box = drafted[1] if drafted else box
         if admit is not None:
             admit(image.size[0] * image.size[1])
-        cost = decode_cost(image, source_size, jpeg)
+        factor = reduction(image.size, target) if resample in SMOOTH else 1
+        cost = decode_cost(image, source_size, jpeg, converted_pixels(image, factor))
         with budget.reserve(cost, deadline) if budget else nullcontext():
             image.load()  # the CPU clock runs on (waiting for the budget costs no CPU)
             orientation = _orientation(image)  # after load: PNG's getexif() would load it
-            rgb = shrink_to_rgb(image, target)
+            rgb = shrink_to_rgb(image, factor)
             if rgb is not image:
                 image.close()  # the full-size decode is freed before the budget is
     except CpuExceeded as exc:
@@ -154,7 +161,8 @@ def open_image(data: bytes, *, target: tuple[int, int], max_pixels: int, draft: 
         raise errors.ImageTooLarge("the image has too many pixels") from exc
     except _DECODE_ERRORS as exc:
         raise errors.InvalidImage("the image is truncated or corrupt") from exc
-    return Decoded(rgb, orientation if orientation in ORIENTATION else 1, fmt, source_size)
+    box = (box[0] / factor, box[1] / factor, box[2] / factor, box[3] / factor)
+    return Decoded(rgb, orientation if orientation in ORIENTATION else 1, fmt, source_size, box)
 
 
 def _orientation(image: Image.Image) -> int:

@@ -118,12 +118,14 @@ def bytes_per_pixel(mode: str) -> int:
 
 
 def decode_cost(image: Image.Image, source_size: tuple[int, int],
-                jpeg: JpegShape | None) -> int:
-    """Estimated peak bytes of decoding ``image`` (already drafted) and converting it to RGB."""
+                jpeg: JpegShape | None, rgb_pixels: int = 0) -> int:
+    """Estimated peak bytes of decoding ``image`` (already drafted) and converting it to RGB;
+    ``rgb_pixels``: the converted image's pixels (all of them when it is not reduced, as before
+    a nearest or box resize), 4 bytes each."""
     width, height = image.size
-    cost = width * height * bytes_per_pixel(image.mode) + TILE_BYTES
+    cost = width * height * bytes_per_pixel(image.mode) + TILE_BYTES + rgb_pixels * 4
     if image.format == "WEBP":
-        cost = width * height * WEBP_BYTES_PER_PIXEL + TILE_BYTES
+        cost = width * height * WEBP_BYTES_PER_PIXEL + TILE_BYTES + rgb_pixels * 4
     if jpeg is not None and jpeg.scans > 1:  # libjpeg keeps every coefficient (2 bytes each)
         cost += source_size[0] * source_size[1] * max(jpeg.components, 1) * 2
     return cost

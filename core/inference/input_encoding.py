@@ -51,8 +51,11 @@ def identity_table(dtype: np.dtype[Any]) -> np.ndarray:
 def uniform_linear(table: np.ndarray) -> tuple[np.floating[Any], np.floating[Any]] | None:
     """(scale, offset) when a float input maps every channel by the same line, else None.
 
-    One scalar multiply-add then replaces three table gathers: 0.34 -> 0.05 ms on a 299x299
-    input (xception, mobilenet, efficientnet, none); per-channel families keep the table.
+    One scalar multiply-add then replaces a table gather: 0.21 -> 0.07 ms on a 299x299 float32
+    input (xception, mobilenet). It rounds twice in the tensor's dtype where the table rounds
+    once, so it is taken only when no level is further from the table than one unit in the
+    last place of the table's largest magnitude (mobilenet: 1.2e-7 in float32, 4.9e-4 in
+    float16); per-channel families keep the table.
     """
     if table.dtype.kind != "f":
         return None
@@ -60,7 +63,13 @@ def uniform_linear(table: np.ndarray) -> tuple[np.floating[Any], np.floating[Any
     scale, offset = (levels[:, 255] - levels[:, 0]) / 255, levels[:, 0]
     if np.ptp(scale) > 0 or np.ptp(offset) > 0:
         return None
-    return table.dtype.type(scale[0]), table.dtype.type(offset[0])
+    line = table.dtype.type(scale[0]), table.dtype.type(offset[0])
+    computed = np.multiply(np.arange(256, dtype=np.uint8), line[0], dtype=table.dtype)
+    computed += line[1]
+    bound = np.finfo(table.dtype).eps * np.abs(levels[0]).max()
+    if np.abs(computed.astype(np.float64) - levels[0]).max() > bound:
+        return None
+    return line
 
 
 @dataclass(frozen=True)

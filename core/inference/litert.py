@@ -104,7 +104,7 @@ class TFLiteClassifier(Classifier):
         elif self.layout == "NCHW":
             view[...] = self._encoder(pixels)
         elif self._identity:
-            np.copyto(view, pixels, casting="unsafe")
+            _write_levels(view, pixels)
         elif self._linear is not None:
             scale, offset = self._linear
             np.multiply(pixels if self._order == (0, 1, 2) else pixels[..., ::-1], scale, out=view)
@@ -124,3 +124,12 @@ class TFLiteClassifier(Classifier):
             result *= np.float32(self.output.scale)
             return result
         return raw.astype(np.float32, copy=False)
+
+
+def _write_levels(view: np.ndarray, pixels: np.ndarray) -> None:
+    """Pixel levels into the tensor as ``identity_table`` maps them: as they are, or shifted by
+    -128 for int8 (flipping the top bit of each byte is exactly ``level - 128``)."""
+    if view.dtype == np.int8:
+        np.bitwise_xor(pixels, np.uint8(0x80), out=view.view(np.uint8))
+    else:
+        np.copyto(view, pixels)  # uint8 or float: every level is exact, nothing can wrap

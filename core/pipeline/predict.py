@@ -124,7 +124,7 @@ class Pipeline:
                                  max_pixels=self.settings.max_image_pixels,
                                  draft=manifest.draft, budget=self._budget,
                                  cpu_seconds=self.settings.decode_cpu_seconds,
-                                 deadline=deadline,
+                                 deadline=deadline, resample=manifest.resize,
                                  admit=allowance.take if allowance is not None else None)
         timings.info["image_size"] = list(decoded.source_size)
         with timings.step("resize"):

@@ -3,10 +3,11 @@
 No public base image can be pulled here, so `make test-deps` (mk/image.mk) builds a STAND-IN
 for public.ecr.aws/lambda/python from Debian's packages (docker/standin/build.sh) and tags it
 with the real base's name: Debian's python3 (the tag is its version), awslambdaric from PyPI in
-/var/runtime, LAMBDA_TASK_ROOT=/var/task and an entrypoint that runs `python -m awslambdaric
-<CMD>` when AWS_LAMBDA_RUNTIME_API is set, as the real base does. It is not Amazon Linux (glibc
-and Python are Debian's), and it has no Runtime Interface Emulator. docker/Dockerfile is built
-unchanged on it, through docker/build.sh with Docker's classic builder (the one here).
+/var/runtime, LAMBDA_TASK_ROOT=/var/task, AWS's Runtime Interface Emulator (from the aws-sam-cli
+wheel) and an entrypoint that runs `python -m awslambdaric <CMD>` when AWS_LAMBDA_RUNTIME_API is
+set and under the emulator when it is not, as the real base does. It is not Amazon Linux (glibc
+and Python are Debian's). docker/Dockerfile is built unchanged on it, through docker/build.sh
+with Docker's classic builder (the one here).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -42,7 +44,7 @@ def standin_python(arch: str) -> str:
     """The stand-in base's Python version for ``arch`` (its tag is ``<version>-<arch>``)."""
     tags = docker("images", BASE, "--filter", f"label=standin.arch={arch}",
                   "--format", "{{.Tag}}").split()
-    matching = [t for t in tags if t.endswith(f"-{arch}")]
+    matching = [t for t in tags if re.fullmatch(rf"[0-9][0-9.]*-{arch}", t)]
     if not matching:
         pytest.fail(f"no stand-in base for {arch}: run `make test-deps` (mk/image.mk)")
     return matching[0].removesuffix(f"-{arch}")

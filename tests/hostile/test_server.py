@@ -37,7 +37,8 @@ class Counting:
 
 @pytest.fixture
 def served(make_service: MakeService) -> Iterator[tuple[int, Service]]:
-    service = make_service(server_timeout=1.0, server_connections=4, server_threads=2)
+    service = make_service(server_timeout=1.0, server_head_timeout=1.0, server_connections=4,
+                           server_threads=2)
     server = make_server(service, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,0 +1,129 @@
+"""The SAM templates route exactly what the core serves, and the image and zip templates agree.
+
+template.yaml (container image) and template-zip.yaml (zip, optional SnapStart) each put one
+function behind one HTTP API. Every path of the core's route table must reach the function
+(the Open Inference Protocol's paths through ``/v2/{proxy+}``), with every method the core
+answers there plus OPTIONS (a browser's preflight, which the core answers), and no template
+route may lead nowhere. `make check` runs `sam validate` on every parameter combination
+(scripts/validate_templates.py); here its combinations are checked to be the right ones.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import cfn_yaml
+
+from core.api.service import Service
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = {"image": ROOT / "template.yaml", "zip": ROOT / "template-zip.yaml"}
+PROXY = "/v2/{proxy+}"
+
+
+def load(kind: str) -> dict[str, Any]:
+    template: dict[str, Any] = cfn_yaml.load(str(TEMPLATES[kind]))
+    return template
+
+
+def function_of(template: dict[str, Any]) -> dict[str, Any]:
+    functions = [r for r in template["Resources"].values()
+                 if r["Type"] == "AWS::Serverless::Function"]
+    assert len(functions) == 1, "one function per template"
+    function: dict[str, Any] = functions[0]
+    return function
+
+
+def template_routes(template: dict[str, Any]) -> list[tuple[str, str]]:
+    """(path, method) of every HttpApi event, in template order (duplicates kept)."""
+    events = function_of(template)["Properties"]["Events"].values()
+    assert {e["Type"] for e in events} == {"HttpApi"}
+    assert {e["Properties"]["ApiId"]["Ref"] for e in events} == {"ClassifierApi"}
+    return [(e["Properties"]["Path"], e["Properties"]["Method"].upper()) for e in events]
+
+
+def core_routes() -> dict[str, set[str]]:
+    """The core's route table: template path -> the methods the core answers on it."""
+    table: dict[str, set[str]] = {}
+    for route, methods in Service()._routes.items():  # what Service.handle dispatches on
+        path = PROXY if route.startswith("/v2/") else route
+        table.setdefault(path, set()).update(methods, {"OPTIONS"})
+    return table
+
+
+@pytest.mark.parametrize("kind", TEMPLATES)
+def test_the_template_routes_exactly_the_cores_paths_once_each(kind: str) -> None:
+    routes = template_routes(load(kind))
+    assert not [r for r, n in Counter(routes).items() if n > 1], "a route declared twice"
+    paths = Counter(path for path, _ in routes)
+    assert not [p for p, n in paths.items() if n > 1], "one event per path (method ANY)"
+    core = core_routes()
+    assert set(paths) == set(core), (set(paths) ^ set(core))
+    for path, method in routes:
+        assert method == "ANY" or core[path] <= {method}, (path, method, core[path])
+
+
+def test_the_core_serves_what_the_template_routes_under_v2() -> None:
+    served = [r for r in Service()._routes if r.startswith("/v2/")]
+    assert "/v2/models/{name}/infer" in served and "/v2/health/ready" in served
+    assert {"/predict", "/health", "/model", "/", "/v2"} <= set(core_routes())
+
+
+def test_both_templates_share_parameters_api_environment_and_events() -> None:
+    image, zipped = load("image"), load("zip")
+    assert set(zipped["Parameters"]) - set(image["Parameters"]) == {"ZipRuntime", "SnapStart"}
+    assert set(image["Parameters"]) <= set(zipped["Parameters"])
+    for name in image["Parameters"]:
+        if name != "Architecture":  # its description names the image or the zip
+            assert image["Parameters"][name] == zipped["Parameters"][name], name
+    keys = ("Events", "Environment", "MemorySize", "Timeout", "Architectures",
+            "AutoPublishAlias")
+    for key in keys:
+        assert function_of(image)["Properties"][key] == function_of(zipped)["Properties"][key]
+    shared = set(image["Resources"]) & set(zipped["Resources"])
+    assert shared == set(image["Resources"]) == set(zipped["Resources"])
+    for name in shared - {"ClassifierFunction"}:
+        assert image["Resources"][name] == zipped["Resources"][name], name
+
+
+def test_the_image_template_builds_docker_dockerfile() -> None:
+    function = function_of(load("image"))
+    assert function["Properties"]["PackageType"] == "Image"
+    assert "SnapStart" not in function["Properties"]  # not offered for container images
+    metadata = function["Metadata"]
+    assert (metadata["Dockerfile"], metadata["DockerContext"]) == ("docker/Dockerfile", ".")
+    assert metadata["DockerBuildArgs"] == {"PYTHON_TAG": "3.12"}
+
+
+def test_the_zip_template_offers_snapstart_on_312_and_later() -> None:
+    props = function_of(load("zip"))["Properties"]
+    assert props["PackageType"] == "Zip" and props["CodeUri"] == "build/aws_lambda.zip"
+    assert props["Handler"] == "lambda_function.lambda_handler"
+    assert props["SnapStart"] == {"Fn::If": ["WithSnapStart", {"ApplyOn": "PublishedVersions"},
+                                             {"Ref": "AWS::NoValue"}]}
+    assert props["AutoPublishAlias"] == "live"  # SnapStart applies to published versions
+    runtimes = load("zip")["Parameters"]["ZipRuntime"]["AllowedValues"]
+    assert all(tuple(map(int, r.removeprefix("python").split("."))) >= (3, 12) for r in runtimes)
+
+
+def test_make_check_validates_every_parameter_combination() -> None:
+    spec = importlib.util.spec_from_file_location("validate_templates",
+                                                  ROOT / "scripts" / "validate_templates.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    image = script.combinations(load("image"))
+    zipped = script.combinations(load("zip"))
+    assert len(image) == 2 * 2 * 2 and len(zipped) == 2 * 2 * 2 * 2 * 2
+    assert {"Architecture": "arm64", "CorsAllowOrigin": "*", "EnableFunctionUrl": "true",
+            "ZipRuntime": "python3.13", "SnapStart": "true"} in zipped
+    copy = script.with_defaults(load("zip"), zipped[-1])
+    assert copy["Parameters"]["SnapStart"]["Default"] == zipped[-1]["SnapStart"]
+    makefile = (ROOT / "mk" / "aws.mk").read_text()
+    assert "check: validate-templates" in makefile
+    assert "scripts/validate_templates.py --sam $(SAM) template.yaml template-zip.yaml" \
+        in makefile
