@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from core.api.service import Service, classifier_from_settings
+from core.api.model_loading import classifier_from_settings
+from core.api.service import Service
 from core.errors import ConfigError
 from tests import storage_servers as servers
 from tests.conftest import make_settings
 from tests.core.modelstore.conftest import Store
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def start(uri: str, tmp_path: Path, **more: object) -> str:
@@ -112,3 +117,15 @@ def test_an_unwritable_cache_folder_is_named(s3: Store, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"MODEL_CACHE_DIR .* is not writable"):
         classifier_from_settings(make_settings(model_uri=s3.uri("m.onnx"),
                                                model_cache_dir=blocker / "cache"))
+
+
+def test_on_lambda_a_failed_download_is_an_init_error(s3: Store, tmp_path: Path) -> None:
+    """Importing lambda_function is Lambda's init phase: it fails there, with one line."""
+    env = {**os.environ, "MODEL_URI": s3.uri("missing/model.onnx"),
+           "MODEL_CACHE_DIR": str(tmp_path), "PYTHONPATH": f"{ROOT}:{ROOT / 'aws_lambda'}"}
+    done = subprocess.run([sys.executable, "-c", "import lambda_function"], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("core.errors.ConfigError: MODEL_URI s3://")
+    assert "downloading model.onnx does not exist or may not be read" in last

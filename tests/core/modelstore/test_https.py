@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import trustme
 
-from core.api.service import classifier_from_settings
+from core.api.model_loading import classifier_from_settings
 from core.errors import ConfigError
 from tests.conftest import make_settings
 from tests.core.modelstore.test_stores import MODEL, SIDECAR, course_pair

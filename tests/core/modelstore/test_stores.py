@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from core.api.service import Service, classifier_from_settings
+from core.api.model_loading import classifier_from_settings
+from core.api.service import Service
 from core.errors import ConfigError
 from core.messages import Request
 from tests.conftest import make_settings
