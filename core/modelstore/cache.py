@@ -4,8 +4,9 @@ A model from ``MODEL_URI`` is downloaded into a fresh ``.partial-*`` folder besi
 place and renamed into ``<cache>/<uri key>/<identity>/`` only once every file is in and the
 identity is computed (and matched ``MODEL_SHA256``). A rename within one file system is
 atomic, so a folder named by an identity always holds that identity's whole set: an
-interrupted download leaves at most a ``.partial-*`` folder, which nothing reads, and a
-concurrent start that finished first is simply used.
+interrupted download leaves at most a ``.partial-<pid>-*`` folder, which nothing reads and the
+next start removes once that process is gone, and a concurrent start that finished first is
+simply used.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class Cache:
         """A new, empty folder to download into; removed afterwards unless committed."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.folder))
+            self._remove_orphans()
+            stage = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=self.folder))
         except OSError as exc:
             raise ConfigError(f"MODEL_CACHE_DIR {self.folder.parent} is not writable: "
                               f"{exc.strerror or exc}") from exc
@@ -51,6 +53,14 @@ class Cache:
             yield stage
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+
+    def _remove_orphans(self) -> None:
+        """Remove the partial folders of processes that ended mid-download (an init killed at
+        its time limit), which would otherwise fill a small /tmp over restarts."""
+        for stage in self.folder.glob(".partial-*-*"):
+            pid = stage.name.split("-")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(stage, ignore_errors=True)
 
     def commit(self, stage: Path, identity: str) -> Path:
         """Move the complete ``stage`` to its identity's folder, atomically."""
@@ -62,3 +72,13 @@ class Cache:
                 raise
             # Another start of this instance committed the same identity first: use its copy.
         return target
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +122,24 @@ def test_a_missing_sidecar_is_named_and_nothing_looks_complete(
         classifier_from_settings(make_settings(model_uri=store.uri(MODEL),
                                                model_sha256=identity, model_cache_dir=cache))
     assert not list(next(cache.iterdir()).iterdir())  # the partial folder is gone
+
+
+def test_a_killed_downloads_partial_folder_is_removed_and_never_used(
+        s3: Store, tmp_path: Path) -> None:
+    model, identity = course_pair(tmp_path / "hair")
+    s3.upload(model.parent, "")
+    settings = make_settings(model_uri=s3.uri(MODEL), model_sha256=identity,
+                             model_cache_dir=tmp_path / "cache")
+    classifier_from_settings(settings)
+    folder = next((tmp_path / "cache").iterdir())
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    orphan, running = folder / f".partial-{gone}-x1", folder / f".partial-{os.getpid()}-x2"
+    for stage in (orphan, running):
+        (stage / MODEL).parent.mkdir(parents=True)
+        (stage / MODEL).write_bytes(b"half a model")
+    shutil.rmtree(folder / identity)  # the next start must download again
+    init: dict[str, object] = {}
+    assert classifier_from_settings(settings, init).describe()["sha256"] == identity
+    assert init["download_reused"] is False
+    assert not orphan.exists() and running.exists()  # a live process's download is left alone
