@@ -129,3 +129,14 @@ def test_on_lambda_a_failed_download_is_an_init_error(s3: Store, tmp_path: Path)
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("core.errors.ConfigError: MODEL_URI s3://")
     assert "downloading model.onnx does not exist or may not be read" in last
+
+
+def test_the_clis_model_option_wins_over_model_uri(
+        s3: Store, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from core import cli
+    from core.config import DEFAULT_MODEL
+
+    monkeypatch.setenv("MODEL_URI", s3.uri("missing.onnx"))
+    assert cli.main(["info"]) == 2
+    assert "downloading missing.onnx does not exist" in capsys.readouterr().err
+    assert cli.main(["--model", str(DEFAULT_MODEL), "info"]) == 0
