@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; configuration errors print one line and exit 2, for every command."""
     args = build_parser().parse_args(argv)
     try:
-        settings = (Settings.from_env(model_path=Path(args.model)) if args.model
+        # --model names a local file: it wins over MODEL_URI as over MODEL_PATH.
+        settings = (Settings.from_env(model_path=Path(args.model), model_uri="") if args.model
                     else Settings.from_env())
         service = Service(settings)
         service.warm()  # a bad model or variable fails here, not as a 500 inside a request

@@ -3,7 +3,8 @@
 # Environment: ARCH=x86_64|arm64 (default x86_64), TAG (default classifier-lambda:$ARCH),
 # PYTHON_TAG (the base image's Python, default 3.12), MODEL (a .tflite or .onnx anywhere: its
 # model set is staged into build/image-model, the one part of build/ the context takes, and named
-# by MODEL_DIR/MODEL_FILE; PYTHON runs the staging, default python3),
+# by MODEL_DIR/MODEL_FILE; PYTHON runs the staging, default python3), MODEL_URI (adds its store's
+# SDK: STORE_REQUIREMENTS),
 # PIP_CONSTRAINTS ("numpy==... pillow==..."), BUILDER=auto|buildx|buildkit|docker|buildah|podman.
 # auto: docker buildx (BuildKit) when installed, else Docker's classic builder, else buildah,
 # else podman. buildkit: `DOCKER_BUILDKIT=1 docker build`, the BuildKit that Docker 20.10-22
@@ -37,6 +38,10 @@ if [ -n "${MODEL:-}" ]; then
     staged=$("${PYTHON:-python3}" scripts/model_set.py stage "$MODEL" build/image-model)
     read -r model_dir model_file <<<"$staged"
     args+=(--build-arg "MODEL_DIR=$model_dir" --build-arg "MODEL_FILE=$model_file")
+fi
+if [ -n "${MODEL_URI:-}" ]; then  # the SDK of the store MODEL_URI reads from
+    store=$("${PYTHON:-python3}" scripts/model_set.py store "$MODEL_URI")
+    args+=(--build-arg "STORE_REQUIREMENTS=$store")
 fi
 if [ -n "${PIP_CONSTRAINTS:-}" ]; then args+=(--build-arg "PIP_CONSTRAINTS=$PIP_CONSTRAINTS"); fi
 base=public.ecr.aws/lambda/python:$python_tag

@@ -8,10 +8,13 @@ AWS_BUNDLE ?= build/aws_lambda.zip
 AWS_TOOLS_STAMP := $(VENV)/.aws-tools-installed
 # MODEL=path/to/model.onnx|.tflite ships that model (with its manifest and labels) instead of the
 # embedded one, and the runtime it needs: onnxruntime instead of ai-edge-litert for ONNX.
-# RUNTIMES=both ships both runtimes.
+# RUNTIMES=both ships both runtimes. MODEL_URI=s3://...|gs://...|https://... adds the SDK that
+# store needs (boto3, google-cloud-storage, azure-storage-blob + azure-identity; none for https).
 MODEL ?=
+MODEL_URI ?=
 RUNTIMES ?= auto
-BUNDLE_MODEL_ARGS = $(if $(MODEL),--model $(MODEL)) --runtimes $(RUNTIMES)
+BUNDLE_MODEL_ARGS = $(if $(MODEL),--model $(MODEL)) --runtimes $(RUNTIMES) \
+	$(if $(MODEL_URI),--model-uri '$(MODEL_URI)')
 
 .PHONY: bundle-aws
 bundle-aws: | $(PY)  ## Build build/aws_lambda.zip (ARCH=x86_64|arm64, LAMBDA_PYTHON=3.12)

@@ -10,8 +10,8 @@ IMAGE_TOOLS_STAMP := $(VENV)/.image-tools-installed
 
 .PHONY: image image-engine image-standin bench-container
 
-image: image-engine  ## Build the Lambda image (ARCH=x86_64|arm64, LAMBDA_PYTHON, MODEL) and print its size
-	ARCH=$(ARCH) TAG=$(IMAGE_TAG) PYTHON_TAG=$(LAMBDA_PYTHON) MODEL=$(MODEL) \
+image: image-engine  ## Build the Lambda image (ARCH=x86_64|arm64, LAMBDA_PYTHON, MODEL, MODEL_URI) and print its size
+	ARCH=$(ARCH) TAG=$(IMAGE_TAG) PYTHON_TAG=$(LAMBDA_PYTHON) MODEL=$(MODEL) MODEL_URI='$(MODEL_URI)' \
 		BUILDER=$(IMAGE_BUILDER) bash docker/build.sh
 
 $(IMAGE_TOOLS_STAMP): | $(PY)

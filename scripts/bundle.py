@@ -47,17 +47,19 @@ def core_files() -> list[str]:
     return sorted(found)
 
 
-def build(target: str, out: Path, model: Path | None = None, runtimes: str = "auto") -> Path:
+def build(target: str, out: Path, model: Path | None = None, runtimes: str = "auto",
+          model_uri: str = "") -> Path:
     """Write the bundle of ``target`` to ``out`` (replacing it) and return ``out``."""
     source, entry = TARGETS[target]
     model_set.model_files(model)  # a missing model or sidecar stops here, before ``out`` goes
+    model_set.store_requirements(model_uri)  # and so does a MODEL_URI of no known form
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     for name in entry:
         shutil.copy2(ROOT / source / name, out / name)
     lines = (ROOT / source / "requirements.txt").read_text().splitlines()
-    wanted = model_set.requirements(lines, model, runtimes)
+    wanted = model_set.requirements(lines, model, runtimes, model_uri)
     if wanted != lines:
         (out / "requirements.txt").write_text("\n".join(wanted) + "\n")
     shutil.copytree(ROOT / "core", out / "core", ignore=shutil.ignore_patterns(*SKIP))
@@ -73,10 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="model to ship (default: the embedded one)")
     parser.add_argument("--runtimes", choices=("auto", "both"), default="auto",
                         help="both: ship ai-edge-litert and onnxruntime (default: the model's)")
+    parser.add_argument("--model-uri", default="", help="MODEL_URI: ship its store's SDK")
     args = parser.parse_args(argv)
     out = args.out or ROOT / "build" / TARGETS[args.target][0]
     try:
-        build(args.target, out, args.model, args.runtimes)
+        build(args.target, out, args.model, args.runtimes, args.model_uri)
     except model_set.BundleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

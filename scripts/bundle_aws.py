@@ -213,10 +213,11 @@ def unzipped_size(bundle: Path) -> int:
         return sum(info.file_size for info in archive.infolist())
 
 
-def requirements_for(model: Path | None, runtimes: str, work: Path) -> Path:
-    """The requirements file for ``model``'s runtime (REQUIREMENTS itself for the default)."""
+def requirements_for(model: Path | None, runtimes: str, work: Path, model_uri: str = "") -> Path:
+    """The requirements file for ``model``'s runtime and ``model_uri``'s store (REQUIREMENTS
+    itself for the default)."""
     lines = REQUIREMENTS.read_text().splitlines()
-    wanted = model_set.requirements(lines, model, runtimes)
+    wanted = model_set.requirements(lines, model, runtimes, model_uri)
     if wanted == lines:
         return REQUIREMENTS
     path = work / "requirements.txt"
@@ -226,12 +227,12 @@ def requirements_for(model: Path | None, runtimes: str, work: Path) -> Path:
 
 def build(out: Path, source: str, arch: str, python_version: str,
           bytecode_python: str | None = None, model: Path | None = None,
-          runtimes: str = "auto") -> tuple[int, str | None]:
+          runtimes: str = "auto", model_uri: str = "") -> tuple[int, str | None]:
     """Build the zip; return its unzipped size in bytes and the bytecode's Python version."""
     with tempfile.TemporaryDirectory(prefix="aws-bundle-") as tmp, \
             tempfile.TemporaryDirectory(prefix="aws-req-") as req:
         staging = Path(tmp)
-        requirements = requirements_for(model, runtimes, Path(req))
+        requirements = requirements_for(model, runtimes, Path(req), model_uri)
         if source == "local":
             copy_installed(staging, requirements)
         else:
@@ -259,21 +260,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="model to ship (default: the embedded one)")
     parser.add_argument("--runtimes", choices=("auto", "both"), default="auto",
                         help="both: ship ai-edge-litert and onnxruntime (default: the model's)")
+    parser.add_argument("--model-uri", default="", help="MODEL_URI: ship its store's SDK")
     args = parser.parse_args(argv)
     if args.print_pip:
         print(" ".join(pip_command(args.arch, args.python_version, Path("TARGET"))))
         return 0
     try:
         model_set.model_files(args.model)  # a missing model or sidecar: one line, before pip
+        model_set.store_requirements(args.model_uri)  # and a MODEL_URI of no known form
     except model_set.BundleError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     size, bytecode = build(args.out, args.source, args.arch, args.python_version,
-                           args.bytecode_python, args.model, args.runtimes)
+                           args.bytecode_python, args.model, args.runtimes, args.model_uri)
     line = size_line(args.out, args.out.stat().st_size, size, bytecode)
     print(line)
     print(model_set.summary(args.model))
-    default = args.model is None and args.runtimes == "auto"
+    default = args.model is None and args.runtimes == "auto" and not args.model_uri
     if args.record and args.source == "pypi" and default:
         key = f"{args.arch} python{args.python_version}{'' if bytecode else ' sources only'}"
         record(args.record, key, line)

@@ -57,7 +57,7 @@ def settings_table() -> str:
         if not doc:
             raise SystemExit(f"Settings.{spec.name} has no 'doc' in its field metadata")
         values = spec.metadata.get("range")
-        allowed = values.text if values is not None else ""
+        allowed = values.text if values is not None else spec.metadata.get("allowed", "")
         rows.append(f"| `{spec.metadata['env']}` | {_default_text(spec)} | {allowed} | {doc} |")
     return "\n".join(rows)
 
@@ -97,6 +97,7 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
     ("core.fetch", "URL policy, pinning, fetcher"),
     ("core.images", "decode, limits, RGB, resize"),
     ("core.inference", "classifier, LiteRT, ONNX Runtime, manifest"),
+    ("core.modelstore", "MODEL_URI: S3, Cloud Storage, Azure Blob, https"),
     ("core.telemetry", "log line, formats, metrics, traces"),
     ("core.messages", "Request, Response"), ("core.config", "Settings"),
     ("core.errors", "the error hierarchy"),

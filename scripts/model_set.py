@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,12 +49,32 @@ def is_default(model: Path | None) -> bool:
     return model is None or model.resolve() == DEFAULT_MODEL.resolve()
 
 
-def requirements(lines: list[str], model: Path | None, runtimes: str = "auto") -> list[str]:
-    """``lines`` (a requirements file) with the runtime the model needs."""
+def requirements(lines: list[str], model: Path | None, runtimes: str = "auto",
+                 model_uri: str = "") -> list[str]:
+    """``lines`` (a requirements file) with the runtime the model needs, and the SDK of the
+    object store ``model_uri`` names (none for plain https or no URI)."""
     fmt = "tflite" if model is None else model_format(model)
+    store = store_requirements(model_uri)
     if runtimes == "both" or fmt == "tflite":
-        return [*lines, ONNXRUNTIME] if runtimes == "both" else lines
-    return [ONNXRUNTIME if _name(line) == LITERT else line for line in lines]
+        return [*lines, ONNXRUNTIME, *store] if runtimes == "both" else [*lines, *store]
+    return [ONNXRUNTIME if _name(line) == LITERT else line for line in lines] + store
+
+
+def store_requirements(model_uri: str) -> list[str]:
+    """pyproject.toml's extra for the store of ``model_uri`` (s3, gcs or azure-blob)."""
+    if not model_uri:
+        return []
+    from core.modelstore.clouds import EXTRAS  # names only: no SDK is imported
+    from core.modelstore.uri import parse_uri
+
+    try:
+        extra = EXTRAS.get(parse_uri(model_uri).store)
+    except ConfigError as exc:
+        raise BundleError(str(exc)) from exc
+    if extra is None:
+        return []
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return list(tomllib.load(handle)["project"]["optional-dependencies"][extra])
 
 
 def _name(line: str) -> str:
@@ -139,11 +160,15 @@ def stage(model: Path, root: Path) -> tuple[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    """``model_set.py stage MODEL DIR``: print MODEL_DIR and MODEL_FILE for docker/build.sh."""
-    if len(argv) != 3 or argv[0] != "stage":
-        print("usage: model_set.py stage MODEL DIR", file=sys.stderr)
+    """``model_set.py stage MODEL DIR``: print MODEL_DIR and MODEL_FILE for docker/build.sh;
+    ``model_set.py store URI``: print the requirements MODEL_URI's store adds to the image."""
+    if not ((len(argv) == 3 and argv[0] == "stage") or (len(argv) == 2 and argv[0] == "store")):
+        print("usage: model_set.py stage MODEL DIR | model_set.py store URI", file=sys.stderr)
         return 2
     try:
+        if argv[0] == "store":
+            print(" ".join(store_requirements(argv[1])))
+            return 0
         folder, name = stage(Path(argv[1]), Path(argv[2]))
     except BundleError as exc:
         print(f"error: {exc}", file=sys.stderr)

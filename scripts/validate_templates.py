@@ -3,8 +3,8 @@
 `sam validate` has no parameter overrides: it transforms the template with each parameter's
 Default. So each combination is written as a copy of the template (JSON, the same resources)
 whose Defaults are that combination, and validated. A parameter with AllowedValues takes each
-of them; CorsAllowOrigin takes "" and "*"; numbers keep their Default (the transform does not
-read them). Two `sam validate` run at a time.
+of them; CorsAllowOrigin takes "" and "*", ModelUri "" and an s3:// URI; numbers keep their
+Default (the transform does not read them). Two `sam validate` run at a time.
 
 usage: python scripts/validate_templates.py --sam .venv/sam/bin/sam template.yaml ...
 """
@@ -23,7 +23,8 @@ from typing import Any
 
 from cfnlint.decode import cfn_yaml
 
-EXTRA_VALUES = {"CorsAllowOrigin": ["", "*"]}
+EXTRA_VALUES = {"CorsAllowOrigin": ["", "*"],
+                "ModelUri": ["", "s3://models-bucket/hair/hair_classifier_v1.onnx"]}
 
 
 def combinations(template: dict[str, Any]) -> list[dict[str, str]]:

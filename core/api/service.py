@@ -16,13 +16,13 @@ from dataclasses import replace
 
 from core import errors
 from core.api.deadline import request_deadline
+from core.api.model_loading import classifier_from_settings
 from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
 from core.api.router import Router
 from core.config import Settings
 from core.inference import assumptions
 from core.inference.classifier import Classifier
-from core.inference.loader import load_classifier
 from core.messages import Request, Response, error_response, json_response
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
@@ -58,11 +58,18 @@ class Service:
         if self._pipeline is None:
             with self._lock:
                 if self._pipeline is None:
-                    classifier = self._classifier or classifier_from_settings(self.settings)
+                    classifier = self._classifier or self._load_logged()
                     warn_if_unlabelled(classifier)
                     warn_if_assumed(classifier)
                     self._pipeline = Pipeline(self.settings, classifier, self._pool)
         return self._pipeline
+
+    def _load_logged(self) -> Classifier:
+        """The settings' model, and one ``model_loaded`` line timing the init's parts."""
+        init: dict[str, object] = {}
+        classifier = classifier_from_settings(self.settings, init)
+        log_json(logging.INFO, "model_loaded", model=str(classifier.model_path), **init)
+        return classifier
 
     def warm(self) -> None:
         """Load the model now (call at import time so it happens in the init phase)."""
@@ -195,18 +202,6 @@ class Service:
                 "model": classifier.manifest.name, "model_version": classifier.manifest.version,
                 "runtime": classifier.runtime.name, "runtime_version": classifier.runtime.version}
         return self._model_info
-
-
-def classifier_from_settings(settings: Settings) -> Classifier:
-    """The model named by the settings, with every override the settings carry."""
-    return load_classifier(
-        settings.model_path, manifest_path=settings.model_manifest,
-        labels=settings.model_labels or None, threads=settings.model_threads,
-        runtime=settings.model_runtime, labels_file=settings.model_labels_file,
-        normalization=settings.model_normalization, resize=settings.model_resize,
-        output=settings.model_output, draft=settings.jpeg_draft,
-        layout=settings.model_layout, input_size=settings.model_input_size,
-        resize_shorter=settings.model_resize_shorter, softmax=settings.model_softmax)
 
 
 _LAST_RESORT = b'{"error":{"code":"internal_error","message":"internal error"}}'

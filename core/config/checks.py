@@ -4,6 +4,7 @@ module, not the other way round.)"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from typing import Any
 
@@ -26,6 +27,7 @@ def check_settings(settings: Any) -> None:
             raise ConfigError(f"URL_ALLOWLIST has a bad entry {entry!r}: use a host name, "
                               ".suffix or CIDR")
     _check_model_choices(settings)
+    _check_model_uri(settings)
     if settings.log_format not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
                           f"got {settings.log_format!r}")
@@ -46,3 +48,18 @@ def _check_model_choices(settings: Any) -> None:
     if settings.model_layout not in (None, "auto", "NHWC", "NCHW"):
         raise ConfigError(
             f"MODEL_LAYOUT must be auto, NHWC or NCHW, got {settings.model_layout!r}")
+
+
+MODEL_URI_SCHEMES = ("s3://", "gs://", "https://")
+
+
+def _check_model_uri(settings: Any) -> None:
+    """MODEL_URI's scheme and MODEL_SHA256's form; a plain https URL needs the sha256."""
+    uri, digest = settings.model_uri, settings.model_sha256
+    if digest and not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise ConfigError(f"MODEL_SHA256 must be 64 hex digits, got {digest!r}")
+    if not uri:
+        return
+    if not uri.startswith(MODEL_URI_SCHEMES):
+        raise ConfigError(f"MODEL_URI must start with s3://, gs:// or https://, "
+                          f"got {uri.split('?')[0][:100]!r}")

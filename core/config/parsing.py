@@ -65,6 +65,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "request_deadline_seconds": float,
     "lambda_deadline_margin_ms": int, "azure_deadline_seconds": float,
     "metrics": _bool, "log_format": str.lower,
+    "model_sha256": str.lower, "model_cache_dir": Path, "model_download_timeout": float,
 }
 
 

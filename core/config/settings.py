@@ -33,15 +33,17 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _meta(env: str, doc: str, default: str | None = None, *, values: Range | None = None
-          ) -> dict[str, Any]:
-    """Field metadata: the variable, a one-line description, (in words) the default and, for
-    a number, the range of values it may take."""
+def _meta(env: str, doc: str, default: str | None = None, *, values: Range | None = None,
+          allowed: str | None = None) -> dict[str, Any]:
+    """Field metadata: the variable, a one-line description, (in words) the default and the
+    values it may take: a number's range, or a text's forms in words (``allowed``)."""
     meta: dict[str, Any] = {"env": env, "doc": doc}
     if default:
         meta["default"] = default
     if values is not None:
         meta["range"] = values
+    if allowed:
+        meta["allowed"] = allowed
     return meta
 
 
@@ -113,6 +115,28 @@ class Settings:
         "MODEL_SOFTMAX",
         "answer softmax probabilities for a model that outputs logits",
         "from the manifest (`false`)"))
+    model_uri: str = field(default="", metadata=_meta(
+        "MODEL_URI",
+        "download the model (with its manifest, labels and external data from the same "
+        "prefix) from object storage once at start, into `MODEL_CACHE_DIR`, and serve it "
+        "instead of `MODEL_PATH`",
+        "empty (serve `MODEL_PATH`)",
+        allowed="`s3://BUCKET/KEY`, `gs://BUCKET/OBJECT`, "
+                "`https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB`, any `https://` URL"))
+    model_sha256: str = field(default="", metadata=_meta(
+        "MODEL_SHA256",
+        "the model's identity (`sha256` of `GET /model`, external data included) that the "
+        "download must match; required for a plain `https://` `MODEL_URI`",
+        "empty (not checked)", allowed="64 hex digits"))
+    model_cache_dir: Path | None = field(default=None, metadata=_meta(
+        "MODEL_CACHE_DIR",
+        "where `MODEL_URI` is downloaded to; a verified copy there is reused by the next start",
+        "`classifier-models` in the temp folder (`/tmp` on Lambda)",
+        allowed="a writable folder"))
+    model_download_timeout: float = field(default=30.0, metadata=_meta(
+        "MODEL_DOWNLOAD_TIMEOUT",
+        "`MODEL_URI`: seconds to connect to the store, and to wait for its next bytes",
+        values=positive(HOUR)))
     max_body_bytes: int = field(default=6 * 1024 * 1024, metadata=_meta(
         "MAX_BODY_BYTES",
         "largest request body (413 above it; Lambda's own payload limit is 6 MB)",

@@ -46,9 +46,9 @@ def _relative(model: Path, location: str) -> str:
     return posix.as_posix()
 
 
-def sidecars(model: Path) -> tuple[str, ...]:
-    """The external data files of the model at ``model``, relative to its folder and sorted
-    (none for a TFLite model); ConfigError for a refused location or a missing file."""
+def named(model: Path) -> tuple[str, ...]:
+    """The external data files the model's graph names, relative to its folder and sorted,
+    whether or not they exist yet (none for TFLite); ConfigError for a refused location."""
     try:
         if _is_tflite(model):
             return ()
@@ -56,7 +56,13 @@ def sidecars(model: Path) -> tuple[str, ...]:
         raise ConfigError(f"cannot read model {model}: {exc}") from exc
     from core.inference.onnx_header import external_locations  # ONNX only: TFLite never loads it
 
-    found = sorted({_relative(model, location) for location in external_locations(model)})
+    return tuple(sorted({_relative(model, location) for location in external_locations(model)}))
+
+
+def sidecars(model: Path) -> tuple[str, ...]:
+    """The external data files of the model at ``model``, relative to its folder and sorted
+    (none for a TFLite model); ConfigError for a refused location or a missing file."""
+    found = named(model)
     for name in found:
         path = model.parent / name
         if not path.is_file():

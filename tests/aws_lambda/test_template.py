@@ -118,8 +118,9 @@ def test_make_check_validates_every_parameter_combination() -> None:
     spec.loader.exec_module(script)
     image = script.combinations(load("image"))
     zipped = script.combinations(load("zip"))
-    assert len(image) == 2 * 2 * 2 and len(zipped) == 2 * 2 * 2 * 2 * 2
+    assert len(image) == 2 * 2 * 2 * 2 and len(zipped) == 2 * 2 * 2 * 2 * 2 * 2
     assert {"Architecture": "arm64", "CorsAllowOrigin": "*", "EnableFunctionUrl": "true",
+            "ModelUri": "s3://models-bucket/hair/hair_classifier_v1.onnx",
             "ZipRuntime": "python3.13", "SnapStart": "true"} in zipped
     copy = script.with_defaults(load("zip"), zipped[-1])
     assert copy["Parameters"]["SnapStart"]["Default"] == zipped[-1]["SnapStart"]
@@ -127,3 +128,46 @@ def test_make_check_validates_every_parameter_combination() -> None:
     assert "check: validate-templates" in makefile
     assert "scripts/validate_templates.py --sam $(SAM) template.yaml template-zip.yaml" \
         in makefile
+
+
+def evaluate(node: Any, parameters: dict[str, str]) -> Any:
+    """The value of the intrinsic functions the model policy uses: Ref, Join, Split, Select."""
+    if isinstance(node, dict) and len(node) == 1:
+        [(name, args)] = node.items()
+        if name == "Ref":
+            return parameters[args]
+        if name == "Fn::Join":
+            return args[0].join(evaluate(part, parameters) for part in args[1])
+        if name == "Fn::Split":
+            return evaluate(args[1], parameters).split(args[0])
+        if name == "Fn::Select":
+            return evaluate(args[1], parameters)[int(args[0])]
+    return node
+
+
+@pytest.mark.parametrize("kind", TEMPLATES)
+def test_model_uri_reads_its_bucket_and_nothing_else(kind: str) -> None:
+    import re
+
+    template = load(kind)
+    pattern = re.compile(template["Parameters"]["ModelUri"]["AllowedPattern"])
+    for good in ("", "s3://my-models/hair/hair_classifier_v1.onnx", "s3://a.b-c/m.tflite"):
+        assert pattern.fullmatch(good), good
+    for bad in ("gs://b/m.onnx", "https://x/m.onnx", "s3://bucket/", "s3://B/m.onnx"):
+        assert not pattern.fullmatch(bad), bad
+    properties = function_of(template)["Properties"]
+    variables = properties["Environment"]["Variables"]
+    assert variables["MODEL_URI"] == {"Ref": "ModelUri"}
+    assert variables["MODEL_SHA256"] == {"Ref": "ModelSha256"}
+    [policy] = properties["Policies"]
+    condition, granted, otherwise = policy["Fn::If"]
+    assert (condition, otherwise) == ("WithModelUri", {"Ref": "AWS::NoValue"})
+    assert template["Conditions"]["WithModelUri"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ModelUri"}, ""]}]}
+    [statement] = granted["Statement"]
+    assert (statement["Effect"], statement["Action"]) == ("Allow", "s3:GetObject")
+    arn, names = statement["Resource"]["Fn::Sub"]
+    assert arn == "arn:${AWS::Partition}:s3:::${Bucket}/*"
+    for uri, bucket in (("s3://my-models/hair/hair_classifier_v1.onnx", "my-models"),
+                        ("s3://b.c/m.tflite", "b.c"), ("", "")):
+        assert evaluate(names["Bucket"], {"ModelUri": uri}) == bucket

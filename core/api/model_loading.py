@@ -1,0 +1,39 @@
+"""The model the settings name: downloaded first when ``MODEL_URI`` is set, then loaded."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from core.config import Settings
+from core.inference import external_data
+from core.inference.classifier import Classifier
+from core.inference.loader import load_classifier
+from core.modelstore import download_model
+
+
+def classifier_from_settings(settings: Settings,
+                             init: dict[str, object] | None = None) -> Classifier:
+    """The model named by the settings, with every override the settings carry; with
+    ``MODEL_URI``, downloaded first. ``init`` receives the milliseconds each part took."""
+    started = time.perf_counter()
+    if settings.model_uri:
+        got = download_model(settings, external_data.named, external_data.identity)
+        settings = replace(settings, model_path=got.path)
+        if init is not None:
+            init.update(model_uri=got.uri, sha256=got.identity, download_bytes=got.bytes,
+                        download_reused=got.reused, download_ms=round(got.seconds * 1000, 1))
+    loaded = time.perf_counter()
+    classifier = load_classifier(
+        settings.model_path, manifest_path=settings.model_manifest,
+        labels=settings.model_labels or None, threads=settings.model_threads,
+        runtime=settings.model_runtime, labels_file=settings.model_labels_file,
+        normalization=settings.model_normalization, resize=settings.model_resize,
+        output=settings.model_output, draft=settings.jpeg_draft,
+        layout=settings.model_layout, input_size=settings.model_input_size,
+        resize_shorter=settings.model_resize_shorter, softmax=settings.model_softmax)
+    if init is not None:
+        now = time.perf_counter()
+        init.update(load_ms=round((now - loaded) * 1000, 1),
+                    init_ms=round((now - started) * 1000, 1))
+    return classifier
