@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 AZURITE = ROOT / "build" / "node" / "node_modules" / ".bin" / "azurite-blob"
@@ -55,12 +56,8 @@ def isolated_env() -> dict[str, str]:
 
 
 @contextmanager
-def moto_s3() -> Iterator[str]:
-    """moto's S3 in server mode; yields its endpoint URL."""
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+def _running(server: Any, port: int) -> Iterator[str]:
+    """A threaded server started on 127.0.0.1:``port``; yields its URL, stops it after."""
     server.start()
     try:
         wait_for(port)
@@ -70,18 +67,24 @@ def moto_s3() -> Iterator[str]:
 
 
 @contextmanager
+def moto_s3() -> Iterator[str]:
+    """moto's S3 in server mode; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    with _running(ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False),
+                  port) as url:
+        yield url
+
+
+@contextmanager
 def gcs_emulator() -> Iterator[str]:
     """gcp-storage-emulator in memory; yields STORAGE_EMULATOR_HOST."""
     from gcp_storage_emulator.server import create_server
 
     port = free_port()
-    server = create_server("127.0.0.1", port, in_memory=True)
-    server.start()
-    try:
-        wait_for(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with _running(create_server("127.0.0.1", port, in_memory=True), port) as url:
+        yield url
 
 
 @contextmanager

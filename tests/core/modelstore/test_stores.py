@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,21 +18,11 @@ from core.errors import ConfigError
 from core.messages import Request
 from tests.conftest import make_settings
 from tests.core.modelstore.conftest import Lines, Store
+from tests.core.test_external_data import rule
 from tests.onnx_graphs import COURSE_2025, Graph, build, externalise, write_manifest
 
 pytest.importorskip("onnxruntime", reason="never skipped: dev installs onnxruntime")
 MODEL, SIDECAR = "hair_classifier_v1.onnx", "hair_classifier_v1.onnx.data"
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def rule(model: Path, files: list[str]) -> str:
-    """The identity rule of docs/models.md, computed here independently."""
-    text = digest(model) + "\n" + "".join(f"{digest(model.parent / f)}  {f}\n"
-                                          for f in sorted(files))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def course_pair(folder: Path, seed: int = 0) -> tuple[Path, str]:
