@@ -25,8 +25,9 @@ ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 def auth_level(environ: Mapping[str, str] = os.environ) -> func.AuthLevel:
-    """AZURE_AUTH_LEVEL (anonymous, function or admin); anonymous when unset."""
-    raw = environ.get("AZURE_AUTH_LEVEL", "").strip().lower() or "anonymous"
+    """AZURE_AUTH_LEVEL (anonymous, function or admin); function when unset, so a deployed
+    app answers only callers with a function key until the operator opts into anonymous."""
+    raw = environ.get("AZURE_AUTH_LEVEL", "").strip().lower() or "function"
     if raw not in AUTH_LEVELS:
         raise ConfigError(f"AZURE_AUTH_LEVEL must be anonymous, function or admin, got {raw!r}")
     return AUTH_LEVELS[raw]

@@ -14,9 +14,12 @@ from core.messages import Request
 
 
 def _serve(service: Service, args: argparse.Namespace) -> int:
-    from core.api.server import make_server
+    from core.api.server import exposure_warning, make_server
 
     service.warm()
+    warning = exposure_warning(args.host, service.settings)
+    if warning:
+        print(warning, file=sys.stderr)
     server = make_server(service, args.host, args.port)
     for note in server.notes:
         print(note, file=sys.stderr)

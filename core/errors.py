@@ -62,6 +62,13 @@ class URLNotAllowed(BadRequest):
     code = "url_not_allowed"
 
 
+class Unauthorized(ServiceError):
+    """The request carries no accepted API key (answered with ``WWW-Authenticate: Bearer``)."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class NotFound(ServiceError):
     """No route matches the path."""
 

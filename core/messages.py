@@ -101,6 +101,8 @@ def error_response(error: errors.ServiceError, headers: Mapping[str, str] | None
     merged = dict(headers or {})
     if isinstance(error, errors.MethodNotAllowed) and error.allowed:
         merged["Allow"] = ", ".join(error.allowed)
+    if isinstance(error, errors.Unauthorized):
+        merged["WWW-Authenticate"] = 'Bearer realm="classifier"'
     return json_response({"error": error.message} if flat else error.to_json(), error.status,
                          merged)
 

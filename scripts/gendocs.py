@@ -7,6 +7,8 @@ committed table differs from what the code generates (``make docs`` and the test
 * the error table (docs/api.md) from the classes of ``core/errors.py``;
 * the benchmark tables (docs/performance.md) from ``docs/data/bench.json``, the JSON that
   ``make bench`` writes, rendered by ``benchmarks.report.markdown``;
+* the worst-case cost per hour under the shipped defaults (docs/security.md), from
+  ``benchmarks/cost.py``'s prices and the bench's measured ms per request;
 * the package map (docs/architecture.md): a mermaid diagram of which package imports which,
   read from the source's import statements.
 """
@@ -88,6 +90,15 @@ def bench_tables() -> str:
     return report.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8"))).strip()
 
 
+def cost_table() -> str:
+    """The worst case per hour under each cloud's defaults (benchmarks/cost.py)."""
+    from benchmarks import cost
+
+    if not BENCH_JSON.exists():
+        return "No benchmark has been recorded yet: run `make bench`."
+    return cost.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8")))
+
+
 # The boxes of the package map, top to bottom, with what each holds.
 COMPONENTS: tuple[tuple[str, str], ...] = (
     ("aws_lambda", "Lambda events"), ("gcp_function", "Cloud Functions"),
@@ -159,6 +170,7 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("api.md", "errors", errors_table),
     ("performance.md", "bench", bench_tables),
     ("architecture.md", "packages", package_map),
+    ("security.md", "cost", cost_table),
 )
 
 

@@ -4,7 +4,10 @@
 Default. So each combination is written as a copy of the template (JSON, the same resources)
 whose Defaults are that combination, and validated. A parameter with AllowedValues takes each
 of them; CorsAllowOrigin takes "" and "*", ModelUri "" and an s3:// URI; numbers keep their
-Default (the transform does not read them). Two `sam validate` run at a time.
+Default (the transform does not read them). The access and bounds parameters (ALONE) are not
+multiplied in: each of their other values is validated once, with the Function URL on and
+every other parameter at its Default, which keeps the count near the product of the rest.
+Two `sam validate` run at a time.
 
 usage: python scripts/validate_templates.py --sam .venv/sam/bin/sam template.yaml ...
 """
@@ -27,13 +30,23 @@ EXTRA_VALUES = {"CorsAllowOrigin": ["", "*"],
                 "ModelUri": ["", "s3://models-bucket/hair/hair_classifier_v1.onnx"]}
 
 
+ALONE = {"FunctionUrlAuth": ["AWS_IAM", "NONE"], "ReservedConcurrency": ["10", "-1"]}
+
+
 def combinations(template: dict[str, Any]) -> list[dict[str, str]]:
-    """Every combination of the template's enumerable parameters' values."""
+    """Every combination of the template's enumerable parameters' values, then each other
+    value of an ALONE parameter once (with EnableFunctionUrl "true")."""
+    parameters = template.get("Parameters", {})
     choices = {name: [str(v) for v in spec.get("AllowedValues", EXTRA_VALUES.get(name, []))]
-               for name, spec in template.get("Parameters", {}).items()}
+               for name, spec in parameters.items() if name not in ALONE}
     names = [name for name, values in choices.items() if values]
-    return [dict(zip(names, values, strict=True))
-            for values in itertools.product(*(choices[n] for n in names))]
+    product = [dict(zip(names, values, strict=True))
+               for values in itertools.product(*(choices[n] for n in names))]
+    base = {name: str(parameters[name].get("Default", "")) for name in names}
+    base["EnableFunctionUrl"] = "true"
+    alone = [{**base, name: value} for name, values in ALONE.items() if name in parameters
+             for value in values if value != str(parameters[name].get("Default"))]
+    return product + alone
 
 
 def with_defaults(template: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:

@@ -47,6 +47,7 @@ class Answer:
     body: bytes
     allow: str | None
     header_length: str | None = None  # Inference-Header-Content-Length (binary v2 answers)
+    challenge: str | None = None  # WWW-Authenticate (a 401's)
 
 
 Leg = Callable[[Call], Answer]
@@ -88,7 +89,8 @@ def local_leg(service: Service) -> Iterator[Leg]:
         finally:
             connection.close()
         return Answer(response.status, response.getheader("Content-Type") or "", data,
-                      response.getheader("Allow"), response.getheader(oip.HEADER))
+                      response.getheader("Allow"), response.getheader(oip.HEADER),
+                      response.getheader("WWW-Authenticate"))
     try:
         yield run
     finally:
@@ -124,7 +126,8 @@ def lambda_leg(patch: pytest.MonkeyPatch, service: Service,
         data = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode()
         return Answer(result["statusCode"], header(result["headers"], "content-type") or "",
                       data, header(result["headers"], "allow"),
-                      header(result["headers"], oip.HEADER))
+                      header(result["headers"], oip.HEADER),
+                      header(result["headers"], "www-authenticate"))
     return run
 
 
@@ -142,7 +145,8 @@ def gcp_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
                                headers=call.headers)
         return Answer(response.status_code, response.headers.get("Content-Type", ""),
                       response.data, response.headers.get("Allow"),
-                      response.headers.get(oip.HEADER))
+                      response.headers.get(oip.HEADER),
+                      response.headers.get("WWW-Authenticate"))
     return run
 
 
@@ -171,7 +175,8 @@ def azure_leg(patch: pytest.MonkeyPatch, service: Service) -> Leg:
         response = route(call)(request, Context())
         return Answer(response.status_code, response.headers.get("Content-Type", ""),
                       response.get_body(), response.headers.get("Allow"),
-                      response.headers.get(oip.HEADER))
+                      response.headers.get(oip.HEADER),
+                      response.headers.get("WWW-Authenticate"))
     return run
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 import struct
 from collections.abc import Callable, Iterator
@@ -227,3 +228,40 @@ def test_one_keras_model_as_tflite_and_onnx_answers_alike_everywhere(
     assert set(scores["tflite"]) == set(scores["onnx"]) == {"ant", "bee", "cow"}
     for label, value in scores["tflite"].items():
         assert abs(value - scores["onnx"][label]) <= 1e-4, (label, scores)
+
+
+API_KEY = "contract-key"
+KEYED_CASES: dict[str, tuple[Call, int]] = {
+    "no-key": (Call("POST", "/predict", images.jpeg(), "image/jpeg"), 401),
+    "wrong-key": (Call("GET", "/model", headers={"Authorization": "Bearer nope"}), 401),
+    "basic-scheme": (Call("GET", "/model", headers={"Authorization": f"Basic {API_KEY}"}), 401),
+    "unknown-route-no-key": (Call("GET", "/nope"), 401),
+    "v2-no-key": (Call("GET", "/v2/models/clothing-mobilenet-v2"), 401),
+    "page-not-open": (Call("GET", "/"), 401),
+    "open-health": (Call("GET", "/health"), 200),
+    "key": (Call("POST", "/predict", images.jpeg(), "image/jpeg",
+                 headers={"Authorization": f"Bearer {API_KEY}"}), 200),
+    "key-lower-scheme": (Call("GET", "/model", headers={"authorization": f"bearer {API_KEY}"}),
+                         200),
+}
+
+
+@pytest.fixture(scope="module")
+def keyed_legs(classifier: Classifier) -> Iterator[dict[str, Leg]]:
+    digest = hashlib.sha256(API_KEY.encode()).hexdigest()
+    service = Service(make_settings(api_keys_sha256=(digest,), api_key_open_routes=("/health",)),
+                      classifier=classifier)
+    with pytest.MonkeyPatch.context() as patch, front_ends(service, patch) as legs:
+        yield legs
+
+
+@pytest.mark.parametrize("case", list(KEYED_CASES))
+def test_the_api_key_is_asked_alike_everywhere(case: str,
+                                               keyed_legs: dict[str, Leg]) -> None:
+    call, status = KEYED_CASES[case]
+    answers = {name: leg(call) for name, leg in keyed_legs.items()}
+    for name, answer in answers.items():
+        assert answer.status == status, (name, answer.body[:300])
+        assert answer.content_type == "application/json", name
+        assert answer.body == answers["gcp"].body, name
+        assert (answer.challenge or "").startswith("Bearer") == (status == 401), name

@@ -25,6 +25,7 @@ waitress (pure Python, maintained by the Pylons project) parses HTTP; this modul
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import threading
@@ -41,6 +42,7 @@ from core.api.chunked import BoundedChunkedReceiver
 from core.api.fdlimit import connection_cap, limit_notes
 from core.api.service import Service
 from core.api.wsgi import make_app
+from core.config import Settings
 
 IDENT = "serverless-classifier"
 ACCEPT_BATCH = 64  # connections accepted per pass of the event loop, at most
@@ -191,6 +193,20 @@ class Server:
     def adjustments(self) -> Any:
         """waitress's effective settings."""
         return self._server.adj
+
+
+def exposure_warning(host: str, settings: Settings) -> str | None:
+    """One line when the server listens beyond this machine with no API key asked: the
+    container or a developer's laptop is then open to anyone who can reach the address."""
+    if settings.api_keys_sha256 or host.strip("[]").lower() == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(host.strip("[]")).is_loopback:
+            return None
+    except ValueError:
+        pass  # a host name, or "" (every address): beyond loopback
+    return (f"warning: listening on {host or 'every address'} with no API key; anyone who can "
+            "reach it may call the model (set API_KEYS_SHA256, or bind 127.0.0.1)")
 
 
 def make_server(service: Service, host: str = "127.0.0.1", port: int = 8080) -> Server:

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from core import errors
+from core.api.apikey import require_key
 from core.api.deadline import request_deadline
 from core.api.model_loading import classifier_from_settings
 from core.api.openinference.endpoints import OpenInference, is_v2
@@ -117,6 +118,8 @@ class Service:
         limit = self.settings.max_body_bytes
         if len(request.body) > limit:  # every route, as front ends that stream refuse it
             raise errors.PayloadTooLarge.body(limit)
+        if request.method != "OPTIONS":  # a CORS preflight carries no credentials
+            require_key(request, self._matched(request.path), self.settings)
         route, methods, params = self._router.match(request.path)
         if request.method == "OPTIONS":
             return Response(204, b"", {"Allow": ", ".join([*methods, "OPTIONS"])})
@@ -161,7 +164,9 @@ class Service:
         if origin:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            response.headers["Access-Control-Allow-Headers"] = (
+                "Content-Type, Authorization" if self.settings.api_keys_sha256
+                else "Content-Type")
             response.headers["Access-Control-Expose-Headers"] = "Server-Timing, X-Request-Id"
 
     def _log(self, request: Request, response: Response, timings: Timings,
@@ -187,10 +192,14 @@ class Service:
 
     def _route_of(self, path: str) -> str:
         """The route a path resolves to (a bounded set, fit for a metric dimension)."""
+        return self._matched(path) or "unmatched"
+
+    def _matched(self, path: str) -> str | None:
+        """The route a path resolves to, None when it matches none."""
         try:
             return self._router.match(path)[0]
         except errors.NotFound:
-            return "unmatched"
+            return None
 
     def _model_fields(self) -> dict[str, object]:
         """Model name, version and runtime once the model is loaded (never loads it)."""

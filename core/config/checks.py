@@ -28,6 +28,7 @@ def check_settings(settings: Any) -> None:
                               ".suffix or CIDR")
     _check_model_choices(settings)
     _check_model_uri(settings)
+    _check_api_keys(settings)
     if settings.log_format not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
                           f"got {settings.log_format!r}")
@@ -48,6 +49,22 @@ def _check_model_choices(settings: Any) -> None:
     if settings.model_layout not in (None, "auto", "NHWC", "NCHW"):
         raise ConfigError(
             f"MODEL_LAYOUT must be auto, NHWC or NCHW, got {settings.model_layout!r}")
+
+
+OPEN_ROUTES = ("/", "/health", "/v2/health/live", "/v2/health/ready")  # no model work
+
+
+def _check_api_keys(settings: Any) -> None:
+    """API_KEYS_SHA256 holds digests only (a plain key there would be refused by its length);
+    API_KEY_OPEN_ROUTES names only routes that answer without running the model."""
+    for digest in settings.api_keys_sha256:
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ConfigError("API_KEYS_SHA256 must list sha256 digests (64 hex digits each), "
+                              f"got an entry of {len(digest)} characters")
+    for route in settings.api_key_open_routes:
+        if route not in OPEN_ROUTES:
+            raise ConfigError(f"API_KEY_OPEN_ROUTES may name {', '.join(OPEN_ROUTES)}, "
+                              f"got {route[:100]!r}")
 
 
 MODEL_URI_SCHEMES = ("s3://", "gs://", "https://")

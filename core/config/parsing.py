@@ -36,6 +36,10 @@ def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _digests(text: str) -> tuple[str, ...]:
+    return tuple(part.lower() for part in _csv(text))
+
+
 def _ports(text: str) -> tuple[int, ...]:
     ports = tuple(int(p) for p in _csv(text))
     if not all(0 < p < 65536 for p in ports):
@@ -52,7 +56,8 @@ def _size(text: str) -> tuple[int, int]:
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "model_path": Path, "model_manifest": Path, "model_labels_file": Path,
-    "model_labels": _csv, "url_allowlist": _csv, "allowed_ports": _ports,
+    "model_labels": _csv, "url_allowlist": _csv, "api_key_open_routes": _csv,
+    "api_keys_sha256": _digests, "allowed_ports": _ports,
     "jpeg_draft": _bool, "allow_private_urls": _bool,
     "model_softmax": _bool, "model_resize_shorter": int, "model_input_size": parse_size,
     "model_layout": layout_name,

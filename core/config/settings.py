@@ -218,6 +218,16 @@ class Settings:
         "URL_ALLOWLIST",
         "host names, `.suffix`es or CIDRs allowed even when private (still pinned and "
         "port-checked); a metadata endpoint (169.254.169.254, ...) only by its exact address"))
+    api_keys_sha256: tuple[str, ...] = field(default=(), metadata=_meta(
+        "API_KEYS_SHA256",
+        "accepted API keys, as the sha256 of each: every request must then carry "
+        "`Authorization: Bearer KEY` (401 otherwise), except `API_KEY_OPEN_ROUTES`",
+        "empty (no key asked)", allowed="comma-separated 64-hex-digit sha256 digests"))
+    api_key_open_routes: tuple[str, ...] = field(default=(), metadata=_meta(
+        "API_KEY_OPEN_ROUTES",
+        "routes answered without a key when `API_KEYS_SHA256` is set (load balancer probes, "
+        "the demo page)", "empty (every route asks for the key)",
+        allowed="comma-separated: `/`, `/health`, `/v2/health/live`, `/v2/health/ready`"))
     cors_allow_origin: str = field(default="", metadata=_meta(
         "CORS_ALLOW_ORIGIN",
         "value of `Access-Control-Allow-Origin` (empty: no CORS headers)"))

@@ -118,7 +118,11 @@ def test_make_check_validates_every_parameter_combination() -> None:
     spec.loader.exec_module(script)
     image = script.combinations(load("image"))
     zipped = script.combinations(load("zip"))
-    assert len(image) == 2 * 2 * 2 * 2 and len(zipped) == 2 * 2 * 2 * 2 * 2 * 2
+    assert len(image) == 2 * 2 * 2 * 2 + 2 and len(zipped) == 2 * 2 * 2 * 2 * 2 * 2 + 2
+    for combos in (image, zipped):
+        assert {c.get("FunctionUrlAuth") for c in combos} == {None, "NONE"}
+        assert {c.get("ReservedConcurrency") for c in combos} == {None, "-1"}
+        assert all(c["EnableFunctionUrl"] == "true" for c in combos if len(c) > len(combos[0]))
     assert {"Architecture": "arm64", "CorsAllowOrigin": "*", "EnableFunctionUrl": "true",
             "ModelUri": "s3://models-bucket/hair/hair_classifier_v1.onnx",
             "ZipRuntime": "python3.13", "SnapStart": "true"} in zipped
@@ -171,3 +175,30 @@ def test_model_uri_reads_its_bucket_and_nothing_else(kind: str) -> None:
     for uri, bucket in (("s3://my-models/hair/hair_classifier_v1.onnx", "my-models"),
                         ("s3://b.c/m.tflite", "b.c"), ("", "")):
         assert evaluate(names["Bucket"], {"ModelUri": uri}) == bucket
+
+
+@pytest.mark.parametrize("kind", TEMPLATES)
+def test_bounded_and_authenticated_by_default(kind: str) -> None:
+    """Reserved concurrency, stage throttling and an IAM-only Function URL unless the
+    parameters say otherwise; the public permissions exist only with FunctionUrlAuth NONE."""
+    template = load(kind)
+    parameters, resources = template["Parameters"], template["Resources"]
+    assert parameters["ReservedConcurrency"]["Default"] == 10
+    assert parameters["FunctionUrlAuth"]["Default"] == "AWS_IAM"
+    assert parameters["FunctionUrlAuth"]["AllowedValues"] == ["AWS_IAM", "NONE"]
+    assert (parameters["ThrottleRate"]["Default"], parameters["ThrottleBurst"]["Default"]) \
+        == (20, 40)
+    reserved = function_of(template)["Properties"]["ReservedConcurrentExecutions"]
+    assert reserved == {"Fn::If": ["WithReservedConcurrency", {"Ref": "ReservedConcurrency"},
+                                   {"Ref": "AWS::NoValue"}]}
+    assert template["Conditions"]["WithReservedConcurrency"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, "-1"]}]}
+    assert resources["ClassifierApi"]["Properties"]["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": {"Ref": "ThrottleRate"},
+        "ThrottlingBurstLimit": {"Ref": "ThrottleBurst"}}
+    assert resources["ClassifierUrl"]["Properties"]["AuthType"] == {"Ref": "FunctionUrlAuth"}
+    public = [name for name, r in resources.items() if r["Type"] == "AWS::Lambda::Permission"
+              and r["Properties"].get("Principal") == "*"]
+    assert public and all(resources[n]["Condition"] == "WithPublicFunctionUrl" for n in public)
+    assert template["Conditions"]["WithPublicFunctionUrl"] == {"Fn::And": [
+        {"Condition": "WithFunctionUrl"}, {"Fn::Equals": [{"Ref": "FunctionUrlAuth"}, "NONE"]}]}

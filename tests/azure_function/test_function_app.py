@@ -84,7 +84,8 @@ def load_fresh(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
     return module
 
 
-def test_routes_methods_and_anonymous_auth() -> None:
+def test_routes_methods_and_function_key_auth_by_default(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     functions = registered(function_app.app)
     assert set(functions) == {"predict", "health", "model", "fallback"}
     routes = {name: trigger(f).route for name, f in functions.items()}
@@ -92,13 +93,19 @@ def test_routes_methods_and_anonymous_auth() -> None:
                       "fallback": "{*path}"}
     methods = {str(m.value) for m in trigger(functions["predict"]).methods or ()}
     assert methods == {"POST", "OPTIONS"}
-    assert {trigger(f).auth_level for f in functions.values()} == {AuthLevel.ANONYMOUS}
+    monkeypatch.delenv("AZURE_AUTH_LEVEL", raising=False)
+    fresh = load_fresh(monkeypatch)
+    assert {trigger(f).auth_level for f in registered(fresh.app).values()} == {
+        AuthLevel.FUNCTION}
 
 
 def test_auth_level_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     module = load_fresh(monkeypatch, AZURE_AUTH_LEVEL="Function")
     levels = {trigger(f).auth_level for f in registered(module.app).values()}
     assert levels == {AuthLevel.FUNCTION}
+    module = load_fresh(monkeypatch, AZURE_AUTH_LEVEL="anonymous")
+    levels = {trigger(f).auth_level for f in registered(module.app).values()}
+    assert levels == {AuthLevel.ANONYMOUS}
     with pytest.raises(ConfigError, match="AZURE_AUTH_LEVEL"):
         load_fresh(monkeypatch, AZURE_AUTH_LEVEL="public")
     with pytest.raises(ConfigError, match="AZURE_DEADLINE_SECONDS"):

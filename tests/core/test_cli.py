@@ -91,3 +91,43 @@ def test_start_up_says_that_the_model_has_no_labels(
     caplog.clear()
     assert main(["info"]) == 0  # the embedded model has labels: no warning
     assert warnings_in(caplog) == []
+
+
+@pytest.mark.parametrize(("host", "keyed", "warned"), [
+    ("127.0.0.1", False, False), ("localhost", False, False), ("::1", False, False),
+    ("127.0.0.5", False, False), ("0.0.0.0", False, True), ("::", False, True),
+    ("192.168.1.10", False, True), ("my-laptop.lan", False, True), ("", False, True),
+    ("0.0.0.0", True, False),
+])
+def test_serving_beyond_loopback_without_a_key_warns_in_one_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        host: str, keyed: bool, warned: bool) -> None:
+    """The warning follows the --host asked for; the server itself binds 127.0.0.1 here, so
+    the test listens on nothing beyond this machine."""
+    from core.api import server
+
+    bound: list[str] = []
+
+    def loopback_only(service: object, asked: str, port: int) -> server.Server:
+        bound.append(asked)
+        made = real(service, "127.0.0.1", 0)  # type: ignore[arg-type]
+        monkeypatch.setattr(made, "serve_forever", lambda: None)
+        return made
+
+    real = server.make_server
+    monkeypatch.setattr(server, "make_server", loopback_only)
+    if keyed:
+        monkeypatch.setenv("API_KEYS_SHA256", "0" * 64)
+    assert main(["serve", "--host", host, "--port", "0"]) == 0
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if line.startswith("warning: listening")]
+    assert bound == [host]
+    assert len(warnings) == (1 if warned else 0), err
+    if warned:
+        assert "API_KEYS_SHA256" in warnings[0] and "127.0.0.1" in warnings[0]
+
+
+def test_serve_binds_loopback_by_default() -> None:
+    from core.cli import build_parser
+
+    assert build_parser().parse_args(["serve"]).host == "127.0.0.1"

@@ -129,6 +129,8 @@ CASES: dict[tuple[int, str], Case] = {
     (400, "invalid_json"): lambda make: call(make(), b"{not json"),
     (400, "invalid_field"): lambda make: call(make(), {"picture": "x"}),
     (400, "url_not_allowed"): lambda make: call(make(), {"url": "ftp://example.com/a.jpg"}),
+    (401, "unauthorized"): lambda make: call(make(api_keys_sha256=("0" * 64,)), b"",
+                                             method="GET", path="/model"),
     (404, "not_found"): lambda make: call(make(), b"", method="GET", path="/nowhere"),
     (405, "method_not_allowed"): lambda make: call(make(), b"", method="GET"),
     (413, "payload_too_large"): lambda make: call(make(max_body_bytes=1000), images.jpeg(),
