@@ -11,7 +11,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from core import errors
@@ -24,6 +23,7 @@ from core.config import Settings
 from core.inference import assumptions
 from core.inference.classifier import Classifier
 from core.messages import Request, Response, error_response, json_response
+from core.pipeline.pool import LazyPool
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
 from core.telemetry.request_log import cold_start, configure, log_json, log_request, redact_url
@@ -42,7 +42,7 @@ class Service:
         self._pipeline: Pipeline | None = None
         self._model_info: dict[str, object] | None = None  # for the log line, once loaded
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch")
+        self._pool = LazyPool(max_workers=8, thread_name_prefix="fetch")
         self._routes: dict[str, dict[str, Handler]] = {
             "/predict": {"POST": self._predict},
             "/health": {"GET": self._health},
