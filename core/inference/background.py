@@ -7,6 +7,7 @@ it pulls in) would otherwise be imported by every cold start, for one background
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -21,14 +22,17 @@ class Background(Generic[T]):
         self._args = args
         self._value: T | None = None
         self._error: BaseException | None = None
+        self.seconds = 0.0  # how long the call ran, once it has ended
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        started = time.perf_counter()
         try:
             self._value = self._function(*self._args)
         except BaseException as error:  # kept, and raised by result() in the caller's thread
             self._error = error
+        self.seconds = time.perf_counter() - started
 
     def join(self) -> None:
         """Wait for the call to end, whether it returned or raised."""

@@ -44,6 +44,9 @@ class Classifier:
         self.sidecars: tuple[str, ...] = ()  # external data files, relative to the model's folder
         self.manifest_file: Path | None = None  # the manifest read, if any (set by the loader)
         self.given: frozenset[str] = frozenset()  # manifest fields a setting or argument gave
+        # the load's parts in ms: create (the runtime reads the file and builds its
+        # interpreter or session), hash (sha256 on its own thread, overlapping create)
+        self.load_ms: dict[str, float] = {}
         self.input, self.output = inp, out
         self.layout = find_layout(inp.shape, manifest.layout)
         self._size = find_size(inp.shape, self.layout, manifest.height, manifest.width)

@@ -7,6 +7,7 @@ a TFLite deployment never loads it).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
     # The files' sha256 is read on a second thread while the runtime loads them: 0.33 s for
     # the 84 MB Xception here, which the cold start then does not wait for.
     hashing = Background(identity, path, found, name="sha256")
+    started = time.perf_counter()
     try:
         if fmt == ONNX:
             from core.inference.onnx_runtime import OnnxClassifier
@@ -38,6 +40,7 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
             classifier: Classifier = OnnxClassifier.open(path, rt, manifest, threads or 1)
         else:
             classifier = TFLiteClassifier.open(path, rt, manifest, threads or 1)
+        created = time.perf_counter()
         classifier._hashing = hashing
         classifier.sidecars = found
         classifier.manifest_file = manifest_file
@@ -45,4 +48,6 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
         classifier.check()
     finally:
         hashing.join()
+    classifier.load_ms = {"create_ms": round((created - started) * 1000, 1),
+                          "hash_ms": round(hashing.seconds * 1000, 1)}
     return classifier
