@@ -30,6 +30,13 @@ bench: bench-shared bench-deps  ## Performance suite: table, build/bench/bench.j
 	$(PY) -m benchmarks.suite $(BENCH_ARGS)
 	$(PY) -m benchmarks.onnx_bench $(ONNX_BENCH_ARGS)
 
+.PHONY: bench-cold
+# The zip's Python: LAMBDA_PYTHON's interpreter (bytecode in the zip is for that version).
+COLD_PYTHON ?= python$(LAMBDA_PYTHON)
+bench-cold: bundle-aws  ## Cold start in the unzipped Lambda zip, ours vs bare, interleaved: docs/data/cold_zip.json, docs/cold-start.png
+	$(PY) -m benchmarks.cold_zip --python $(COLD_PYTHON) $(COLD_BENCH_ARGS)
+	$(PY) -m benchmarks.cold_chart
+
 # ONNX Runtime beside LiteRT on the lesson's Xception (docs/models.md): build/bench/onnx.json.
 ONNX_BENCH_ARGS ?=
 .PHONY: bench-onnx

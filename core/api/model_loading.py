@@ -34,6 +34,7 @@ def classifier_from_settings(settings: Settings,
         resize_shorter=settings.model_resize_shorter, softmax=settings.model_softmax)
     if init is not None:
         now = time.perf_counter()
-        init.update(load_ms=round((now - loaded) * 1000, 1),
+        init.update(source="storage" if settings.model_uri else "package",
+                    load_ms=round((now - loaded) * 1000, 1), **classifier.load_ms,
                     init_ms=round((now - started) * 1000, 1))
     return classifier

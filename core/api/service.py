@@ -11,7 +11,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from core import errors
@@ -25,8 +24,10 @@ from core.config import Settings
 from core.inference import assumptions
 from core.inference.classifier import Classifier
 from core.messages import Request, Response, error_response, json_response
+from core.pipeline.pool import LazyPool
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
+from core.telemetry.init_log import log_init
 from core.telemetry.request_log import cold_start, configure, log_json, log_request, redact_url
 
 Handler = Callable[[Request, Timings], Response]
@@ -42,8 +43,10 @@ class Service:
         self._classifier = classifier
         self._pipeline: Pipeline | None = None
         self._model_info: dict[str, object] | None = None  # for the log line, once loaded
+        # the cold start's phases for its init line; an entry module adds its imports_ms
+        self.init: dict[str, object] = {}
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fetch")
+        self._pool = LazyPool(max_workers=8, thread_name_prefix="fetch")
         self._routes: dict[str, dict[str, Handler]] = {
             "/predict": {"POST": self._predict},
             "/health": {"GET": self._health},
@@ -69,7 +72,8 @@ class Service:
         """The settings' model, and one ``model_loaded`` line timing the init's parts."""
         init: dict[str, object] = {}
         classifier = classifier_from_settings(self.settings, init)
-        log_json(logging.INFO, "model_loaded", model=str(classifier.model_path), **init)
+        self.init.update(init)
+        log_json(logging.INFO, "model_loaded", model=str(classifier.model_path), **self.init)
         return classifier
 
     def warm(self) -> None:
@@ -189,6 +193,10 @@ class Service:
             fields["exception"] = "".join(traceback.format_exception(error))[-4000:]
             level = logging.ERROR
         log_request(level, fields, request, self.settings)
+        if fields["cold_start"] and self.init:
+            log_init(self.init, {"first_request_ms": fields["ms"],
+                                 "first_inference_ms": timings.as_ms().get("inference")},
+                     self.settings, request)
 
     def _route_of(self, path: str) -> str:
         """The route a path resolves to (a bounded set, fit for a metric dimension)."""

@@ -11,9 +11,8 @@ tensor's quantisation into one gather (``core.inference.input_encoding``).
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +25,9 @@ from core.inference.manifest import Manifest
 from core.inference.runtimes import Runtime
 from core.inference.tensor_info import TensorInfo
 
+if TYPE_CHECKING:
+    from core.inference.background import Background
+
 
 class Classifier:
     """A loaded image classifier: ``predict(uint8 NHWC) -> float32 scores``."""
@@ -37,11 +39,14 @@ class Classifier:
         self.runtime = runtime
         self.manifest = manifest
         self.model_path = model_path
-        self._hashing: Future[str] | None = None
+        self._hashing: Background[str] | None = None
         self._sha256 = ""
         self.sidecars: tuple[str, ...] = ()  # external data files, relative to the model's folder
         self.manifest_file: Path | None = None  # the manifest read, if any (set by the loader)
         self.given: frozenset[str] = frozenset()  # manifest fields a setting or argument gave
+        # the load's parts in ms: create (the runtime reads the file and builds its
+        # interpreter or session), hash (sha256 on its own thread, overlapping create)
+        self.load_ms: dict[str, float] = {}
         self.input, self.output = inp, out
         self.layout = find_layout(inp.shape, manifest.layout)
         self._size = find_size(inp.shape, self.layout, manifest.height, manifest.width)

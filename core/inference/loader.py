@@ -7,10 +7,11 @@ a TFLite deployment never loads it).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import time
 from pathlib import Path
 from typing import Any
 
+from core.inference.background import Background
 from core.inference.classifier import Classifier
 from core.inference.external_data import identity, sidecars
 from core.inference.litert import TFLiteClassifier
@@ -30,17 +31,23 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
     found = sidecars(path) if fmt == ONNX else ()  # a missing or escaping one stops here
     # The files' sha256 is read on a second thread while the runtime loads them: 0.33 s for
     # the 84 MB Xception here, which the cold start then does not wait for.
-    with ThreadPoolExecutor(1, thread_name_prefix="sha256") as pool:
-        hashing = pool.submit(identity, path, found)
+    hashing = Background(identity, path, found, name="sha256")
+    started = time.perf_counter()
+    try:
         if fmt == ONNX:
             from core.inference.onnx_runtime import OnnxClassifier
 
             classifier: Classifier = OnnxClassifier.open(path, rt, manifest, threads or 1)
         else:
             classifier = TFLiteClassifier.open(path, rt, manifest, threads or 1)
+        created = time.perf_counter()
         classifier._hashing = hashing
         classifier.sidecars = found
         classifier.manifest_file = manifest_file
         classifier.given = frozenset(k for k, v in overrides.items() if v is not None)
         classifier.check()
+    finally:
+        hashing.join()
+    classifier.load_ms = {"create_ms": round((created - started) * 1000, 1),
+                          "hash_ms": round(hashing.seconds * 1000, 1)}
     return classifier

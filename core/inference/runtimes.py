@@ -9,6 +9,7 @@ first, then tflite-runtime, then tensorflow.lite; ONNX models on onnxruntime, an
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -44,13 +45,21 @@ class Runtime:
     def version(self) -> str:
         """The installed distribution's version (read when first asked: importlib.metadata
         costs about 2.5 MB and 10 ms that the cold path does not need)."""
-        return _version(self.distribution)
+        return _module_version(self.interpreter_class) or _version(self.distribution)
 
     def create(self, model_path: str, num_threads: int) -> Any:
         """A new TFLite interpreter on ``model_path`` with tensors allocated."""
         interpreter = self.interpreter_class(model_path=model_path, num_threads=num_threads)
         interpreter.allocate_tensors()
         return interpreter
+
+
+def _module_version(interpreter_class: Any) -> str | None:
+    """The ``__version__`` of the package that defines ``interpreter_class``, where it has one:
+    read from the imported package, it keeps importlib.metadata off the first request."""
+    package = sys.modules.get(getattr(interpreter_class, "__module__", "").partition(".")[0])
+    version = getattr(package, "__version__", None)
+    return version if isinstance(version, str) else None
 
 
 @cache

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from core.pipeline.timings import Timings
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 
@@ -23,6 +25,9 @@ class Batch(Generic[T]):
         self._claimed = [False] * len(items)
         self._next = 0
         self._lock = threading.Lock()
+        # Imported here: concurrent.futures stays off the cold path of single-image requests.
+        from concurrent.futures import Future
+
         self._futures: list[Future[T]] = [Future() for _ in items]
 
     def _claim(self, index: int | None = None) -> int | None:

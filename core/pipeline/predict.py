@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ from core.pipeline.timings import Timings
 
 if TYPE_CHECKING:
     from core.fetch.fetcher import Fetcher
+    from core.pipeline.pool import LazyPool
 
 Scores = dict[str, float]
 
@@ -61,7 +61,7 @@ class PixelAllowance:
 class Pipeline:
     """Turns a parsed predict request into ranked scores."""
 
-    def __init__(self, settings: Settings, classifier: Classifier, pool: ThreadPoolExecutor,
+    def __init__(self, settings: Settings, classifier: Classifier, pool: LazyPool,
                  fetcher: Fetcher | None = None) -> None:
         self.settings = settings
         self.classifier = classifier

@@ -1,0 +1,46 @@
+"""One call run on its own thread, its result or exception kept for whoever asks.
+
+A plain ``threading.Thread`` rather than ``concurrent.futures``: that package (and the modules
+it pulls in) would otherwise be imported by every cold start, for one background task.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Background(Generic[T]):
+    """``function(*args)`` started now on a daemon thread named ``name``."""
+
+    def __init__(self, function: Callable[..., T], *args: Any, name: str) -> None:
+        self._function = function
+        self._args = args
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self.seconds = 0.0  # how long the call ran, once it has ended
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        try:
+            self._value = self._function(*self._args)
+        except BaseException as error:  # kept, and raised by result() in the caller's thread
+            self._error = error
+        self.seconds = time.perf_counter() - started
+
+    def join(self) -> None:
+        """Wait for the call to end, whether it returned or raised."""
+        self._thread.join()
+
+    def result(self) -> T:
+        """The call's return value (waiting for it), or its exception raised here."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]

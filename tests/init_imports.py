@@ -1,0 +1,105 @@
+"""What a cold start must not import, with the reason for each, and the probes that list what
+it does import: the init path (entry module imported, model loaded) plus one first request
+with an uploaded photo, each in a fresh interpreter, beside the bare floor's own set.
+
+The bare floor is what any Python classifier on this runtime imports: numpy, Pillow and LiteRT,
+the model loaded, one photo decoded and resized by Pillow, one invoke. A forbidden module the
+floor imports itself (on some Python or Pillow version) is no fault of ours and is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PHOTO = ROOT / "samples" / "coat.jpg"
+MODEL = ROOT / "models" / "clothing" / "model.tflite"
+
+# Module (and its submodules) -> why the cold path of an upload must not import it.
+FORBIDDEN: dict[str, str] = {
+    "importlib.metadata": "reads every installed distribution's metadata (~10 ms, 2.5 MB); "
+                          "versions come from the imported packages or GET /v2 asks lazily",
+    "email": "pulled in by importlib.metadata and http.client; no e-mail parsing is needed",
+    "http.client": "only the URL fetcher talks HTTP; an upload needs no client",
+    "ssl": "a TLS context is for https image URLs, created with the fetcher on the first URL",
+    "urllib3": "the URL fetcher's pool (~30 ms, 5 MB), created on the first URL",
+    "multipart": "multipart/form-data parsing, imported by the first multipart upload only",
+    "python_multipart": "the same parser under its newer name",
+    "waitress": "the local HTTP server, never part of a serverless function",
+    "onnxruntime": "ONNX models only; a TFLite model runs on LiteRT",
+    "tensorflow": "never at serving time: models are served by LiteRT or ONNX Runtime",
+    "concurrent.futures": "thread pools for URL batches and hashing; created on first use "
+                          "or replaced by a plain thread",
+}
+
+_REQUEST = """
+import base64
+event = {"image": base64.b64encode(open(PHOTO, "rb").read()).decode(), "top_k": 3}
+""".replace("PHOTO", repr(str(PHOTO)))
+
+# Each probe prints the sorted names in sys.modules as one JSON list, last line of stdout.
+PROBES: dict[str, str] = {
+    "bare": f"""
+import io
+import numpy as np
+from PIL import Image
+from ai_edge_litert.interpreter import Interpreter
+it = Interpreter(model_path={str(MODEL)!r}, num_threads=1)
+it.allocate_tensors()
+d = it.get_input_details()[0]
+h, w = (int(n) for n in d["shape"][1:3])
+with Image.open(io.BytesIO(open({str(PHOTO)!r}, "rb").read())) as p:
+    px = np.asarray(p.convert("RGB").resize((w, h)))
+it.set_tensor(d["index"], px[np.newaxis].astype(d["dtype"]))
+it.invoke()
+""",
+    "aws_lambda": _REQUEST + f"""
+sys.path.insert(0, {str(ROOT / "aws_lambda")!r})
+import lambda_function
+answer = lambda_function.lambda_handler(event, None)
+assert answer and "error" not in answer, answer
+""",
+}
+
+_SERVICE_REQUEST = _REQUEST + """
+import json
+from core.messages import Request
+body = json.dumps(event).encode()
+response = MODULE.service.handle(Request("POST", "/predict",
+                                           {"content-type": "application/json"}, body=body))
+assert response.status == 200, response.body
+"""
+PROBES["gcp_function"] = "import flask, functions_framework\n" + "SPLIT\n" + \
+    "from gcp_function import main\n" + _SERVICE_REQUEST.replace("MODULE", "main")
+PROBES["azure_function"] = "import azure.functions\n" + "SPLIT\n" + \
+    "from azure_function import function_app\n" + _SERVICE_REQUEST.replace("MODULE", "function_app")
+
+
+def modules(probe: str) -> frozenset[str]:
+    """The modules a fresh interpreter has imported after running ``PROBES[probe]``.
+
+    The code before a ``SPLIT`` line is the platform's own framework: its modules count as
+    floor, the rest of the probe's are returned."""
+    framework, _, code = PROBES[probe].rpartition("SPLIT\n")
+    script = "import sys, json\n" + framework + "before = set(sys.modules)\n" + code + \
+        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=False,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                               "LOG_LEVEL": "WARNING"})
+    if done.returncode != 0:
+        raise RuntimeError(f"probe {probe} failed:\n{done.stderr[-3000:]}")
+    return frozenset(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def forbidden(names: frozenset[str], floor: frozenset[str]) -> dict[str, str]:
+    """The forbidden modules among ``names`` that ``floor`` lacks, each with its reason."""
+    found: dict[str, str] = {}
+    for name in sorted(names - floor):
+        for banned, reason in FORBIDDEN.items():
+            if name == banned or name.startswith(banned + "."):
+                found[name] = reason
+    return found
