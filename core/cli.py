@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from pathlib import Path
@@ -20,7 +21,13 @@ def _serve(service: Service, args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host, service.settings)
     if warning:
         print(warning, file=sys.stderr)
-    server = make_server(service, args.host, args.port)
+    try:
+        server = make_server(service, args.host, args.port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise OSError(f"{args.host}:{args.port} is already in use; pass --port "
+                      "(or PORT= to make run)") from exc
     for note in server.notes:
         print(note, file=sys.stderr)
     host, port = str(server.server_address[0]), server.server_address[1]
