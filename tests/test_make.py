@@ -52,6 +52,14 @@ def test_per_extra_installs(target: str) -> None:
     assert f'install -e ".[{extra}]"' in recipe
 
 
+@pytest.mark.parametrize("target", ["docs", "docs-serve"])
+def test_the_docs_site_installs_only_the_docs_extra(target: str) -> None:
+    recipe = make("-n", target, "VENV=build/no-such-venv").stdout
+    assert 'install -e ".[docs]"' in recipe
+    assert "dev," not in recipe and ".dev-installed" not in recipe
+    assert "mkdocs" in recipe
+
+
 def fake_bin(tmp_path: Path, **scripts: str) -> Path:
     directory = tmp_path / "bin"
     directory.mkdir(parents=True, exist_ok=True)
