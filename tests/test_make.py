@@ -45,11 +45,13 @@ def test_make_test_checks_root_before_installing() -> None:
 
 
 @pytest.mark.parametrize("target", ["install-aws", "install-gcp", "install-azure",
-                                    "install-convert"])
+                                    "install-convert", "install-onnx"])
 def test_per_extra_installs(target: str) -> None:
     extra = target.removeprefix("install-")
     recipe = make("-n", target, "VENV=.venv-does-not-matter").stdout
     assert f'install -e ".[{extra}]"' in recipe
+    guide = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    assert f"| `make {target}` |" in guide and f"pip install -e '.[{extra}]'` |" in guide
 
 
 @pytest.mark.parametrize("target", ["docs", "docs-serve"])
