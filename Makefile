@@ -28,7 +28,7 @@ $(RUNTIME_STAMP): pyproject.toml | $(PY)
 
 $(DEV_STAMP): pyproject.toml $(wildcard mk/*.mk) | $(PY)
 	$(PIP) install -e ".[$(DEV_EXTRAS)]"
-	@touch $@ $(RUNTIME_STAMP)
+	@touch $@ $(RUNTIME_STAMP) $(DOCS_STAMP)
 
 run: $(RUNTIME_STAMP)  ## Serve the default model on http://127.0.0.1:8080 (PORT=, HOST= change it)
 	$(PY) -m core serve --host $(HOST) --port $(PORT)

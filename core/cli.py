@@ -1,14 +1,22 @@
-"""Command line: ``serve``, ``predict PATH_OR_URL``, ``info``, ``evaluate DIR``."""
+"""Command line: ``serve``, ``predict PATH_OR_URL``, ``info``, ``evaluate DIR``.
+
+``predict``, ``info`` and ``evaluate`` print only their result and errors unless ``-v`` (or
+``LOG_LEVEL``) asks for the log lines; ``serve`` logs every request."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 from core import errors
 from core.api.service import Service
+from core.cli_quiet import native_info_dropped
 from core.config import Settings
 from core.messages import Request
 
@@ -20,7 +28,13 @@ def _serve(service: Service, args: argparse.Namespace) -> int:
     warning = exposure_warning(args.host, service.settings)
     if warning:
         print(warning, file=sys.stderr)
-    server = make_server(service, args.host, args.port)
+    try:
+        server = make_server(service, args.host, args.port)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise OSError(f"{args.host}:{args.port} is already in use; pass --port "
+                      "(or PORT= to make run)") from exc
     for note in server.notes:
         print(note, file=sys.stderr)
     host, port = str(server.server_address[0]), server.server_address[1]
@@ -65,25 +79,31 @@ def _evaluate(service: Service, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m core``."""
-    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
+    """The argument parser of ``classifier`` (also ``python -m core``)."""
+    parser = argparse.ArgumentParser(prog="classifier", description=__doc__)
     model_help = "model .tflite, .onnx or manifest .json (default: MODEL_PATH)"
     parser.add_argument("--model", help=model_help)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also print the log lines (model load, request) on stderr")
     # --model may also follow the subcommand; SUPPRESS keeps the one given first otherwise.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", default=argparse.SUPPRESS, help=model_help)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="also print the log lines (model load, request) on stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_text, parents=[common])
+        return sub.add_parser(name, help=help_text, parents=[common],
+                              formatter_class=argparse.ArgumentDefaultsHelpFormatter)
 
     serve = add("serve", "serve the API over HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (0.0.0.0: every interface)")
+    serve.add_argument("--port", type=int, default=8080, help="TCP port (0: any free port)")
     serve.set_defaults(run=_serve)
     predict = add("predict", "classify an image file or URL")
     predict.add_argument("source", help="image path or http(s) URL")
-    predict.add_argument("--top-k", type=int, default=0)
+    predict.add_argument("--top-k", type=int, default=0, help="answer the best K (0: all)")
     predict.set_defaults(run=_predict)
     info = add("info", "print the model's metadata")
     info.set_defaults(run=_info)
@@ -97,12 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; configuration errors print one line and exit 2, for every command."""
     args = build_parser().parse_args(argv)
+    quiet = args.command != "serve" and not args.verbose and "LOG_LEVEL" not in os.environ
     try:
         # --model names a local file: it wins over MODEL_URI as over MODEL_PATH.
-        settings = (Settings.from_env(model_path=Path(args.model), model_uri="") if args.model
-                    else Settings.from_env())
-        service = Service(settings)
-        service.warm()  # a bad model or variable fails here, not as a 500 inside a request
+        overrides: dict[str, Any] = {"log_level": "WARNING"} if quiet else {}
+        if args.model:
+            overrides.update(model_path=Path(args.model), model_uri="")
+        service = Service(Settings.from_env(**overrides))
+        with native_info_dropped() if quiet else nullcontext():
+            service.warm()  # a bad model or variable fails here, not as a 500 inside a request
         return int(args.run(service, args))
     except (errors.ConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)

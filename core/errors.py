@@ -25,6 +25,7 @@ class ServiceError(Exception):
 
     status = 500
     code = "internal_error"
+    sent = True  # False on a base class that is never raised itself (read from its __dict__)
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -136,6 +137,7 @@ class Unprocessable(ServiceError):
 
     status = 422
     code = "unprocessable"
+    sent = False  # a base class: only its subclasses are raised, so its code is never answered
 
 
 class InvalidImage(Unprocessable):
@@ -154,6 +156,7 @@ class FetchFailed(Unprocessable):
     """The image URL could not be fetched."""
 
     code = "fetch_failed"
+    sent = False  # a base class, as Unprocessable
 
 
 class URLUnreachable(FetchFailed):

@@ -4,9 +4,8 @@ PY ?= .venv/bin/python
 
 .PHONY: bench-convert test-convert
 
-## bench-convert: convert the lesson's Xception in every quantisation mode; writes
-## build/bench/convert.json and the table in README.md (a few minutes on 2 cores)
-bench-convert: $(DEV_STAMP)
+# Writes build/bench/convert.json and the table in README.md (a few minutes on 2 cores).
+bench-convert: $(DEV_STAMP)  ## Convert the lesson's Xception in every quantisation mode and time each
 	$(PY) -m benchmarks.convert_xception
 
 ## test-convert: only the conversion tests (they also run in `make test`)

@@ -71,10 +71,11 @@ def _error_classes(base: type[errors.ServiceError]) -> Iterator[type[errors.Serv
 
 
 def errors_table() -> str:
-    """One row per error class: status, code, docstring (its first line)."""
+    """One row per error class that is answered (base classes marked ``sent = False`` are
+    never raised themselves): status, code, docstring (its first line)."""
     rows = ["| status | code | when |", "|---:|---|---|"]
-    classes = sorted(set(_error_classes(errors.ServiceError)) - {errors.ServiceError},
-                     key=lambda c: (c.status, c.code))
+    classes = sorted((c for c in set(_error_classes(errors.ServiceError)) - {errors.ServiceError}
+                      if c.__dict__.get("sent", True)), key=lambda c: (c.status, c.code))
     for cls in classes:
         doc = (cls.__doc__ or "").strip().splitlines()[0]
         rows.append(f"| {cls.status} | `{cls.code}` | {doc} |")

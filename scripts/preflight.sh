@@ -11,8 +11,10 @@ venv)
     py=${2:-python3}
     command -v "$py" >/dev/null 2>&1 \
         || fail "$py not found: install Python 3.11 or newer (Debian: apt-get install python3 python3-venv), or pass PYTHON=/path/to/python3"
+    version=$("$py" -c 'import platform; print(platform.python_version())' 2>/dev/null) \
+        || fail "$py does not run (a shim or link without its interpreter?): install Python 3.11 or newer, or pass PYTHON= the path of one that runs"
     "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
-        || fail "$py is Python $("$py" -c 'import platform; print(platform.python_version())' 2>/dev/null); this project needs 3.11 or newer: pass PYTHON=python3.12 (or another 3.11+)"
+        || fail "$py is Python $version; this project needs 3.11 or newer: pass PYTHON= a 3.11+ interpreter (e.g. PYTHON=/usr/bin/python3.12)"
     "$py" -c 'import ensurepip, venv' 2>/dev/null \
         || fail "$py cannot create a virtualenv (no ensurepip): on Debian/Ubuntu install python3-venv (as root: apt-get install python3-venv), then run make again"
     ;;

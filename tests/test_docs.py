@@ -1,4 +1,4 @@
-"""Documentation checks for what a newcomer reads first : README's first commands and
+"""Documentation checks for what a newcomer reads first: README's first commands and
 docs/getting-started.md name real targets, settings and paths, and quote real output."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Makefile as a newcomer meets it : `make help` shows every
+"""The Makefile as a newcomer meets it: `make help` shows every
 target, and the checks run before an install stop with one line naming what is missing."""
 
 from __future__ import annotations
@@ -45,11 +45,21 @@ def test_make_test_checks_root_before_installing() -> None:
 
 
 @pytest.mark.parametrize("target", ["install-aws", "install-gcp", "install-azure",
-                                    "install-convert"])
+                                    "install-convert", "install-onnx"])
 def test_per_extra_installs(target: str) -> None:
     extra = target.removeprefix("install-")
     recipe = make("-n", target, "VENV=.venv-does-not-matter").stdout
     assert f'install -e ".[{extra}]"' in recipe
+    guide = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    assert f"| `make {target}` |" in guide and f"pip install -e '.[{extra}]'` |" in guide
+
+
+@pytest.mark.parametrize("target", ["docs", "docs-serve"])
+def test_the_docs_site_installs_only_the_docs_extra(target: str) -> None:
+    recipe = make("-n", target, "VENV=build/no-such-venv").stdout
+    assert 'install -e ".[docs]"' in recipe
+    assert "dev," not in recipe and ".dev-installed" not in recipe
+    assert "mkdocs" in recipe
 
 
 def fake_bin(tmp_path: Path, **scripts: str) -> Path:
@@ -101,6 +111,27 @@ def test_an_old_or_missing_python_is_one_line(tmp_path: Path) -> None:
     old = fake_bin(tmp_path, python3='case "$2" in *platform*) echo 3.9.2;; *) exit 1;; esac')
     assert_one_line(preflight("venv", str(old / "python3")), "3.9.2", "3.11")
     assert_one_line(preflight("venv", "no-such-python3"), "not found", "PYTHON=")
+
+
+def test_a_python_that_does_not_run_is_one_line_without_circular_advice(tmp_path: Path) -> None:
+    """A pyenv shim whose version is not installed: found on PATH, but it cannot run."""
+    shim = fake_bin(tmp_path, **{"python3.12": 'echo "pyenv: python3.12: not installed" >&2; '
+                                               "exit 127"})
+    result = preflight("venv", str(shim / "python3.12"))
+    assert_one_line(result, "does not run", "PYTHON=")
+    assert "is Python ;" not in result.stderr and "PYTHON=python3.12" not in result.stderr
+
+
+def test_every_help_line_is_whole() -> None:
+    """A target's help is one line: a `## name: text` comment continued on the next line would
+    be cut by `make help` at the end of the first."""
+    for path in [ROOT / "Makefile", *sorted((ROOT / "mk").glob("*.mk"))]:
+        lines = path.read_text().splitlines()
+        for index, line in enumerate(lines[:-1]):
+            if re.match(r"^## [a-zA-Z_-]+: ", line):
+                assert not lines[index + 1].startswith("## "), (path.name, line)
+    shown = make("help").stdout
+    assert "bench-convert\t" in shown and "writes\n" not in shown
 
 
 def test_this_python_passes_the_venv_check() -> None:

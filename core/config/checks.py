@@ -8,7 +8,6 @@ import re
 from dataclasses import fields
 from typing import Any
 
-from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
 from core.config.parsing import allow_entry
 from core.errors import ConfigError
 
@@ -38,13 +37,11 @@ def check_settings(settings: Any) -> None:
 
 
 def _check_model_choices(settings: Any) -> None:
-    """MODEL_NORMALIZATION, MODEL_RESIZE, MODEL_OUTPUT: named here, not as manifest fields."""
-    for var, value, choices in (
-            ("MODEL_NORMALIZATION", settings.model_normalization, NORMALIZATIONS),
-            ("MODEL_RESIZE", settings.model_resize, RESAMPLE_NAMES),
-            ("MODEL_OUTPUT", settings.model_output, OUTPUT_KINDS),
-            ("MODEL_RUNTIME", settings.model_runtime, RUNTIMES)):
-        if value is not None and value not in choices:
+    """Every field with ``choices`` in its metadata (the words the docs list) holds one."""
+    for spec in fields(settings):
+        choices, value = spec.metadata.get("choices"), getattr(settings, spec.name)
+        var = spec.metadata.get("env")
+        if choices and value is not None and value not in choices:
             raise ConfigError(f"{var} must be one of {', '.join(choices)}, got {value!r}")
     if settings.model_layout not in (None, "auto", "NHWC", "NCHW"):
         raise ConfigError(

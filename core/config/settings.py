@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from core.config.checks import check_settings
+from core.config.checks import RUNTIMES, check_settings
+from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
 from core.config.parsing import parse
 from core.config.ranges import Range, count, positive
 from core.errors import ConfigError
@@ -34,10 +35,14 @@ def available_cpus() -> int:
 
 
 def _meta(env: str, doc: str, default: str | None = None, *, values: Range | None = None,
-          allowed: str | None = None) -> dict[str, Any]:
+          allowed: str | None = None, choices: tuple[str, ...] = ()) -> dict[str, Any]:
     """Field metadata: the variable, a one-line description, (in words) the default and the
-    values it may take: a number's range, or a text's forms in words (``allowed``)."""
+    values it may take: a number's range, a text's forms in words (``allowed``), or the words
+    it must be one of (``choices``: the settings check and the docs both read them)."""
     meta: dict[str, Any] = {"env": env, "doc": doc}
+    if choices:
+        meta["choices"] = choices
+        allowed = ", ".join(f"`{word}`" for word in choices)
     if default:
         meta["default"] = default
     if values is not None:
@@ -77,15 +82,16 @@ class Settings:
         "`mobilenet`/`xception`/`inception` (x/127.5-1), `resnet50`/`vgg16`/`caffe` (BGR, "
         "mean subtracted), `efficientnet` (0..255), `torch` (ImageNet mean/std), `none`; "
         "`auto` passes pixels straight into a quantised input",
-        "from the manifest (`auto`)"))
+        "from the manifest (`auto`)", choices=NORMALIZATIONS))
     model_resize: str | None = field(default=None, metadata=_meta(
         "MODEL_RESIZE",
-        "resample filter: `nearest`, `bilinear`, `bicubic`, `lanczos`, `box`, `hamming`",
-        "from the manifest (`bilinear`)"))
+        "resample filter",
+        "from the manifest (`bilinear`)", choices=RESAMPLE_NAMES))
     model_output: str | None = field(default=None, metadata=_meta(
         "MODEL_OUTPUT",
-        "what the model outputs: `probabilities` or `logits` (reported by `GET /model`)",
-        "from the manifest"))
+        "what the model outputs: `sigmoid` is independent per-label scores (reported by "
+        "`GET /model`)",
+        "from the manifest", choices=OUTPUT_KINDS))
     jpeg_draft: bool | None = field(default=None, metadata=_meta(
         "JPEG_DRAFT",
         "decode large JPEGs at reduced size (DCT scaling) before resizing",
@@ -97,7 +103,7 @@ class Settings:
     model_runtime: str = field(default="auto", metadata=_meta(
         "MODEL_RUNTIME",
         "`auto` (by the model file: LiteRT, then tflite-runtime, then TensorFlow for TFLite; "
-        "ONNX Runtime for ONNX), `litert`, `tflite_runtime`, `tensorflow` or `onnxruntime`"))
+        "ONNX Runtime for ONNX), or that runtime", choices=RUNTIMES))
     model_layout: str | None = field(default=None, metadata=_meta(
         "MODEL_LAYOUT",
         "`NHWC` or `NCHW`, for a model whose input shape does not say (both sizes 3)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,21 @@ def test_module_entry_point_prints_one_line(tmp_path: Path) -> None:
                             cwd=ROOT, timeout=120, check=False)
     assert result.returncode == 1
     assert result.stderr.strip() == f"convert: error: model {tmp_path / 'x.keras'} does not exist"
+
+
+def test_a_conversion_prints_only_its_own_lines(keras_models: dict[str, Path],
+                                                tmp_path: Path) -> None:
+    """TensorFlow's native chatter (``failed call to cuInit`` on a machine without a GPU) is
+    silenced unless the user sets TF_CPP_MIN_LOG_LEVEL; what remains is the tool's own."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TF_CPP_MIN_LOG_LEVEL", "CUDA_VISIBLE_DEVICES")}
+    env["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run([sys.executable, "-m", "convert", str(keras_models["keras"]),
+                             str(tmp_path / "tiny.tflite"), "--labels", ",".join(LABELS),
+                             "--samples", "2", "--latency-runs", "1"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert "cuInit" not in result.stderr
+    assert all(line.startswith("convert: ") for line in result.stderr.splitlines()), \
+        result.stderr

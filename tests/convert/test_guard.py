@@ -1,5 +1,5 @@
 """``python -m convert`` refuses to overwrite the embedded model without --force, and warns when
-the manifest will have no labels ."""
+the manifest will have no labels."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -59,3 +60,14 @@ def test_every_page_is_in_the_nav() -> None:
 
     on_disk = {p.name for p in (ROOT / "docs").glob("*.md")}
     assert pages(config["nav"]) == on_disk
+
+
+def test_no_page_repeats_a_paragraph_or_keeps_a_cut_copy() -> None:
+    """Each paragraph of prose once: no exact repeat, and no cut-off copy left before its whole."""
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+        prose = [p for p in paragraphs if p[:1].isalpha() and len(p) > 60]
+        for first, second in itertools.pairwise(prose):
+            assert not second.startswith(first), (page.name, first[:80])
+        assert len(prose) == len(set(prose)), page.name

@@ -74,6 +74,20 @@ def fetch_timeout(make: MakeService) -> Response:
                     {"url": server.url()})
 
 
+def bad_content_length(make: MakeService) -> Response:
+    """Through the WSGI front end, which reads the body: a Content-Length that is no number."""
+    from io import BytesIO
+
+    from core.api.wsgi import make_app
+
+    started: list[int] = []
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/predict", "CONTENT_LENGTH": "ten",
+               "CONTENT_TYPE": "image/jpeg", "wsgi.input": BytesIO(b"x")}
+    body = b"".join(make_app(make())(
+        environ, lambda status, headers: started.append(int(status.split()[0]))))
+    return Response(started[0], body)
+
+
 def decode_busy(make: MakeService) -> Response:
     """A large PNG while the decode budget is held and two large decodes already wait."""
     service = make()
@@ -147,6 +161,7 @@ CASES: dict[tuple[int, str], Case] = {
     (422, "image_too_complex"): lambda make: call(make(), scan_flood(64, 200), "image/jpeg"),
     (422, "url_unreachable"): lambda make: call(
         local(make), {"url": f"http://127.0.0.1:{closed_port()}/a.jpg"}),
+    (400, "bad_request"): bad_content_length,
     (422, "url_status"): fetch_status,
     (422, "url_timeout"): fetch_timeout,
     (504, "deadline_exceeded"): past_deadline,
@@ -192,8 +207,30 @@ def test_other_content_types_get_415(strict: Service, content_type: str) -> None
     assert error_of(response) == (415, "unsupported_media_type")
 
 
+def _sent_classes() -> set[type[errors.ServiceError]]:
+    return {cls for cls in vars(errors).values() if isinstance(cls, type)
+            and issubclass(cls, errors.ServiceError) and cls.__dict__.get("sent", True)}
+
+
 def test_no_error_code_is_missing_from_the_table() -> None:
-    codes = {cls.code for cls in vars(errors).values()
-             if isinstance(cls, type) and issubclass(cls, errors.ServiceError)}
-    generic = {"bad_request", "unprocessable", "fetch_failed"}  # base classes, never raised
-    assert codes - generic == {code for _, code in table_rows()}
+    assert {cls.code for cls in _sent_classes()} == {code for _, code in table_rows()}
+
+
+def test_the_generated_table_has_exactly_the_codes_sent() -> None:
+    page = API_PAGE.read_text(encoding="utf-8")
+    generated = page.split("<!-- gen:errors:start -->")[1].split("<!-- gen:errors:end -->")[0]
+    codes = set(re.findall(r"^\| \d{3} \| `(\w+)` \|", generated, re.M))
+    assert codes == {cls.code for cls in _sent_classes()}
+    assert not {"unprocessable", "fetch_failed"} & codes
+
+
+def test_a_class_marked_unsent_is_never_raised_itself() -> None:
+    unsent = {cls.__name__ for cls in vars(errors).values() if isinstance(cls, type)
+              and issubclass(cls, errors.ServiceError) and cls.__dict__.get("sent") is False}
+    assert unsent == {"Unprocessable", "FetchFailed"}
+    root = API_PAGE.parents[1]
+    for path in [*root.glob("core/**/*.py"), *root.glob("*_function/*.py"),
+                 *root.glob("aws_lambda/**/*.py")]:
+        text = path.read_text(encoding="utf-8")
+        for name in unsent:
+            assert not re.search(rf"(?<!class )\b{name}\(", text), (path, name)
