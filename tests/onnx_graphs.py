@@ -51,7 +51,6 @@ def _nodes(helper: Any, graph: Graph, name: str, tag: str) -> list[Any]:
 
 def build(path: Path, graph: Graph = Graph()) -> Path:
     """Write the model to ``path`` (opset 17) and return the path."""
-    import onnx
     from onnx import helper, numpy_helper
 
     rng = np.random.default_rng(graph.seed)
@@ -85,12 +84,7 @@ def build(path: Path, graph: Graph = Graph()) -> Path:
         outputs.append(helper.make_tensor_value_info(name, 1, [graph.batch, graph.classes]))
     body = helper.make_graph(nodes, "tiny", inputs, outputs,
                              [numpy_helper.from_array(v, k) for k, v in weights.items()])
-    model = helper.make_model(body, opset_imports=[helper.make_opsetid("", 17)],
-                              producer_name="tests.onnx_graphs", producer_version="1")
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path))
-    return path
+    return _save(body, path)
 
 
 def externalise(path: Path, locations: dict[str, str] | str = "") -> Path:
@@ -137,7 +131,6 @@ COURSE_2025 = {"name": "hair", "labels": ["curly", "straight"], "output": "sigmo
 def echo(path: Path, layout: str, dtype: str, size: tuple[int, int] = (16, 16)) -> Path:
     """A graph whose output is its own input, cast to float32 and flattened: the tensor the
     runtime was fed, in the model's layout, read back as the scores."""
-    import onnx
     from onnx import helper
 
     graph = Graph(layout=layout, size=size, dtype=dtype)
@@ -147,6 +140,14 @@ def echo(path: Path, layout: str, dtype: str, size: tuple[int, int] = (16, 16)) 
     body = helper.make_graph(
         nodes, "echo", [helper.make_tensor_value_info("input", DIMS[dtype], _input_shape(graph))],
         [helper.make_tensor_value_info("output", 1, [graph.batch, values])])
+    return _save(body, path)
+
+
+def _save(body: Any, path: Path) -> Path:
+    """A checked opset-17 model of ``body`` written to ``path``."""
+    import onnx
+    from onnx import helper
+
     model = helper.make_model(body, opset_imports=[helper.make_opsetid("", 17)],
                               producer_name="tests.onnx_graphs", producer_version="1")
     model.ir_version = 8
