@@ -1,8 +1,11 @@
-"""Child processes the tests start (servers, runtime clients)."""
+"""Child processes and server threads the tests start (servers, runtime clients)."""
 
 from __future__ import annotations
 
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -49,3 +52,16 @@ def start_server(port: int, env: dict[str, str] | None = None,
             time.sleep(0.2)
     stop(process)
     raise TimeoutError(f"python -m core serve did not answer on port {port} in {timeout} s")
+
+
+@contextmanager
+def in_thread(server: Any) -> Iterator[Any]:
+    """``server`` (anything with serve_forever, shutdown and server_close) serving on a daemon
+    thread for the block; shut down and closed after it."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

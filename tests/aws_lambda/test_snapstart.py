@@ -13,7 +13,6 @@ import base64
 import json
 import random
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +30,7 @@ from core.messages import Request
 from tests import images
 from tests.aws_lambda.test_runtime import TASK_ROOT, runtime
 from tests.conftest import make_settings
+from tests.processes import in_thread
 
 
 class KeepAliveImages(ThreadingHTTPServer):
@@ -66,14 +66,8 @@ class KeepAliveImages(ThreadingHTTPServer):
 
 @contextmanager
 def image_host() -> Iterator[KeepAliveImages]:
-    server = KeepAliveImages()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(KeepAliveImages()) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ from aws_lambda.handler import handle_event
 from core.api.service import Service
 from core.config import Settings
 from tests.aws_lambda.samples import Context
+from tests.processes import in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 PHOTO = ROOT / "samples" / "coat.jpg"
@@ -58,14 +58,8 @@ def photo_host() -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}/coat.jpg"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @cache

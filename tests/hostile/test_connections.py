@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import resource
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -21,6 +20,7 @@ from core.api.chunked import MAX_CHUNK_LINE
 from core.api.server import make_server
 from tests.hostile.conftest import MakeService
 from tests.hostile.test_server import GOOD, json_error, request, responses
+from tests.processes import in_thread
 
 Serve = Callable[..., Any]
 LIVE = request("GET", path="/v2/health/live")
@@ -37,14 +37,8 @@ def serve(make_service: MakeService) -> Iterator[Serve]:
 
 @contextmanager
 def running(service: Any) -> Iterator[int]:
-    server = make_server(service, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(make_server(service, "127.0.0.1", 0)) as server:
         yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def status_within(port: int, raw: bytes, seconds: float) -> bytes:

@@ -4,7 +4,6 @@ on 127.0.0.1 whose certificate authority the test makes and names in SSL_CERT_FI
 from __future__ import annotations
 
 import ssl
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +16,7 @@ from core.api.model_loading import classifier_from_settings
 from core.errors import ConfigError
 from tests.conftest import make_settings
 from tests.core.modelstore.test_stores import MODEL, SIDECAR, course_pair
+from tests.processes import in_thread
 
 SIGNATURE = "X-Sig=s3cr3t&Expires=99"
 
@@ -62,13 +62,8 @@ def tls(offline: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(context)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with in_thread(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def url(server: Files, path: str) -> str:
