@@ -59,6 +59,7 @@ class Service:
         self._routes.update(OpenInference(lambda: self.pipeline, self.settings).routes())
         self._router = Router(self._routes)
         self._observers: list[Observer] = []
+        self._unscraped = self.settings.prometheus  # said once if a function serves it
 
     def mount(self, route: str, methods: dict[str, Handler], observer: Observer) -> None:
         """Add a route, and an observer of every request's log fields (the server's
@@ -215,7 +216,8 @@ class Service:
         log_request(level, fields, request, self.settings)
         for observer in self._observers:
             observer(fields)
-        if fields["cold_start"] and self.settings.prometheus and request.invocation.platform:
+        if self._unscraped and request.invocation.platform:  # once, on a function
+            self._unscraped = False
             log_json(logging.WARNING, "metrics_not_served", message=NOT_SERVED)
         if fields["cold_start"] and self.init:
             log_init(self.init, {"first_request_ms": fields["ms"],
