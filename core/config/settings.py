@@ -232,7 +232,7 @@ class Settings:
     api_key_open_routes: tuple[str, ...] = field(default=(), metadata=_meta(
         "API_KEY_OPEN_ROUTES",
         "routes answered without a key when `API_KEYS_SHA256` is set (load balancer probes, "
-        "the demo page)", "empty (every route asks for the key)",
+        "the demo page, a Prometheus scraper)", "empty (every route asks for the key)",
         allowed="comma-separated: `/`, `/health`, `/v2/health/live`, `/v2/health/ready`, "
                 "`/metrics`"))
     cors_allow_origin: str = field(default="", metadata=_meta(

@@ -67,7 +67,7 @@ class Recorder:
     def __init__(self, budget: Callable[[], BudgetState], model: ModelInfo) -> None:
         # no ``_created`` series: in the text format each would be one more gauge per label set,
         # doubling what a scraper stores for timestamps nobody graphs (process-wide setting)
-        disable_created_metrics()
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in the library
         self.registry = CollectorRegistry()
         self._requests = Counter(f"{PREFIX}_requests", "Requests answered, by route and status",
                                  ("route", "status"), registry=self.registry)

@@ -270,3 +270,17 @@ def test_the_budget_counts_its_waits_and_refusals() -> None:
 def _reserve(budget: DecodeBudget, cost: int) -> None:
     with budget.reserve(cost, time.monotonic() + 5):
         pass
+
+
+@pytest.mark.parametrize(("raw", "mode"), [
+    ("prometheus", "prometheus"), ("Prometheus", "prometheus"), ("on", "on"), ("true", "on"),
+    ("off", "off"), ("0", "off")])
+def test_metrics_reads_its_three_modes(raw: str, mode: str) -> None:
+    settings = Settings.from_env(env={"METRICS": raw})
+    assert settings.metrics == mode
+    assert (settings.emf, settings.prometheus) == (mode != "off", mode == "prometheus")
+
+
+def test_a_bad_metrics_value_names_the_setting_and_its_words() -> None:
+    with pytest.raises(errors.ConfigError, match="METRICS must be one of on, off, prometheus"):
+        Settings.from_env(env={"METRICS": "statsd"})
