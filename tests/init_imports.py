@@ -29,6 +29,8 @@ FORBIDDEN: dict[str, str] = {
     "multipart": "multipart/form-data parsing, imported by the first multipart upload only",
     "python_multipart": "the same parser under its newer name",
     "waitress": "the local HTTP server, never part of a serverless function",
+    "prometheus_client": "the local and container server's GET /metrics (METRICS=prometheus), "
+                         "never part of a serverless function",
     "onnxruntime": "ONNX models only; a TFLite model runs on LiteRT",
     "tensorflow": "never at serving time: models are served by LiteRT or ONNX Runtime",
     "concurrent.futures": "thread pools for URL batches and hashing; created on first use "
