@@ -4,9 +4,10 @@
 Default. So each combination is written as a copy of the template (JSON, the same resources)
 whose Defaults are that combination, and validated. A parameter with AllowedValues takes each
 of them; CorsAllowOrigin takes "" and "*", ModelUri "" and an s3:// URI; numbers keep their
-Default (the transform does not read them). The access and bounds parameters (ALONE) are not
-multiplied in: each of their other values is validated once, with the Function URL on and
-every other parameter at its Default, which keeps the count near the product of the rest.
+Default (the transform does not read them). The access and bounds parameters and the events
+switch (ALONE) are not multiplied in: each of their other values is validated once, with the
+Function URL on and every other parameter at its Default, which keeps the count near the
+product of the rest.
 Two `sam validate` run at a time.
 
 usage: python scripts/validate_templates.py --sam .venv/sam/bin/sam template.yaml ...
@@ -30,7 +31,11 @@ EXTRA_VALUES = {"CorsAllowOrigin": ["", "*"],
                 "ModelUri": ["", "s3://models-bucket/hair/hair_classifier_v1.onnx"]}
 
 
-ALONE = {"FunctionUrlAuth": ["AWS_IAM", "NONE"], "ReservedConcurrency": ["10", "-1"]}
+ALONE = {"FunctionUrlAuth": ["AWS_IAM", "NONE"], "ReservedConcurrency": ["10", "-1"],
+         "EnableEvents": ["false", "true"]}
+# Not enumerated: each of its values only picks a row of a mapping, which cfn-lint and
+# tests/aws_lambda/test_template_events.py check for every allowed value.
+NOT_ENUMERATED = {"EventsTimeout"}
 
 
 def combinations(template: dict[str, Any]) -> list[dict[str, str]]:
@@ -38,7 +43,8 @@ def combinations(template: dict[str, Any]) -> list[dict[str, str]]:
     value of an ALONE parameter once (with EnableFunctionUrl "true")."""
     parameters = template.get("Parameters", {})
     choices = {name: [str(v) for v in spec.get("AllowedValues", EXTRA_VALUES.get(name, []))]
-               for name, spec in parameters.items() if name not in ALONE}
+               for name, spec in parameters.items()
+               if name not in ALONE and name not in NOT_ENUMERATED}
     names = [name for name, values in choices.items() if values]
     product = [dict(zip(names, values, strict=True))
                for values in itertools.product(*(choices[n] for n in names))]

@@ -31,10 +31,11 @@ def load(kind: str) -> dict[str, Any]:
 
 
 def function_of(template: dict[str, Any]) -> dict[str, Any]:
-    functions = [r for r in template["Resources"].values()
-                 if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 1, "one function per template"
-    function: dict[str, Any] = functions[0]
+    """The HTTP function (the other, EventFunction, exists only with EnableEvents)."""
+    functions = {name: r for name, r in template["Resources"].items()
+                 if r["Type"] == "AWS::Serverless::Function" and "Condition" not in r}
+    assert list(functions) == ["ClassifierFunction"], "one unconditional function"
+    function: dict[str, Any] = functions["ClassifierFunction"]
     return function
 
 
@@ -86,7 +87,7 @@ def test_both_templates_share_parameters_api_environment_and_events() -> None:
         assert function_of(image)["Properties"][key] == function_of(zipped)["Properties"][key]
     shared = set(image["Resources"]) & set(zipped["Resources"])
     assert shared == set(image["Resources"]) == set(zipped["Resources"])
-    for name in shared - {"ClassifierFunction"}:
+    for name in shared - {"ClassifierFunction", "EventFunction"}:
         assert image["Resources"][name] == zipped["Resources"][name], name
 
 
@@ -118,10 +119,12 @@ def test_make_check_validates_every_parameter_combination() -> None:
     spec.loader.exec_module(script)
     image = script.combinations(load("image"))
     zipped = script.combinations(load("zip"))
-    assert len(image) == 2 * 2 * 2 * 2 + 2 and len(zipped) == 2 * 2 * 2 * 2 * 2 * 2 + 2
+    assert len(image) == 2 * 2 * 2 * 2 + 3 and len(zipped) == 2 * 2 * 2 * 2 * 2 * 2 + 3
     for combos in (image, zipped):
         assert {c.get("FunctionUrlAuth") for c in combos} == {None, "NONE"}
         assert {c.get("ReservedConcurrency") for c in combos} == {None, "-1"}
+        assert {c.get("EnableEvents") for c in combos} == {None, "true"}
+        assert all("EventsTimeout" not in c for c in combos)
         assert all(c["EnableFunctionUrl"] == "true" for c in combos if len(c) > len(combos[0]))
     assert {"Architecture": "arm64", "CorsAllowOrigin": "*", "EnableFunctionUrl": "true",
             "ModelUri": "s3://models-bucket/hair/hair_classifier_v1.onnx",
