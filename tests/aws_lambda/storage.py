@@ -111,8 +111,8 @@ def throttling_proxy(upstream: str, marker: str = "/" + RESULTS) -> Iterator[str
             pass
 
         def _forward(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if self.command == "PUT" and marker in self.path:
+            if self.command == "PUT" and marker in self.path:  # before the body, as S3 does
+                # when the client waits for "100 Continue" (boto3 does for PutObject)
                 error = (b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
                          b"<Message>Please reduce your request rate.</Message></Error>")
                 self.send_response(503)
@@ -120,7 +120,9 @@ def throttling_proxy(upstream: str, marker: str = "/" + RESULTS) -> Iterator[str
                 self.send_header("Content-Length", str(len(error)))
                 self.end_headers()
                 self.wfile.write(error)
+                self.close_connection = True
                 return
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             connection = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port,
                                                     timeout=10)
             connection.request(self.command, self.path, body, dict(self.headers))
