@@ -63,3 +63,23 @@ def test_uris(text: str, expected: ObjectRef) -> None:
 def test_bad_uris_name_the_value(text: str) -> None:
     with pytest.raises(errors.BadRequest, match="the object URI"):
         parse_object_uri(text)
+
+
+@pytest.mark.parametrize("uri", ["http://example.com/results/", "ftp://b/r/", "s3://"])
+def test_a_bad_results_uri_names_the_variable(uri: str) -> None:
+    from core.config import Settings
+
+    with pytest.raises(errors.ConfigError, match="RESULTS_URI"):
+        Settings.from_env(env={"RESULTS_URI": uri})
+
+
+def test_results_need_a_results_uri_and_end_in_a_folder() -> None:
+    from core.jobs.results import Results
+
+    with pytest.raises(errors.ConfigError, match="RESULTS_URI is not set"):
+        Results.from_settings(make_settings())
+    base = Results.from_settings(make_settings(results_uri="s3://bucket/out")).base
+    assert (base.store, base.bucket, base.key) == ("s3", "bucket", "out/")
+    long = ObjectRef("s3", "b", "k" * 1000, etag="e")
+    key = Results(base).result_ref(long).key
+    assert key.startswith("out/long/") and len(key) < 100
