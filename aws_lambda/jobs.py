@@ -40,8 +40,6 @@ class RetryLater(Exception):
     """Some object of an async event failed for a transient reason: Lambda retries it."""
 
 
-
-
 def runner_for(service: Service) -> Runner:
     """The service's runner, writing results to RESULTS_URI (ConfigError when unset)."""
     found = _runners.get(service)
