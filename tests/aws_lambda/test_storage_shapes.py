@@ -23,6 +23,7 @@ from tests import images
 from tests import storage_servers as servers
 from tests.aws_lambda.samples import NAMES, Context, load
 from tests.aws_lambda.storage import RESULTS, Bucket, encoded, fill
+from tests.core.jobs.conftest import assert_scores
 from tests.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,3 +116,20 @@ def invoke(port: int, event: Any) -> Any:
         data=json.dumps(event).encode(), method="POST")
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read())
+
+
+def test_a_versioned_upload_is_read_at_the_version_the_event_names(
+        bucket: Bucket, events: Service) -> None:
+    bucket.s3.put_bucket_versioning(Bucket=bucket.name,
+                                    VersioningConfiguration={"Status": "Enabled"})
+    first, second = images.jpeg(seed=1), images.jpeg(seed=2)
+    put = bucket.s3.put_object(Bucket=bucket.name, Key="uploads/v.jpg", Body=first)
+    bucket.put("uploads/v.jpg", second)  # overwritten before the event is handled
+    event = fill("s3_put.json", bucket=bucket.name, key="uploads/v.jpg",
+                 etag=put["ETag"].strip('"'))
+    event["Records"][0]["s3"]["object"]["versionId"] = put["VersionId"]
+    assert handle_event(events, event, Context()) == {"ok": 1}
+    [(key, result)] = bucket.results().items()
+    assert key.endswith(f".{put['VersionId']}.result.json")
+    assert result["source"]["version"] == put["VersionId"]
+    assert_scores(result["scores"], events, first)
