@@ -105,6 +105,7 @@ COMPONENTS: tuple[tuple[str, str], ...] = (
     ("aws_lambda", "Lambda events"), ("gcp_function", "Cloud Functions"),
     ("azure_function", "Azure Functions"), ("core.cli", "CLI"),
     ("core.api", "routes, parsing, service, v2, page, WSGI, server"),
+    ("core.jobs", "stored objects: S3, Cloud Storage, Azure Blob, files; results"),
     ("core.pipeline", "fetch, decode, resize, infer, timed"),
     ("core.fetch", "URL policy, pinning, fetcher"),
     ("core.images", "decode, limits, RGB, resize"),

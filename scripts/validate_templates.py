@@ -4,13 +4,15 @@
 Default. So each combination is written as a copy of the template (JSON, the same resources)
 whose Defaults are that combination, and validated. A parameter with AllowedValues takes each
 of them; CorsAllowOrigin takes "" and "*", ModelUri "" and an s3:// URI; numbers keep their
-Default (the transform does not read them). Those form the full product. The access and bounds
-parameters (PAIRED) are not multiplied in, which would triple the count with each one: each of
-their other values is validated against a pairwise cover of the product instead (row i gives
-every product parameter its i-th value, so each value of each parameter meets it once), with
-every other PAIRED parameter at its Default; HttpApiAuth JWT also sets an issuer and audience.
-The count stays the product plus two a PAIRED value. Two `sam validate` run at a time; then
-one cfn-lint run over every copy.
+Default (the transform does not read them). Those form the full product. The access and
+bounds parameters and the events switch (PAIRED) are not multiplied in, which would double or
+triple the count with each one: each of their other values is validated against a pairwise
+cover of the product instead (row i gives every product parameter its i-th value, so each value
+of each parameter meets it once), with every other PAIRED parameter at its Default; HttpApiAuth
+JWT also sets an issuer and audience. EventsTimeout is not enumerated: each value only picks a
+mapping row, which cfn-lint and tests/aws_lambda/test_template_events.py check. The count stays
+the product plus two a PAIRED value. Two `sam validate` run at a time, then one cfn-lint run
+over every copy.
 
 usage: python scripts/validate_templates.py --sam .venv/sam/bin/sam template.yaml ...
 """
@@ -34,10 +36,13 @@ EXTRA_VALUES = {"CorsAllowOrigin": ["", "*"],
 
 
 PAIRED = {"FunctionUrlAuth": ["AWS_IAM", "NONE"], "ReservedConcurrency": ["10", "-1"],
-          "HttpApiAuth": ["AWS_IAM", "JWT", "NONE"]}
+          "HttpApiAuth": ["AWS_IAM", "JWT", "NONE"], "EnableEvents": ["false", "true"]}
 # What a PAIRED value needs besides: JWT names an issuer and an audience.
 WITH = {("HttpApiAuth", "JWT"): {"JwtIssuer": "https://issuer.example.com/",
                                  "JwtAudience": "classifier,classifier-cli"}}
+# Not enumerated: each of its values only picks a row of a mapping, which cfn-lint and
+# tests/aws_lambda/test_template_events.py check for every allowed value.
+NOT_ENUMERATED = {"EventsTimeout"}
 
 
 def combinations(template: dict[str, Any]) -> list[dict[str, str]]:
@@ -45,7 +50,8 @@ def combinations(template: dict[str, Any]) -> list[dict[str, str]]:
     value of a PAIRED parameter against a pairwise cover of those."""
     parameters = template.get("Parameters", {})
     choices = {name: [str(v) for v in spec.get("AllowedValues", EXTRA_VALUES.get(name, []))]
-               for name, spec in parameters.items() if name not in PAIRED}
+               for name, spec in parameters.items()
+               if name not in PAIRED and name not in NOT_ENUMERATED}
     names = [name for name, values in choices.items() if values]
     product = [dict(zip(names, values, strict=True))
                for values in itertools.product(*(choices[n] for n in names))]

@@ -26,9 +26,10 @@ def load(kind: str) -> dict[str, Any]:
 
 
 def function_of(template: dict[str, Any]) -> dict[str, Any]:
+    """The HTTP function (the other, EventFunction, exists only with EnableEvents)."""
     functions = [r for r in template["Resources"].values()
-                 if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 1, "one function per template"
+                 if r["Type"] == "AWS::Serverless::Function" and "Condition" not in r]
+    assert len(functions) == 1, "one unconditional function per template"
     function: dict[str, Any] = functions[0]
     return function
 

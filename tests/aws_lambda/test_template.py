@@ -78,7 +78,7 @@ def test_both_templates_share_parameters_api_environment_and_events() -> None:
         assert function_of(image)["Properties"][key] == function_of(zipped)["Properties"][key]
     shared = set(image["Resources"]) & set(zipped["Resources"])
     assert shared == set(image["Resources"]) == set(zipped["Resources"])
-    for name in shared - {"ClassifierFunction"}:
+    for name in shared - {"ClassifierFunction", "EventFunction"}:
         assert image["Resources"][name] == zipped["Resources"][name], name
 
 
@@ -111,18 +111,20 @@ def test_make_check_validates_every_parameter_combination() -> None:
     image = script.combinations(load("image"))
     zipped = script.combinations(load("zip"))
     paired = {"FunctionUrlAuth": {"NONE"}, "ReservedConcurrency": {"-1"},
-              "HttpApiAuth": {"NONE", "JWT"}}
-    # The full product of the enumerable parameters, then two rows per other access value.
-    assert len(image) == 2 ** 4 + 2 * 4 and len(zipped) == 2 ** 6 + 2 * 4
+              "HttpApiAuth": {"NONE", "JWT"}, "EnableEvents": {"true"}}
+    # The full product of the enumerable parameters, then two rows per other access or
+    # events value.
+    assert len(image) == 2 ** 4 + 2 * 5 and len(zipped) == 2 ** 6 + 2 * 5
     for kind, combos in (("image", image), ("zip", zipped)):
         product = [c for c in combos if not set(c) & set(paired)]
         enumerable = {n: {str(v) for v in s["AllowedValues"]}
                       for n, s in load(kind)["Parameters"].items()
-                      if "AllowedValues" in s and n not in paired}
+                      if "AllowedValues" in s and n not in paired
+                      and n not in script.NOT_ENUMERATED}
         enumerable |= {"CorsAllowOrigin": {"", "*"}, "ModelUri": {"", script.EXTRA_VALUES[
             "ModelUri"][1]}}
         assert len({tuple(sorted(c.items())) for c in product}) == len(product) \
-            == len(combos) - 8
+            == len(combos) - 10
         for name, values in paired.items():
             rows = [c for c in combos if name in c]
             assert {c[name] for c in rows} == values
@@ -133,11 +135,13 @@ def test_make_check_validates_every_parameter_combination() -> None:
         for combo in combos:
             jwt = combo.get("HttpApiAuth") == "JWT"
             assert jwt == bool(combo.get("JwtIssuer")) == bool(combo.get("JwtAudience"))
+        assert all("EventsTimeout" not in c for c in combos)
     assert {"Architecture": "arm64", "CorsAllowOrigin": "*", "EnableFunctionUrl": "true",
             "ModelUri": "s3://models-bucket/hair/hair_classifier_v1.onnx",
             "ZipRuntime": "python3.13", "SnapStart": "true"} in zipped
-    copy = script.with_defaults(load("zip"), zipped[-1])
-    assert copy["Parameters"]["HttpApiAuth"]["Default"] == zipped[-1]["HttpApiAuth"]
+    jwt_row = next(c for c in zipped if c.get("HttpApiAuth") == "JWT")
+    copy = script.with_defaults(load("zip"), jwt_row)
+    assert copy["Parameters"]["HttpApiAuth"]["Default"] == "JWT"
     makefile = (ROOT / "mk" / "aws.mk").read_text()
     assert "check: validate-templates" in makefile
     assert "scripts/validate_templates.py --sam $(SAM) template.yaml template-zip.yaml" \
