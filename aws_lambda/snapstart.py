@@ -4,10 +4,10 @@ With SnapStart (zip deployments on the Python 3.12 and later managed runtimes; n
 images), Lambda runs the init phase once per published version, snapshots the environment's
 memory and disk, and resumes every later environment from that snapshot. The model is loaded
 before the snapshot (``lambda_function`` warms the service at import), and ``before_snapshot``
-runs one inference on a small synthetic image (``warm_up``): LiteRT packs the model's weights
-for XNNPACK on its first invoke and Pillow loads its JPEG plugin on its first decode, so both
-land in the snapshot instead of in every restored environment's first answer. Renewed after a
-restore:
+runs one inference on a small synthetic image (``Service.warm(inference=True)``, which writes
+no request line): LiteRT packs the model's weights for XNNPACK on its first invoke and Pillow
+loads its JPEG plugin on its first decode, so both land in the snapshot instead of in every
+restored environment's first answer. Renewed after a restore:
 
 * random state: the ``random`` module's global generator is reseeded from the operating
   system, or every copy of the snapshot would draw the same numbers; so is NumPy's legacy
@@ -26,7 +26,6 @@ awslambdaric); where it is absent (local runs, tests without it) nothing is regi
 
 from __future__ import annotations
 
-import io
 import logging
 import random
 import sys
@@ -34,36 +33,17 @@ import time
 import uuid
 
 from core.api.service import Service
-from core.pipeline.timings import Timings
 from core.telemetry.request_log import log_json
-
-WARM_UP_SECONDS = 60.0  # the warm-up's deadline (decode and invoke), far above its ~10 ms
 
 
 def before_snapshot(service: Service) -> None:
-    """Run the warm-up inference, then close every open connection: a socket in the snapshot
-    would be shared by every copy."""
+    """Run the warm-up inference (no request line), then close every open connection: a
+    socket in the snapshot would be shared by every copy."""
     started = time.perf_counter()
-    warm_up(service)
+    service.warm(inference=True)
     warm_up_ms = round((time.perf_counter() - started) * 1000, 1)
     service.pipeline.reset_connections()
     log_json(logging.INFO, "before_snapshot", warm_up_ms=warm_up_ms)
-
-
-def warm_up(service: Service) -> None:
-    """Decode, resize and classify a synthetic JPEG a quarter of the model's input size,
-    through the pipeline but not the service: no request line, and the first real request is
-    still the environment's cold start."""
-    from PIL import Image  # loaded at init already (the decoder's)
-
-    pipeline = service.pipeline
-    width, height = pipeline.classifier.input_size
-    encoded = io.BytesIO()
-    Image.new("RGB", (max(width // 4, 1), max(height // 4, 1)), (128, 128, 128)).save(
-        encoded, "JPEG")
-    deadline = time.monotonic() + WARM_UP_SECONDS
-    pixels = pipeline.prepare(encoded.getvalue(), Timings(), deadline)
-    pipeline.infer(pixels, Timings(), deadline)
 
 
 def after_restore(service: Service) -> None:

@@ -44,7 +44,7 @@ import lambda_function
 t1 = time.perf_counter()
 from aws_lambda import snapstart
 if not WARM_UP:
-    snapstart.warm_up = lambda service: None
+    lambda_function.SERVICE.warm = lambda inference=False: None
 import snapshot_restore_py as hooks
 before = hooks.get_before_snapshot()
 while before:
