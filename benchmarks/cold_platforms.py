@@ -13,7 +13,10 @@ their packages come from .venv, as the platforms install requirements.txt), each
   ``azure.functions.HttpRequest`` of the same body: the Functions host (a .NET process) and its
   Python worker cannot run here, so their own start and the gRPC hop are not in the figure;
 * ``bare``: numpy, Pillow and LiteRT imported, the same model loaded, the photo decoded and
-  resized by Pillow, one invoke (``benchmarks.cold_zip``'s floor, in the same Python).
+  resized by Pillow, one invoke (``benchmarks.cold_zip``'s floor, in the same Python);
+* each platform's own floor: the bare floor written as the smallest function of that platform
+  (``@functions_framework.http`` served the same way; a one-route ``func.FunctionApp`` called
+  the same way), which shows what the framework costs before any of our code.
 
 Each figure is the whole process, seen from here: start to the answer. Medians in ms; writes
 ``docs/data/cold_platforms.json``.
@@ -31,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,50 @@ from benchmarks.cold_zip import BARE, PHOTO
 from benchmarks.common import ROOT
 
 GCP, AZURE, FLOOR = "gcp: functions-framework", "azure: function app, no host", "bare"
+GCP_FLOOR = "gcp floor: bare as a framework function"
+AZURE_FLOOR = "azure floor: bare as a function app"
+FLOOR_FUNCTION = """
+import base64, io, json
+import numpy as np
+from PIL import Image
+from ai_edge_litert.interpreter import Interpreter
+it = Interpreter(model_path=MODEL, num_threads=1)
+it.allocate_tensors()
+d = it.get_input_details()[0]
+h, w = (int(n) for n in d["shape"][1:3])
+
+def bare(body):
+    with Image.open(io.BytesIO(base64.b64decode(json.loads(body)["image"]))) as p:
+        px = np.asarray(p.convert("RGB").resize((w, h)))
+    it.set_tensor(d["index"], px[np.newaxis].astype(d["dtype"]))
+    it.invoke()
+    return json.dumps(it.get_tensor(it.get_output_details()[0]["index"])[0].tolist())
+"""
+GCP_FLOOR_SOURCE = FLOOR_FUNCTION + """
+import functions_framework
+@functions_framework.http
+def predict(request):
+    return bare(request.get_data())
+"""
+AZURE_FLOOR_CODE = """
+import time; t0 = time.perf_counter()
+import json, sys
+import azure.functions as func
+""" + FLOOR_FUNCTION + """
+app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
+@app.route(route="predict", methods=["POST"])
+def predict(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse(bare(req.get_body()), mimetype="application/json")
+functions = {f.get_function_name(): f for f in app.get_functions()}
+t1 = time.perf_counter()
+request = func.HttpRequest("POST", "http://localhost:7071/api/predict", params={},
+                           headers={"content-type": "application/json"},
+                           body=open(EVENT, "rb").read())
+response = functions["predict"].get_user_function()(request)
+t2 = time.perf_counter()
+print(json.dumps({"init": t1 - t0, "answer": t2 - t0, "ok": response.status_code == 200}),
+      flush=True)
+"""
 AZURE_CODE = """
 import time; t0 = time.perf_counter()
 import json, sys; sys.path.insert(0, ROOT)
@@ -128,28 +176,40 @@ def measure(gcp: Path, azure: Path, work: Path, runs: int) -> dict[str, Any]:
     event.write_bytes(body)
     model = next(azure.glob("models/**/*.tflite"))
     values = {"ROOT": repr(str(azure)), "EVENT": repr(str(event)), "MODEL": repr(str(model))}
-    codes = {AZURE: AZURE_CODE, FLOOR: BARE}
+    codes = {AZURE: AZURE_CODE, FLOOR: BARE, AZURE_FLOOR: AZURE_FLOOR_CODE,
+             GCP_FLOOR: GCP_FLOOR_SOURCE}
     for key, value in values.items():
         codes = {name: code.replace(key, value) for name, code in codes.items()}
-    samples: dict[str, list[float]] = {GCP: [], AZURE: [], FLOOR: []}
+    floor_app = work / "gcp-floor"
+    floor_app.mkdir(exist_ok=True)
+    (floor_app / "main.py").write_text(codes[GCP_FLOOR])
+    kinds: dict[str, Callable[[], float]] = {GCP: lambda: server(gcp, body, free_port()),
+             GCP_FLOOR: lambda: server(floor_app, body, free_port()),
+             AZURE: lambda: script(codes[AZURE], azure),
+             AZURE_FLOOR: lambda: script(codes[AZURE_FLOOR], azure),
+             FLOOR: lambda: script(codes[FLOOR], azure)}
+    samples: dict[str, list[float]] = {name: [] for name in kinds}
     for _ in range(runs):
-        samples[GCP].append(server(gcp, body, free_port()))
-        samples[AZURE].append(script(codes[AZURE], azure))
-        samples[FLOOR].append(script(codes[FLOOR], azure))
+        for name, run in kinds.items():
+            samples[name].append(run())
     return {"medians_ms": {name: round(statistics.median(v), 1) for name, v in samples.items()},
             "runs_ms": samples}
 
 
 def markdown(record: dict[str, Any]) -> str:
-    """The docs' table: each platform's first answer, over the bare floor."""
+    """The docs' table: each first answer over the bare floor and over its platform's floor."""
     medians = record["medians_ms"]
     bare = medians[FLOOR]
     rows = [f"| {record['date']}, {record['cpus']} CPUs, load {record['load'][0]} "
-            "| start to first answer | over bare | ratio |", "|---|---:|---:|---:|"]
-    for name in (GCP, AZURE, FLOOR):
+            "| start to first answer | over bare | over the platform's floor |",
+            "|---|---:|---:|---:|"]
+    for name, floor in ((GCP, GCP_FLOOR), (GCP_FLOOR, None), (AZURE, AZURE_FLOOR),
+                        (AZURE_FLOOR, None), (FLOOR, None)):
         value = medians[name]
+        own = (f"{round(value - medians[floor], 1):+} ms ({value / medians[floor]:.2f}x)"
+               if floor else "")
         rows.append(f"| {name} | {value} ms | {round(value - bare, 1):+} ms "
-                    f"| {value / bare:.2f}x |")
+                    f"({value / bare:.2f}x) | {own} |")
     rows += ["", f"Medians of {record['runs']} interleaved runs each, default model, "
              f"`MODEL_THREADS=1`, Python {record['python']}."]
     return "\n".join(rows)
