@@ -9,6 +9,9 @@ committed table differs from what the code generates (``make docs`` and the test
   ``make bench`` writes, rendered by ``benchmarks.report.markdown``;
 * the worst-case cost per hour under the shipped defaults (docs/security.md), from
   ``benchmarks/cost.py``'s prices and the bench's measured ms per request;
+* the cold-start tables from ``make bench-snapstart`` and ``make bench-platforms``
+  (docs/data/cold_snapstart.json in docs/deploy-aws.md, docs/data/cold_platforms.json in
+  docs/performance.md), rendered by their benchmarks' ``markdown``;
 * the package map (docs/architecture.md): a mermaid diagram of which package imports which,
   read from the source's import statements.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -100,6 +104,17 @@ def cost_table() -> str:
     return cost.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8")))
 
 
+def recorded(name: str, target: str) -> Callable[[], str]:
+    """The table ``benchmarks.<name>.markdown`` renders from docs/data/<name>.json."""
+    def table() -> str:
+        path = DOCS / "data" / f"{name}.json"
+        if not path.exists():
+            return f"Not measured yet: run `make {target}`."
+        module = importlib.import_module(f"benchmarks.{name}")
+        return str(module.markdown(json.loads(path.read_text(encoding="utf-8")))).strip()
+    return table
+
+
 # The boxes of the package map, top to bottom, with what each holds.
 COMPONENTS: tuple[tuple[str, str], ...] = (
     ("aws_lambda", "Lambda events"), ("gcp_function", "Cloud Functions"),
@@ -172,6 +187,8 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("performance.md", "bench", bench_tables),
     ("architecture.md", "packages", package_map),
     ("security.md", "cost", cost_table),
+    ("deploy-aws.md", "snapstart", recorded("cold_snapstart", "bench-snapstart")),
+    ("performance.md", "cold-platforms", recorded("cold_platforms", "bench-platforms")),
 )
 
 
