@@ -199,9 +199,12 @@ def main() -> int:
     args = parser.parse_args()
     work = ROOT / "build" / "bench" / "cold-snapstart"
     work.mkdir(parents=True, exist_ok=True)
+    # as cold_zip's children find it (their PATH), else on this PATH (a full path to it)
+    python = (shutil.which(args.python, path=ENV["PATH"]) or shutil.which(args.python)
+              or args.python)
     record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": args.runs,
               "load": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
-              "python": args.python, **measure(args.zip, work, args.python, args.runs)}
+              "python": args.python, **measure(args.zip, work, python, args.runs)}
     args.out.write_text(json.dumps(record, indent=2) + "\n")
     print(markdown(record))
     return 0
