@@ -5,9 +5,8 @@ images), Lambda runs the init phase once per published version, snapshots the en
 memory and disk, and resumes every later environment from that snapshot. The model is loaded
 before the snapshot (``lambda_function`` warms the service at import), and ``before_snapshot``
 runs one inference on a small synthetic image (``Service.warm(inference=True)``, which writes
-no request line): LiteRT packs the model's weights for XNNPACK on its first invoke and Pillow
-loads its JPEG plugin on its first decode, so both land in the snapshot instead of in every
-restored environment's first answer. Renewed after a restore:
+no request line), so the first request's one-time work (core.pipeline.warmup) lands in the
+snapshot instead of in every restored environment's first answer. Renewed after a restore:
 
 * random state: the ``random`` module's global generator is reseeded from the operating
   system, or every copy of the snapshot would draw the same numbers; so is NumPy's legacy

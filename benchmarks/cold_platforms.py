@@ -215,6 +215,14 @@ def markdown(record: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def document(data: Path) -> str:
+    """The docs' block, from docs/data/cold_platforms.json."""
+    path = data / "cold_platforms.json"
+    if not path.exists():
+        return "Not measured yet: run `make bench-platforms`."
+    return markdown(json.loads(path.read_text()))
+
+
 def main() -> int:
     """Measure, print and record."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.cold_platforms")

@@ -142,6 +142,7 @@ def measure(zip_path: Path, work: Path, python: str, runs: int) -> dict[str, Any
     snapshots = {name: Snapshot(python, substitute(SNAPSHOT, {**values, "WARM_UP": flag}), cwd)
                  for name, flag in ((RESTORE, "True"), (BARE_RESTORE, "False"))}
     samples: dict[str, list[dict[str, float]]] = {FRESH: [], RESTORE: [], BARE_RESTORE: []}
+    manifest = json.loads(min(cwd.glob("models/*/*.json")).read_text())
     try:
         for round_ in range(runs):
             order = [RESTORE, BARE_RESTORE] if round_ % 2 == 0 else [BARE_RESTORE, RESTORE]
@@ -156,7 +157,8 @@ def measure(zip_path: Path, work: Path, python: str, runs: int) -> dict[str, Any
     pairs = list(zip(samples[RESTORE], samples[BARE_RESTORE], strict=True))
     saves = {key: round(statistics.median(cold[key] - warm[key] for warm, cold in pairs), 1)
              for key in ("answer", "cpu")}
-    return {"medians_ms": medians, "warm_up_saves_ms": saves,
+    model = f"{manifest['name']} ({manifest['file'].rsplit('.', 1)[-1]})"
+    return {"model": model, "medians_ms": medians, "warm_up_saves_ms": saves,
             "answers_ms": {name: [run["answer" if name != FRESH else "whole"] for run in rows]
                            for name, rows in samples.items()},
             "snapshots": {name: {"init_ms": round(s.ready["init"] * 1000, 1),
@@ -186,6 +188,35 @@ def markdown(record: dict[str, Any]) -> str:
              f"{abs(cpu)} ms {'less' if cpu > 0 else 'more'} CPU time in the copy (medians of "
              "the rounds' paired differences)."]
     return "\n".join(rows)
+
+
+def summary(records: list[dict[str, Any]]) -> str:
+    """One row per model: the fresh process, the restore, and the warm-up's paired effect."""
+    rows = ["| model | fresh process | restore | restore saves | warm-up saves (wall, CPU) |",
+            "|---|---:|---:|---:|---:|"]
+    for record in records:
+        fresh, warm = (record["medians_ms"][name] for name in (FRESH, RESTORE))
+        saves = record["warm_up_saves_ms"]
+        rows.append(f"| {record['model']} ({record['date']}, load {record['load'][0]}) "
+                    f"| {fresh['whole']} ms | {warm['answer']} ms "
+                    f"| {round(fresh['whole'] - warm['answer'], 1)} ms "
+                    f"| {saves['answer']} ms, {saves['cpu']} ms |")
+    return "\n".join(rows)
+
+
+def document(data: Path) -> str:
+    """The docs' block: the default model's table, then every model measured, in brief."""
+    main_record = data / "cold_snapstart.json"
+    if not main_record.exists():
+        return "Not measured yet: run `make bench-snapstart`."
+    records = [json.loads(path.read_text()) for path in
+               [main_record, *sorted(data.glob("cold_snapstart_*.json"))]]
+    text = markdown(records[0])
+    if len(records) > 1:
+        text += ("\n\nEvery model measured, each in its own run (a zip built with `make "
+                 "bundle-aws MODEL=...`, then `python -m benchmarks.cold_snapstart --zip ZIP "
+                 "--out docs/data/cold_snapstart_NAME.json`):\n\n" + summary(records))
+    return text
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ committed table differs from what the code generates (``make docs`` and the test
   ``benchmarks/cost.py``'s prices and the bench's measured ms per request;
 * the cold-start tables from ``make bench-snapstart`` and ``make bench-platforms``
   (docs/data/cold_snapstart.json in docs/deploy-aws.md, docs/data/cold_platforms.json in
-  docs/performance.md), rendered by their benchmarks' ``markdown``;
+  docs/performance.md), rendered by their benchmarks' ``document``;
 * the package map (docs/architecture.md): a mermaid diagram of which package imports which,
   read from the source's import statements.
 """
@@ -104,15 +104,11 @@ def cost_table() -> str:
     return cost.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8")))
 
 
-def recorded(name: str, target: str) -> Callable[[], str]:
-    """The table ``benchmarks.<name>.markdown`` renders from docs/data/<name>.json."""
-    def table() -> str:
-        path = DOCS / "data" / f"{name}.json"
-        if not path.exists():
-            return f"Not measured yet: run `make {target}`."
-        module = importlib.import_module(f"benchmarks.{name}")
-        return str(module.markdown(json.loads(path.read_text(encoding="utf-8")))).strip()
-    return table
+def recorded(name: str) -> Callable[[], str]:
+    """The block ``benchmarks.<name>.document`` renders from docs/data/."""
+    def block() -> str:
+        return str(importlib.import_module(f"benchmarks.{name}").document(DOCS / "data")).strip()
+    return block
 
 
 # The boxes of the package map, top to bottom, with what each holds.
@@ -187,8 +183,8 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("performance.md", "bench", bench_tables),
     ("architecture.md", "packages", package_map),
     ("security.md", "cost", cost_table),
-    ("deploy-aws.md", "snapstart", recorded("cold_snapstart", "bench-snapstart")),
-    ("performance.md", "cold-platforms", recorded("cold_platforms", "bench-platforms")),
+    ("deploy-aws.md", "snapstart", recorded("cold_snapstart")),
+    ("performance.md", "cold-platforms", recorded("cold_platforms")),
 )
 
 

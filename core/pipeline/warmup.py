@@ -1,10 +1,12 @@
 """One inference outside the request path, for a process about to be copied (SnapStart).
 
-LiteRT packs the model's weights for XNNPACK on the interpreter's first invoke and Pillow
-loads its JPEG plugin on the first decode: done once before a snapshot, neither is repeated by
-the environments restored from it. The rehearsal goes through the pipeline (decode, resize,
-invoke) but not the service, so it writes no request line and the first real request is still
-the environment's cold start.
+Whatever the first request does only once happens here instead, once before the snapshot, not
+in every environment restored from it: Pillow's JPEG plugin and decoder on the first decode,
+the runtime's first run (ONNX Runtime sets up its memory arena then; LiteRT packs its weights
+for XNNPACK already when the interpreter is created, so its first invoke costs about what
+later ones do). The rehearsal goes through the pipeline (decode, resize, invoke) but not the
+service, so it writes no request line and the first real request is still the environment's
+cold start. ``make bench-snapstart`` measures what it saves (docs/deploy-aws.md).
 """
 
 from __future__ import annotations

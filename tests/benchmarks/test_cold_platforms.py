@@ -18,6 +18,7 @@ from benchmarks.cold_platforms import (
     FLOOR,
     GCP,
     GCP_FLOOR,
+    document,
     free_port,
     markdown,
     script,
@@ -51,3 +52,7 @@ def test_the_table_puts_each_platform_over_bare_and_over_its_own_floor() -> None
     assert f"| {GCP} | 500.0 ms | +300.0 ms (2.50x) | +100.0 ms (1.25x) |" in table
     assert f"| {AZURE} | 330.0 ms | +130.0 ms (1.65x) | +30.0 ms (1.10x) |" in table
     assert f"| {FLOOR} | 200.0 ms | +0.0 ms (1.00x) |  |" in table
+
+
+def test_the_block_says_when_nothing_was_measured(tmp_path: Path) -> None:
+    assert document(tmp_path) == "Not measured yet: run `make bench-platforms`."

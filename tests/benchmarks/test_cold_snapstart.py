@@ -25,6 +25,7 @@ from benchmarks.cold_snapstart import (
     RESTORE,
     SNAPSHOT,
     Snapshot,
+    document,
     markdown,
     substitute,
 )
@@ -62,6 +63,7 @@ def test_each_restore_answers_from_the_snapshot(tmp_path: Path, warm_up: bool) -
 
 def record(saves: float) -> dict[str, Any]:
     return {"date": "2026-01-01 00:00 UTC", "cpus": 2, "load": [1.5, 1.0, 1.0], "runs": 9,
+            "model": "m (tflite)",
             "warm_up_saves_ms": {"answer": saves, "cpu": saves / 2},
             "medians_ms": {FRESH: {"init": 150.0, "answer": 170.0, "whole": 180.0},
                            RESTORE: {"fork": 2.0, "after_restore": 0.2, "answer": 15.0,
@@ -78,3 +80,15 @@ def test_the_table_states_the_saving_and_the_warm_ups_effect() -> None:
     assert "makes the first answer 3.0 ms faster, with 1.5 ms less CPU time" in helps
     assert ("does not make the first answer faster (1.5 ms slower), with 0.75 ms more CPU"
             in markdown(record(-1.5)))
+
+
+def test_the_block_adds_every_other_model_in_brief(tmp_path: Path) -> None:
+    assert document(tmp_path) == "Not measured yet: run `make bench-snapstart`."
+    (tmp_path / "cold_snapstart.json").write_text(json.dumps(record(3.0)))
+    assert document(tmp_path) == markdown(record(3.0))  # one model: no summary
+    other = {**record(-1.5), "model": "big (onnx)"}
+    (tmp_path / "cold_snapstart_big.json").write_text(json.dumps(other))
+    block = document(tmp_path)
+    assert block.startswith(markdown(record(3.0)))
+    assert ("| big (onnx) (2026-01-01 00:00 UTC, load 1.5) | 180.0 ms | 15.0 ms | 165.0 ms "
+            "| -1.5 ms, -0.75 ms |") in block
