@@ -1,6 +1,8 @@
 # Cold starts beyond the zip's own (mk/bench.mk's bench-cold): SnapStart's restore, simulated
 # by fork from the warmed init in the unzipped zip, and the GCP and Azure bundles' first
 # answers, each beside its floor. Both write docs/data/*.json and regenerate the docs' tables.
+# Like bench-cold, they stand alone: the SnapStart bench needs the zip's Python on this machine
+# (LAMBDA_PYTHON=3.11 here; COLD_PYTHON names it), which `make bench` cannot assume.
 .PHONY: bench-snapstart bench-platforms
 
 bench-snapstart: bundle-aws  ## SnapStart restore (fork from the warmed init) vs a fresh cold start, with and without the warm-up: docs/data/cold_snapstart.json
@@ -12,4 +14,3 @@ bench-platforms: bundle-gcp bundle-azure  ## GCP (functions-framework) and Azure
 	$(PY) scripts/gendocs.py
 
 PLATFORMS_BENCH_ARGS ?=
-bench: bench-snapstart bench-platforms
