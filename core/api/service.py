@@ -26,6 +26,7 @@ from core.messages import Request, Response, error_response, json_response
 from core.pipeline.pool import LazyPool
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
+from core.pipeline.warmup import rehearse
 from core.telemetry.init_log import log_init
 from core.telemetry.request_log import cold_start, configure, log_json, log_request, redact_url
 
@@ -97,9 +98,12 @@ class Service:
         log_json(logging.INFO, "model_loaded", model=str(classifier.model_path), **self.init)
         return classifier
 
-    def warm(self) -> None:
-        """Load the model now (call at import time so it happens in the init phase)."""
-        _ = self.pipeline
+    def warm(self, inference: bool = False) -> None:
+        """Load the model now (call at import time so it happens in the init phase); with
+        ``inference``, also run one on a synthetic image, outside the request path."""
+        pipeline = self.pipeline
+        if inference:
+            rehearse(pipeline)
 
     def handle(self, request: Request) -> Response:
         """Answer one request; never raises: a fault in the error path itself (an answer or
