@@ -10,7 +10,11 @@ committed table differs from what the code generates (``make docs`` and the test
 * the worst-case cost per hour under the shipped defaults (docs/security.md), from
   ``benchmarks/cost.py``'s prices and the bench's measured ms per request;
 * the package map (docs/architecture.md): a mermaid diagram of which package imports which,
-  read from the source's import statements.
+  read from the source's import statements;
+* the default model's calibration figures (models/README.md, docs/models.md) from
+  ``docs/data/calibration.json``, the JSON that ``python -m models.build.calibrate`` writes;
+* the default model's answers for the sample photos quoted in README.md, getting-started and
+  deploy-aws (``models.build.examples``), from the model itself.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from core.config import Settings  # noqa: E402
 
 DOCS = ROOT / "docs"
 BENCH_JSON = DOCS / "data" / "bench.json"
+CALIBRATION_JSON = DOCS / "data" / "calibration.json"
 
 
 def _default_text(spec: Any) -> str:
@@ -98,6 +103,13 @@ def cost_table() -> str:
     if not BENCH_JSON.exists():
         return "No benchmark has been recorded yet: run `make bench`."
     return cost.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8")))
+
+
+def calibration_table() -> str:
+    """The default model's calibration before and after its temperature."""
+    from models.build import calibration_docs
+
+    return calibration_docs.table(json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")))
 
 
 # The boxes of the package map, top to bottom, with what each holds.
@@ -172,6 +184,8 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("performance.md", "bench", bench_tables),
     ("architecture.md", "packages", package_map),
     ("security.md", "cost", cost_table),
+    ("../models/README.md", "calibration", calibration_table),
+    ("models.md", "calibration", calibration_table),
 )
 
 
@@ -187,20 +201,31 @@ def replace(text: str, name: str, body: str) -> str:
 
 def stale() -> list[str]:
     """Pages whose generated tables differ from what the code generates now."""
+    from models.build import examples
+
     out = []
     for page, name, make in TABLES:
         text = (DOCS / page).read_text(encoding="utf-8")
         if replace(text, name, make()) != text:
-            out.append(f"docs/{page} ({name})")
+            out.append(f"{(DOCS / page).resolve().relative_to(ROOT)} ({name})")
+    for page in examples.PAGES:
+        text = (ROOT / page).read_text(encoding="utf-8")
+        if examples.rewrite(text) != text:
+            out.append(f"{page} (quoted answers of the default model)")
     return out
 
 
 def write() -> None:
     """Rewrite every generated table."""
+    from models.build import examples
+
     for page, name, make in TABLES:
         path = DOCS / page
         path.write_text(replace(path.read_text(encoding="utf-8"), name, make()),
                         encoding="utf-8")
+    for page in examples.PAGES:
+        path = ROOT / page
+        path.write_text(examples.rewrite(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

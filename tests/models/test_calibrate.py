@@ -137,3 +137,12 @@ def test_reliability_agrees_with_the_build_s_calibration_error() -> None:
     assert figures["ece"] == pytest.approx(calibration_error(scores, labels), abs=1e-6)
     assert sum(row["count"] for row in figures["bins"]) == 500 and len(figures["bins"]) == 15
     assert figures["mean_confidence"] == pytest.approx(float(scores.max(axis=1).mean()), abs=1e-6)
+
+
+def test_the_sampling_floor_is_near_zero_for_many_images_and_larger_for_few() -> None:
+    rng = np.random.default_rng(5)
+    scores = numpy_softmax(rng.standard_normal((4000, 4)) * 2.0, 1.0)
+    many = temp.sampling_floor(scores, draws=50)
+    few = temp.sampling_floor(scores[:100], draws=50)
+    assert many["p5"] <= many["median"] <= many["p95"] < 0.03
+    assert few["median"] > 2 * many["median"]
