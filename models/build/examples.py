@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from models.build import REPO_ROOT
@@ -21,13 +23,23 @@ SAMPLES = ("coat.jpg", "astronaut.jpg")
 PAIR = re.compile(r'(\\?"([a-z-]+)\\?": ?)([0-9][0-9.e-]*)')
 
 
+@contextlib.contextmanager
+def _default_model() -> Iterator[None]:
+    """Without the MODEL_* variables for a while, so the service loads the default model."""
+    saved = {key: os.environ.pop(key) for key in list(os.environ) if key.startswith("MODEL_")}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 @cache
 def answer(name: str) -> dict[str, float]:
-    """The service's scores for ``samples/NAME`` (the CLI's ``predict``, all classes)."""
+    """The default model's scores for ``samples/NAME`` (the CLI's ``predict``, all classes)."""
     from core.cli import main
 
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
+    with _default_model(), contextlib.redirect_stdout(out):
         code = main(["predict", str(REPO_ROOT / "samples" / name)])
     if code != 0:
         raise SystemExit(f"error: predicting samples/{name} failed with exit code {code}")
