@@ -13,7 +13,11 @@ committed table differs from what the code generates (``make docs`` and the test
   (docs/data/cold_snapstart.json in docs/deploy-aws.md, docs/data/cold_platforms.json in
   docs/performance.md), rendered by their benchmarks' ``document``;
 * the package map (docs/architecture.md): a mermaid diagram of which package imports which,
-  read from the source's import statements.
+  read from the source's import statements;
+* the default model's calibration figures (models/README.md, docs/models.md) from
+  ``docs/data/calibration.json``, the JSON that ``python -m models.build.calibrate`` writes;
+* the default model's answers for the sample photos quoted in README.md, getting-started and
+  deploy-aws (``models.build.examples``), from the model itself.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from core.config import Settings  # noqa: E402
 
 DOCS = ROOT / "docs"
 BENCH_JSON = DOCS / "data" / "bench.json"
+CALIBRATION_JSON = DOCS / "data" / "calibration.json"
 
 
 def _default_text(spec: Any) -> str:
@@ -109,6 +114,13 @@ def recorded(name: str) -> Callable[[], str]:
     def block() -> str:
         return str(importlib.import_module(f"benchmarks.{name}").document(DOCS / "data")).strip()
     return block
+
+
+def calibration_table() -> str:
+    """The default model's calibration before and after its temperature."""
+    from models.build import calibration_docs
+
+    return calibration_docs.table(json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")))
 
 
 # The boxes of the package map, top to bottom, with what each holds.
@@ -186,6 +198,8 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("security.md", "cost", cost_table),
     ("deploy-aws.md", "snapstart", recorded("cold_snapstart")),
     ("performance.md", "cold-platforms", recorded("cold_platforms")),
+    ("../models/README.md", "calibration", calibration_table),
+    ("models.md", "calibration", calibration_table),
 )
 
 
@@ -201,20 +215,31 @@ def replace(text: str, name: str, body: str) -> str:
 
 def stale() -> list[str]:
     """Pages whose generated tables differ from what the code generates now."""
+    from models.build import examples
+
     out = []
     for page, name, make in TABLES:
         text = (DOCS / page).read_text(encoding="utf-8")
         if replace(text, name, make()) != text:
-            out.append(f"docs/{page} ({name})")
+            out.append(f"{(DOCS / page).resolve().relative_to(ROOT)} ({name})")
+    for page in examples.PAGES:
+        text = (ROOT / page).read_text(encoding="utf-8")
+        if examples.rewrite(text) != text:
+            out.append(f"{page} (quoted answers of the default model)")
     return out
 
 
 def write() -> None:
     """Rewrite every generated table."""
+    from models.build import examples
+
     for page, name, make in TABLES:
         path = DOCS / page
         path.write_text(replace(path.read_text(encoding="utf-8"), name, make()),
                         encoding="utf-8")
+    for page in examples.PAGES:
+        path = ROOT / page
+        path.write_text(examples.rewrite(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
