@@ -9,9 +9,9 @@ before the snapshot (``lambda_function`` warms the service at import). Renewed a
   operating system, or every copy of the snapshot would draw the same numbers;
 * connection pools: the URL fetcher's keep-alive sockets and TLS context are dropped before the
   snapshot and again after it, so no copy reuses (or shares) a connection opened in another;
-* request-id sources: ids come from ``uuid.uuid4`` (``os.urandom``, the kernel's generator,
-  which is not part of the snapshot) or from Lambda's own request id; no generator is seeded
-  at init, and ``after_restore`` checks that two fresh ids differ.
+* request-id sources: ids are random version-4 UUIDs from ``os.urandom`` (the kernel's
+  generator, which is not part of the snapshot) or Lambda's own request id; no generator is
+  seeded at init, and ``after_restore`` checks that two fresh ids differ.
 
 The hooks are registered with the runtime's ``snapshot_restore_py`` module (shipped with
 awslambdaric); where it is absent (local runs, tests without it) nothing is registered.
@@ -20,13 +20,12 @@ awslambdaric); where it is absent (local runs, tests without it) nothing is regi
 from __future__ import annotations
 
 import logging
-import random
-import uuid
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from core.api.service import Service
 from core.telemetry.request_log import log_json
+
+if TYPE_CHECKING:
+    from core.api.service import Service
 
 
 def before_snapshot(service: Service) -> None:
@@ -37,10 +36,16 @@ def before_snapshot(service: Service) -> None:
 
 def after_restore(service: Service) -> None:
     """Reseed the generators and start from fresh connection pools and a fresh TLS context."""
+    import random  # here, not at import: a cold start without SnapStart never needs it
+
+    import numpy as np
+
+    from core.messages import new_request_id
+
     random.seed()
     np.random.seed()  # the legacy global generator, for any library that uses it
     service.pipeline.reset_connections()
-    if uuid.uuid4() == uuid.uuid4():  # pragma: no cover  (os.urandom would be broken)
+    if new_request_id() == new_request_id():  # pragma: no cover  (os.urandom would be broken)
         raise RuntimeError("request ids are not unique after the restore")
     log_json(logging.INFO, "after_restore")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda.events import common
 from core.messages import Request, Response, decode_body
@@ -34,6 +33,8 @@ def to_request(event: Any, context: Any) -> Request:
     else:
         headers = common.joined(common.mapping(event.get("headers")))
         raw = common.last_values(common.mapping(event.get("queryStringParameters")))
+    from urllib.parse import unquote_plus  # urllib.parse: off the cold path
+
     query = {unquote_plus(k): unquote_plus(v) for k, v in raw.items()}
     body = decode_body(event.get("body"), event.get("isBase64Encoded") or False)
     path = common.decoded(event.get("path"))

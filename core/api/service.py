@@ -16,7 +16,7 @@ from dataclasses import replace
 from core import errors
 from core.api.apikey import require_key
 from core.api.deadline import request_deadline
-from core.api.model_loading import classifier_from_settings
+from core.api.model_loading import classifier_from_settings, hash_fields
 from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
 from core.api.router import Router
@@ -195,7 +195,9 @@ class Service:
         log_request(level, fields, request, self.settings)
         if fields["cold_start"] and self.init:
             log_init(self.init, {"first_request_ms": fields["ms"],
-                                 "first_inference_ms": timings.as_ms().get("inference")},
+                                 "first_inference_ms": timings.as_ms().get("inference"),
+                                 **(hash_fields(self._pipeline.classifier) if self._pipeline
+                                    else {})},
                      self.settings, request)
 
     def _route_of(self, path: str) -> str:

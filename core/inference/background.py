@@ -34,6 +34,14 @@ class Background(Generic[T]):
             self._error = error
         self.seconds = time.perf_counter() - started
 
+    def done(self) -> bool:
+        """Whether the call has ended (never waits)."""
+        return not self._thread.is_alive()
+
+    def failed(self) -> bool:
+        """Whether the call has ended by raising (never waits)."""
+        return self._error is not None and self.done()
+
     def join(self) -> None:
         """Wait for the call to end, whether it returned or raised."""
         self._thread.join()

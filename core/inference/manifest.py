@@ -16,7 +16,6 @@ Optional: ``input.name`` and ``input.layout`` (``auto``, ``NHWC``, ``NCHW``),
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -102,6 +101,8 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 
 def sha256_of(path: Path) -> str:
     """The hex sha256 of a file, read in chunks."""
+    import hashlib  # here: OpenSSL loads on the hashing thread, not on the cold path
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
