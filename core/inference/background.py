@@ -6,6 +6,9 @@ it pulls in) would otherwise be imported by every cold start, for one background
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -15,10 +18,14 @@ T = TypeVar("T")
 
 
 class Background(Generic[T]):
-    """``function(*args)`` started now on a daemon thread named ``name``."""
+    """``function(*args)`` started now on a daemon thread named ``name``; ``idle``: at the
+    lowest CPU priority (nice 19, Linux threads), so that it takes only CPU time nothing else
+    wants and never delays the thread that started it (a cold start's first answer)."""
 
-    def __init__(self, function: Callable[..., T], *args: Any, name: str) -> None:
+    def __init__(self, function: Callable[..., T], *args: Any, name: str,
+                 idle: bool = False) -> None:
         self._function = function
+        self._idle = idle
         self._args = args
         self._value: T | None = None
         self._error: BaseException | None = None
@@ -27,6 +34,9 @@ class Background(Generic[T]):
         self._thread.start()
 
     def _run(self) -> None:
+        if self._idle and sys.platform == "linux":  # nice is per thread on Linux only
+            with contextlib.suppress(OSError):  # refused: it runs at the normal priority
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         started = time.perf_counter()
         try:
             self._value = self._function(*self._args)

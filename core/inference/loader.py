@@ -36,8 +36,10 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
     fmt = model_format(path)
     rt = find_runtime(runtime, fmt, path.name)
     found = sidecars(path) if fmt == ONNX else ()  # a missing or escaping one stops here
-    # 0.33 s for the 84 MB Xception here, which a service's cold start does not wait for
-    hashing = Background(checked_identity, path, found, manifest.sha256, name="sha256")
+    # 0.33 s for the 84 MB Xception here, which a service's cold start does not wait for; at
+    # the lowest priority, so it does not take the CPU from the load and the first answer
+    hashing = Background(checked_identity, path, found, manifest.sha256, name="sha256",
+                         idle=not wait_for_hash)
     started = time.perf_counter()
     try:
         if fmt == ONNX:
