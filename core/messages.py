@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from core import errors
 
@@ -22,8 +22,7 @@ def new_request_id() -> str:
     return raw.hex()
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """What the platform says about the invocation that carried a request, as its adapter
     read it (raw values; the core decides what reaches the log line)."""
 

@@ -14,7 +14,7 @@ import struct
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PIL import (
     BmpImagePlugin,  # noqa: F401 - registers the decoders we allow, and no others
@@ -65,8 +65,7 @@ _DECODE_ERRORS: tuple[type[BaseException], ...] = (
 _BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError)
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     """An opened image in RGB with what resizing still needs to know: ``box`` is the region of
     ``image`` that covers the whole source picture (``source_size`` pixels), fractional after
     draft decoding or a box reduction."""

@@ -20,7 +20,7 @@ from core.api.model_loading import hash_fields
 from core.api.service import Service
 from core.config import DEFAULT_MODEL
 from core.errors import ModelError
-from core.inference import loader
+from core.inference import external_data, loader
 from core.messages import Request, Response
 from tests.conftest import make_settings
 from tests.init_imports import PHOTO
@@ -54,7 +54,7 @@ def join_log_thread() -> None:
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """The loader's hash waits for this event (at most 10 s) before the real hash runs."""
     event = threading.Event()
-    real = loader.identity
+    real = external_data.identity
 
     def gated(path: Path, files: tuple[str, ...]) -> str:
         event.wait(timeout=10)
