@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import replace
 
@@ -47,30 +46,24 @@ def classifier_from_settings(settings: Settings,
 
 
 def hash_fields(classifier: Classifier) -> dict[str, object]:
-    """The background sha256's part of the init line: ``hash_ms`` once it has ended, else
-    ``hash_pending`` and a thread that writes the ``model_hash`` line when it ends. A file that
-    is not the manifest's gets an ERROR ``model_hash`` line either way."""
-    if not classifier.hashed:
-        threading.Thread(target=log_hash, args=(classifier,), name="sha256-log",
-                         daemon=True).start()
-        return {"hash_pending": True}
-    _log_failure(classifier)
-    return {"hash_ms": classifier.hash_ms}
+    """The model's sha256 for the init line, started now (after the first answer) if it has
+    not been: ``hash_ms`` once it has ended, else ``hash_pending``, and its thread writes the
+    ``model_hash`` line when it ends. A file that is not the manifest's gets an ERROR
+    ``model_hash`` line either way."""
+    classifier.start_hash()
+    if classifier.hashed:
+        _log_hash(classifier)
+        return {"hash_ms": classifier.hash_ms}
+    classifier.start_hash(then=lambda: _log_hash(classifier, ended_later=True))
+    return {"hash_pending": True}
 
 
-def log_hash(classifier: Classifier) -> None:
-    """Wait for the background sha256, then write its ``model_hash`` line."""
-    try:
-        identity = classifier.sha256  # waits
-    except Exception:  # another file than the manifest's, or its read failed: logged as such
-        _log_failure(classifier)
-        return
-    log_json(logging.INFO, "model_hash", sha256=identity, hash_ms=classifier.hash_ms)
-
-
-def _log_failure(classifier: Classifier) -> bool:
-    """An ERROR ``model_hash`` line when the hash has shown another file; whether it had."""
+def _log_hash(classifier: Classifier, ended_later: bool = False) -> None:
+    """The ``model_hash`` line: ERROR when the file is not the manifest's, else INFO (only
+    for a hash that ended after the init line, which then lacked it)."""
     failure = classifier.hash_failure()
     if failure:
         log_json(logging.ERROR, "model_hash", error="model_error", message=failure)
-    return failure is not None
+    elif ended_later:
+        log_json(logging.INFO, "model_hash", sha256=classifier.sha256,
+                 hash_ms=classifier.hash_ms)

@@ -11,6 +11,7 @@ tensor's quantisation into one gather (``core.inference.input_encoding``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +84,21 @@ class Classifier:
             raise errors.ConfigError(f"preprocessing.resize_shorter {m.resize_shorter} is "
                                      f"smaller than the {self._size[0]}x{self._size[1]} crop")
         # the manifest's sha256 is checked by the hashing thread (core.inference.loader)
+
+    def start_hash(self, then: Callable[[], None] | None = None) -> None:
+        """Start the background sha256 if it has not started; ``then`` runs on its thread
+        when it ends (at once if it has)."""
+        if self._hashing is not None:
+            self._hashing.start()
+            if then is not None:
+                self._hashing.then(then)
+        elif then is not None:
+            then()
+
+    def join_hash(self) -> None:
+        """Wait for the background sha256 (starting it) and what runs when it ends."""
+        if self._hashing is not None:
+            self._hashing.settle()
 
     @property
     def hashed(self) -> bool:

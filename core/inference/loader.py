@@ -26,20 +26,19 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
                     wait_for_hash: bool = True, **overrides: Any) -> Classifier:
     """Load a model, its manifest (or labels) and check that they agree.
 
-    The files' sha256 is read on a second thread while the runtime loads them. With
-    ``wait_for_hash`` the load waits for it (a manifest naming another sha256 raises
-    ConfigError here); without, the model answers at once and the hash completes in the
-    background: ``sha256`` waits for it when first asked, and once it has shown another file
-    than the manifest's, ``predict`` refuses (``Classifier.hash_failure``)."""
+    With ``wait_for_hash`` the files' sha256 is read on a second thread while the runtime
+    loads them, and the load waits for it (a manifest naming another sha256 raises ConfigError
+    here). Without, nothing is hashed yet: ``Classifier.start_hash`` starts it at the lowest
+    CPU priority (the service does after its first answer), ``sha256`` waits for it, and once
+    it has shown another file than the manifest's, ``predict`` refuses."""
     path, manifest, manifest_file = resolve_spec(Path(model_path), manifest_path, labels,
                                                  overrides)
     fmt = model_format(path)
     rt = find_runtime(runtime, fmt, path.name)
     found = sidecars(path) if fmt == ONNX else ()  # a missing or escaping one stops here
-    # 0.33 s for the 84 MB Xception here, which a service's cold start does not wait for; at
-    # the lowest priority, so it does not take the CPU from the load and the first answer
-    hashing = Background(checked_identity, path, found, manifest.sha256, name="sha256",
-                         idle=not wait_for_hash)
+    # 0.33 s for the 84 MB Xception here, which a service's cold start does not wait for
+    hashing = Background(checked_identity, path, found, manifest.sha256,
+                         idle=not wait_for_hash, start=wait_for_hash)
     started = time.perf_counter()
     try:
         if fmt == ONNX:

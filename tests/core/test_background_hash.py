@@ -44,12 +44,6 @@ def predict(service: Service) -> Response:
                                   body=body))
 
 
-def join_log_thread() -> None:
-    for thread in threading.enumerate():
-        if thread.name == "sha256-log":
-            thread.join(timeout=30)
-
-
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """The loader's hash waits for this event (at most 10 s) before the real hash runs."""
@@ -76,7 +70,7 @@ def test_the_service_answers_before_the_hash_ends(tmp_path: Path,
     with captured() as lines:
         assert hash_fields(classifier) == {"hash_pending": True}
         gate.set()
-        join_log_thread()
+        classifier.join_hash()
     # one line per init line that found the hash pending (the service's own, when this
     # request was the process's first, and the call above)
     hashed = [r for r in lines.records() if r["event"] == "model_hash"]
