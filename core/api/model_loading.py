@@ -45,16 +45,22 @@ def classifier_from_settings(settings: Settings,
     return classifier
 
 
+# The sha256 starts this long after the first answer: by then the answer has gone out and the
+# main thread waits for the next event, so the hash's import and reads never hold the GIL
+# while the answer still needs it.
+HASH_DELAY_S = 0.05
+
+
 def hash_fields(classifier: Classifier) -> dict[str, object]:
-    """The model's sha256 for the init line, started now (after the first answer) if it has
-    not been: ``hash_ms`` once it has ended, else ``hash_pending``, and its thread writes the
-    ``model_hash`` line when it ends. A file that is not the manifest's gets an ERROR
-    ``model_hash`` line either way."""
-    classifier.start_hash()
+    """The model's sha256 for the init line, started now (after the first answer, delayed by
+    HASH_DELAY_S) if it has not been: ``hash_ms`` once it has ended, else ``hash_pending``,
+    and its thread writes the ``model_hash`` line when it ends. A file that is not the
+    manifest's gets an ERROR ``model_hash`` line either way."""
     if classifier.hashed:
         _log_hash(classifier)
         return {"hash_ms": classifier.hash_ms}
-    classifier.start_hash(then=lambda: _log_hash(classifier, ended_later=True))
+    classifier.start_hash(then=lambda: _log_hash(classifier, ended_later=True),
+                          delay=HASH_DELAY_S)
     return {"hash_pending": True}
 
 

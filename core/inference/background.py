@@ -41,15 +41,19 @@ class Background(Generic[T]):
         if start:
             self.start()
 
-    def start(self) -> None:
-        """Start the call unless it has started; never waits."""
+    def start(self, delay: float = 0.0) -> None:
+        """Start the call unless it has started, its thread sleeping ``delay`` seconds first
+        (its import and first reads hold the GIL, which the starting thread may still want);
+        never waits."""
         with self._lock:
             if self._started:
                 return
             self._started = True
-        _thread.start_new_thread(self._run, ())
+        _thread.start_new_thread(self._run, (delay,))
 
-    def _run(self) -> None:
+    def _run(self, delay: float) -> None:
+        if delay:
+            time.sleep(delay)
         if self._idle and sys.platform == "linux":  # nice is per thread on Linux only
             with contextlib.suppress(OSError):  # refused: it runs at the normal priority
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)

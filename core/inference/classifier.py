@@ -85,11 +85,11 @@ class Classifier:
                                      f"smaller than the {self._size[0]}x{self._size[1]} crop")
         # the manifest's sha256 is checked by the hashing thread (core.inference.loader)
 
-    def start_hash(self, then: Callable[[], None] | None = None) -> None:
-        """Start the background sha256 if it has not started; ``then`` runs on its thread
-        when it ends (at once if it has)."""
+    def start_hash(self, then: Callable[[], None] | None = None, delay: float = 0.0) -> None:
+        """Start the background sha256 (after ``delay`` seconds) if it has not started;
+        ``then`` runs on its thread when it ends (at once if it has)."""
         if self._hashing is not None:
-            self._hashing.start()
+            self._hashing.start(delay)
             if then is not None:
                 self._hashing.then(then)
         elif then is not None:
