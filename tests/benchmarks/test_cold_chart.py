@@ -14,10 +14,10 @@ RECORD: dict[str, Any] = {
     "python": "python3.11",
     "medians_ms": {"default": {"ours": OURS, "bare": BARE},
                    "xception": {"ours": {**OURS, "whole": 1900.0}, "bare": BARE}},
-    "verdicts": {"default": {"over_bare_ms": 34.0, "ratio": 1.218, "goal": "bare + 20 ms",
-                             "met": False},
-                 "xception": {"over_bare_ms": 1744.0, "ratio": 12.18, "goal": "bare + 5 %",
-                              "met": False}}}
+    "verdicts": {"default": {"over_bare_ms": 34.0, "ratio": 1.218, "cpu_over_bare_ms": 30.0,
+                             "goal": "bare + 20 ms", "met": False},
+                 "xception": {"over_bare_ms": 1744.0, "ratio": 12.18, "cpu_over_bare_ms": 30.0,
+                              "goal": "bare + 5 %", "met": False}}}
 
 
 def test_the_phases_end_at_the_whole_process() -> None:
