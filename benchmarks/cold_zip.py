@@ -188,11 +188,14 @@ def main() -> int:
     parser.add_argument("--python", default="python3", help="the zip's Python (LAMBDA_PYTHON)")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "data" / "cold_zip.json")
+    parser.add_argument("--kinds", nargs="+", choices=list(KINDS), default=list(KINDS),
+                        help="measure only these pairs")
     args = parser.parse_args()
     work = ROOT / "build" / "bench" / "cold-zip"
     work.mkdir(parents=True, exist_ok=True)
     with photo_server() as url:
-        kinds = prepare(args.zip, work, args.python, url)
+        kinds = {kind: setup for kind, setup in prepare(args.zip, work, args.python, url).items()
+                 if kind in args.kinds}
         load = [round(x, 2) for x in os.getloadavg()]
         samples = measure(kinds, args.python, args.runs)
     record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": args.runs,
