@@ -10,6 +10,7 @@ closes what ``on_exit`` closes, flushes the logs and exits with status 0.
 
 from __future__ import annotations
 
+import _thread
 import logging
 import os
 import signal
@@ -29,8 +30,8 @@ def install(on_exit: Callable[[], None]) -> bool:
     os.set_blocking(writer, False)
     signal.set_wakeup_fd(writer, warn_on_full_buffer=False)
     signal.signal(signal.SIGTERM, _noop)
-    threading.Thread(target=_wait, args=(reader, writer, on_exit), name="sigterm",
-                     daemon=True).start()
+    # a bare thread: threading.Thread.start would wait for it to be scheduled, at init
+    _thread.start_new_thread(_wait, (reader, writer, on_exit))
     return True
 
 
