@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from core import errors
+from core.record import Record
 
 
 def new_request_id() -> str:
@@ -36,8 +37,8 @@ class Invocation(NamedTuple):
 LOCAL = Invocation()  # a request served locally (the frozen default every Request shares)
 
 
-@dataclass(frozen=True)
-class Request:
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+class Request(Record):
     """One HTTP request. Header names are lower case; the body is always bytes."""
 
     method: str
@@ -63,13 +64,14 @@ class Request:
         return self.deadline
 
 
-@dataclass
-class Response:
+@dataclass(init=False, repr=False, eq=False)  # those from Record
+class Response(Record):
     """One HTTP response; ``body`` is bytes, JSON unless the content type says otherwise."""
 
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass with eq
 
     @property
     def content_type(self) -> str:

@@ -16,8 +16,8 @@ from core.config.checks import RUNTIMES, check_settings
 from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
 from core.config.parsing import parse
 from core.config.ranges import Range, count, positive
-from core.config.record import Record
 from core.errors import ConfigError
+from core.record import Record
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout, or the bundle's root
 DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"

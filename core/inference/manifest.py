@@ -23,12 +23,13 @@ from typing import Any
 
 from core.config.choices import LAYOUTS, NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES, layout_name
 from core.errors import ConfigError
+from core.record import Record
 
 FORMAT = 1
 
 
-@dataclass(frozen=True)
-class Manifest:
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+class Manifest(Record):
     """Everything about one model that serving needs besides the weights."""
 
     file: str
