@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from core.api.openinference import codec as oip
@@ -271,6 +271,9 @@ requests = st.fixed_dictionaries({}, optional={
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(doc=requests, binary=st.binary(max_size=64), declare=st.booleans())
+# A numeric scalar under the image input's name: no length to count images by.
+@example(doc={"inputs": [{"name": "image", "datatype": "UINT8", "shape": [], "data": 0}]},
+         binary=b"", declare=False)
 def test_no_request_makes_a_5xx(service: Service, doc: dict[str, Any], binary: bytes,
                                 declare: bool) -> None:
     header = json.dumps(doc).encode()

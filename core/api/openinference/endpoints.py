@@ -149,8 +149,9 @@ class OpenInference:
 
     def _from_images(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
                      deadline: float) -> np.ndarray:
-        count = len(tensor.data)
-        if tensor.datatype != "BYTES" or tensor.shape not in ((count,), (count, 1)):
+        # The datatype first: a numeric scalar (shape []) has no length.
+        count = len(tensor.data) if tensor.datatype == "BYTES" else -1
+        if count < 0 or tensor.shape not in ((count,), (count, 1)):
             raise errors.InvalidField(f"'{IMAGE}' must be BYTES of shape [N]: encoded images")
         self._batch(count)
         rows, allowance = [], pipeline.allowance()
