@@ -114,7 +114,10 @@ def invoke(port: int, event: Any) -> Any:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations",
         data=json.dumps(event).encode(), method="POST")
-    with urllib.request.urlopen(request, timeout=120) as response:
+    # An opener of its own without proxies: urlopen's shared opener would keep the refusing
+    # proxy of this test's environment for every later test in the process.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=120) as response:
         return json.loads(response.read())
 
 
