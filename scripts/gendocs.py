@@ -104,6 +104,7 @@ def cost_table() -> str:
 COMPONENTS: tuple[tuple[str, str], ...] = (
     ("aws_lambda", "Lambda events"), ("gcp_function", "Cloud Functions"),
     ("azure_function", "Azure Functions"), ("core.cli", "CLI"),
+    ("core.batch", "local batch: sources, read-ahead, results file"),
     ("core.api", "routes, parsing, service, v2, page, WSGI, server"),
     ("core.pipeline", "fetch, decode, resize, infer, timed"),
     ("core.fetch", "URL policy, pinning, fetcher"),

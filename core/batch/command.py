@@ -1,0 +1,74 @@
+"""``classifier batch SOURCE --out results.jsonl``: list, skip what the file holds, classify
+the rest with progress, stop cleanly on a signal, and say what was done in one line.
+
+Exit status: 0 when every image of the run was classified, 1 when some got an error record,
+2 when SOURCE or --out cannot be used (nothing classified), 130 / 143 when Ctrl-C / SIGTERM
+stopped the run (the file then holds whole lines; the same command completes the rest).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.batch.progress import has_tqdm, make_progress
+from core.batch.readahead import Runner
+from core.batch.results_file import ResultsFile
+from core.batch.sources import open_source, pending
+from core.batch.stopping import stop_on_signals
+from core.pipeline.predict import Pipeline
+
+PROGRESS_HINT = ("(install the batch extra for a progress bar: make install-batch, "
+                 "or pip install -e '.[batch]')")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The command's arguments."""
+
+    source: str
+    out: Path
+    workers: int = 2
+    progress: bool | None = None  # None: when stderr is a terminal
+
+
+def run_batch(pipeline: Pipeline, options: Options) -> int:
+    """Run the command; configuration problems raise ``ConfigError`` before any work."""
+    out = options.out
+    skip = frozenset({out.resolve(), out.resolve().with_name(f".{out.name}.partial")})
+    items = open_source(options.source, skip)
+    results = ResultsFile(out)
+    todo = list(pending(items, results.done))
+    if options.progress is not False and sys.stderr.isatty() and not has_tqdm():
+        print(PROGRESS_HINT, file=sys.stderr)
+    progress = make_progress(len(todo), options.progress)
+
+    def write(line: dict[str, Any]) -> None:
+        results.append(line)
+        progress.update("error" in line)
+
+    started = time.monotonic()
+    try:
+        with stop_on_signals() as stop:
+            runner = Runner(pipeline, options.workers)
+            tally = runner.run(todo, write, stop.is_set)
+    finally:
+        progress.close()
+        results.close()
+    seconds = time.monotonic() - started
+    rate = tally.written / seconds if seconds > 0 else 0.0
+    print(f"batch: {len(items)} images in {options.source}; {len(items) - len(todo)} already "
+          f"in {out}, {tally.written} classified now ({tally.failed} failed) in {seconds:.1f} s, "
+          f"{rate:.1f} img/s", file=sys.stderr)
+    status = stop.exit_status()
+    if status is not None:
+        left = len(todo) - tally.written
+        name = signal.Signals(status - 128).name
+        print(f"batch: stopped by {name} with {left} images left; run the same command again "
+              "to classify them", file=sys.stderr)
+        return status
+    return 1 if tally.failed else 0
