@@ -29,6 +29,7 @@ bench-deps: $(DEV_STAMP) $(REF_STAMP) $(KIH_DIR)/.installed  ## Install the refe
 bench: bench-shared bench-deps  ## Performance suite: table, build/bench/bench.json, docs/bench.png
 	$(PY) -m benchmarks.suite $(BENCH_ARGS)
 	$(PY) -m benchmarks.onnx_bench $(ONNX_BENCH_ARGS)
+	$(PY) -m benchmarks.batch_throughput $(BATCH_BENCH_ARGS)
 
 .PHONY: bench-cold
 # The zip's Python: LAMBDA_PYTHON's interpreter (bytecode in the zip is for that version).

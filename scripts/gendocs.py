@@ -10,7 +10,10 @@ committed table differs from what the code generates (``make docs`` and the test
 * the worst-case cost per hour under the shipped defaults (docs/security.md), from
   ``benchmarks/cost.py``'s prices and the bench's measured ms per request;
 * the package map (docs/architecture.md): a mermaid diagram of which package imports which,
-  read from the source's import statements.
+  read from the source's import statements;
+* the batch throughput (docs/performance.md, its figure docs/batch-throughput.svg) and the
+  images-per-hour and cost estimates (docs/batch.md) from ``docs/data/batch.json``, the JSON
+  that ``make bench-batch`` writes, rendered by ``benchmarks.batch_report``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from core.config import Settings  # noqa: E402
 
 DOCS = ROOT / "docs"
 BENCH_JSON = DOCS / "data" / "bench.json"
+BATCH_JSON = DOCS / "data" / "batch.json"
+NO_BATCH = "No batch benchmark has been recorded yet: run `make bench-batch`."
 
 
 def _default_text(spec: Any) -> str:
@@ -98,6 +103,37 @@ def cost_table() -> str:
     if not BENCH_JSON.exists():
         return "No benchmark has been recorded yet: run `make bench`."
     return cost.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8")))
+
+
+def _batch_data() -> dict[str, Any] | None:
+    if not BATCH_JSON.exists():
+        return None
+    data: dict[str, Any] = json.loads(BATCH_JSON.read_text(encoding="utf-8"))
+    return data
+
+
+def batch_results() -> str:
+    """``classifier batch`` against the bare loop (docs/data/batch.json)."""
+    from benchmarks import batch_report
+
+    data = _batch_data()
+    return NO_BATCH if data is None else batch_report.results(data)
+
+
+def batch_estimates() -> str:
+    """Images per hour by concurrency and the bill for a bucket, from the measured ms."""
+    from benchmarks import batch_report
+
+    data = _batch_data()
+    return NO_BATCH if data is None else batch_report.estimates(data)
+
+
+def batch_figure() -> str | None:
+    """The SVG figure of the batch throughput (None: no data, no file)."""
+    from benchmarks import batch_report
+
+    data = _batch_data()
+    return None if data is None else batch_report.svg(data)
 
 
 # The boxes of the package map, top to bottom, with what each holds.
@@ -173,6 +209,12 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("performance.md", "bench", bench_tables),
     ("architecture.md", "packages", package_map),
     ("security.md", "cost", cost_table),
+    ("performance.md", "batch", batch_results),
+    ("batch.md", "batch-estimates", batch_estimates),
+)
+# (file under docs/, generator): whole generated files, such as figures
+FILES: tuple[tuple[str, Callable[[], str | None]], ...] = (
+    ("batch-throughput.svg", batch_figure),
 )
 
 
@@ -193,6 +235,10 @@ def stale() -> list[str]:
         text = (DOCS / page).read_text(encoding="utf-8")
         if replace(text, name, make()) != text:
             out.append(f"docs/{page} ({name})")
+    for name, make_file in FILES:
+        body, path = make_file(), DOCS / name
+        if body is not None and (not path.exists() or path.read_text(encoding="utf-8") != body):
+            out.append(f"docs/{name}")
     return out
 
 
@@ -202,6 +248,10 @@ def write() -> None:
         path = DOCS / page
         path.write_text(replace(path.read_text(encoding="utf-8"), name, make()),
                         encoding="utf-8")
+    for name, make_file in FILES:
+        body = make_file()
+        if body is not None:
+            (DOCS / name).write_text(body, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,85 @@
+"""The command as a real process: ``python -m core batch`` and the ``classifier batch`` script
+write the same lines, and Ctrl-C or SIGTERM mid-run leaves whole lines that a second run
+completes without a duplicate."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import images
+from tests.batch.conftest import ROOT, by_key, child_env, command, photo_set, records, run
+
+COPIES = 150
+
+
+def without_time(path: Path) -> list[dict[str, object]]:
+    return [{k: v for k, v in line.items() if k != "time"} for line in records(path)]
+
+
+def test_both_entry_points_write_the_same_lines(photos: Path, tmp_path: Path) -> None:
+    (photos / "notes.txt").write_text("not a photo")
+    module, script = tmp_path / "module.jsonl", tmp_path / "script.jsonl"
+    done = [run("module", str(photos), "--out", str(module)),
+            run("script", str(photos), "--out", str(script))]
+    for result in done:
+        assert result.returncode == 1, result.stderr  # notes.txt is an error line
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr
+        assert result.stderr.splitlines()[-1].startswith(
+            f"batch: {len(photo_set()) + 1} images in {photos}; 0 already in")
+    assert without_time(module) == without_time(script)
+    assert len(records(module)) == len(photo_set()) + 1
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> Path:
+    """COPIES large PNGs (no draft decoding: each takes a while), to stop a run midway."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    data = images.encode(images.pattern(1600, 1200), "PNG")
+    for index in range(COPIES):
+        (folder / f"photo-{index:03d}.png").write_bytes(data)
+    return folder
+
+
+def wait_for_lines(path: Path, count: int, process: subprocess.Popen[str],
+                   seconds: float = 120) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and process.poll() is None:
+        if path.exists() and path.read_bytes().count(b"\n") >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the run wrote fewer than {count} lines (exit {process.poll()})")
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_mid_run_leaves_whole_lines_and_a_resumed_run_completes_the_set(
+        many: Path, tmp_path: Path, sent: signal.Signals) -> None:
+    out = tmp_path / "results.jsonl"
+    process = subprocess.Popen([*command("module"), "batch", str(many), "--out", str(out),
+                                "--workers", "1"], cwd=ROOT, env=child_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_lines(out, 5, process)
+        process.send_signal(sent)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + sent, err
+    assert f"stopped by {sent.name}" in err and "Traceback" not in err
+    first = records(out)  # every line whole JSON
+    assert 5 <= len(first) < COPIES
+    assert len(by_key(first)) == len(first)
+    again = run("module", str(many), "--out", str(out))
+    assert again.returncode == 0, again.stderr
+    assert f"{len(first)} already in" in again.stderr
+    final = records(out)
+    assert len(final) == COPIES and len(by_key(final)) == COPIES
+    assert final[:len(first)] == first
+    assert all("scores" in line for line in final)
