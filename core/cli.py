@@ -84,8 +84,10 @@ def _evaluate(service: Service, args: argparse.Namespace) -> int:
 def _batch(service: Service, args: argparse.Namespace) -> int:
     from core.batch.command import Options, run_batch
 
+    # the log lines of -v would break the bar's line: it shows then only when asked for
+    progress = False if args.progress is None and args.verbose else args.progress
     return run_batch(service.pipeline, Options(args.source, Path(args.out), args.workers,
-                                               args.progress))
+                                               progress))
 
 
 def _positive(text: str) -> int:

@@ -4,6 +4,7 @@ completes without a duplicate."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -30,10 +31,26 @@ def test_both_entry_points_write_the_same_lines(photos: Path, tmp_path: Path) ->
         assert result.returncode == 1, result.stderr  # notes.txt is an error line
         assert result.stdout == ""
         assert "Traceback" not in result.stderr
-        assert result.stderr.splitlines()[-1].startswith(
-            f"batch: {len(photo_set()) + 1} images in {photos}; 0 already in")
+        lines = result.stderr.splitlines()  # quiet: the summary line alone, no log lines
+        assert len(lines) == 1 and lines[0].startswith(
+            f"batch: {len(photo_set()) + 1} images in {photos}; 0 already in"), result.stderr
     assert without_time(module) == without_time(script)
     assert len(records(module)) == len(photo_set()) + 1
+
+
+def test_verbose_logs_a_line_per_image_and_the_bar_shows_images_per_second(
+        photos: Path, tmp_path: Path) -> None:
+    out = tmp_path / "results.jsonl"
+    result = run("module", str(photos), "--out", str(out), "-v", "--progress")
+    assert result.returncode == 0, result.stderr
+    # the bar redraws with carriage returns: a log line may follow its text on one line
+    logged = [json.loads(line[line.index('{"ts"'):]) for line in result.stderr.splitlines()
+              if '"event":"batch_image"' in line]
+    assert sorted(line["source"] for line in logged) == sorted(
+        line["source"]["uri"] for line in records(out))
+    assert "img/s" in result.stderr and "classifying" in result.stderr  # tqdm's bar
+    quiet = run("module", str(photos), "--out", str(tmp_path / "quiet.jsonl"), "--no-progress")
+    assert "classifying" not in quiet.stderr and "batch_image" not in quiet.stderr
 
 
 @pytest.fixture
