@@ -9,7 +9,7 @@ SIGTERM (``stopping``) and the command itself (``command``).
 Each image goes through the same pipeline as ``/predict`` (``core.pipeline``: its limits, its
 decode memory budget, its answers); its line is the record the storage events write.
 
-May import ``core.api`` (the URL field check of ``/predict``), ``core.pipeline``,
-``core.telemetry`` and the bottom (``core.config``, ``core.errors``); only ``core.cli``
-imports it.
+May import ``core.jobs`` (object references, stores, the result record), ``core.api`` (the
+URL field check of ``/predict``), ``core.pipeline``, ``core.telemetry`` and the bottom
+(``core.config``, ``core.errors``); only ``core.cli`` imports it.
 """

@@ -40,7 +40,7 @@ def run_batch(pipeline: Pipeline, options: Options) -> int:
     """Run the command; configuration problems raise ``ConfigError`` before any work."""
     out = options.out
     skip = frozenset({out.resolve(), out.resolve().with_name(f".{out.name}.partial")})
-    items = open_source(options.source, skip)
+    items = open_source(options.source, pipeline.settings, skip)
     results = ResultsFile(out)
     todo = list(pending(items, results.done))
     if options.progress is not False and sys.stderr.isatty() and not has_tqdm():

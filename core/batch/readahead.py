@@ -16,19 +16,21 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from core import errors
 from core.batch.items import Item
-from core.batch.lines import model_info, record
+from core.jobs.objects import ObjectRef
+from core.jobs.results import record
+from core.jobs.stores import open_store
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
-from core.telemetry.request_log import log_json, redact_url
+from core.telemetry.request_log import log_json
 
-Loaded = tuple[np.ndarray, Timings, float]  # pixels, the image's timings, its deadline
+# pixels, the image's timings, its deadline, the object as read (its ETag or version)
+Loaded = tuple[np.ndarray, Timings, float, ObjectRef]
 
 
 @dataclass
@@ -47,21 +49,23 @@ class Runner:
         self.settings = pipeline.settings
         self.workers = max(1, workers)
         self.ahead = 2 * self.workers
-        self.model = model_info(pipeline.classifier)
+        manifest = pipeline.classifier.manifest
+        self.model = {"name": manifest.name, "version": manifest.version,
+                      "sha256": pipeline.classifier.sha256}
 
-    def read(self, item: Item, deadline: float, timings: Timings) -> bytes:
-        """The image bytes of ``item``, under the limit ``/predict`` applies to them."""
-        if item.kind == "url":
-            timings.url = item.location
+    def read(self, item: Item, deadline: float, timings: Timings) -> tuple[bytes, ObjectRef]:
+        """The bytes of ``item`` and the object as read: a URL through the fetcher and URL
+        policy of ``{"url": ...}``, a file or stored object through its store, under
+        ``MAX_IMAGE_BYTES`` (as the storage events read them)."""
+        ref = item.ref
+        if ref.store == "url":
+            timings.url = ref.key
             with timings.step("fetch"):
-                return self.pipeline.fetcher.fetch(item.location, deadline)
-        limit = self.settings.max_body_bytes
-        if item.kind == "object":
-            from core.batch.prefixes import read_object
-
-            with timings.step("fetch"):
-                return read_object(item.location, limit, deadline, self.settings)
-        return read_file(item.location, limit)
+                return self.pipeline.fetcher.fetch(ref.key, deadline), ref
+        with timings.step("read"):
+            blob = open_store(ref.store, self.settings).read(
+                ref, self.settings.max_image_bytes, deadline)
+        return blob.data, blob.ref
 
     def load(self, item: Item) -> Loaded:
         """Read and decode one item (a pool thread's task); its deadline starts here."""
@@ -69,30 +73,32 @@ class Runner:
             raise item.error
         deadline = time.monotonic() + self.settings.request_deadline_seconds
         timings = Timings()
-        data = self.read(item, deadline, timings)
+        data, ref = self.read(item, deadline, timings)
         pixels = self.pipeline.prepare(data, timings, deadline, self.pipeline.allowance())
-        return pixels, timings, deadline
+        return pixels, timings, deadline, ref
 
     def finish(self, item: Item, future: Future[Loaded]) -> dict[str, Any]:
         """Run the model on a loaded item (this thread) and build its record."""
-        timings = Timings()
-        outcome: dict[str, float] | errors.ServiceError
+        timings, ref = Timings(), item.ref
+        scores: dict[str, float] | None = None
+        error: errors.ServiceError | None = None
         try:
-            pixels, timings, deadline = future.result()
-            outcome = self.pipeline.rank(self.pipeline.infer(pixels, timings, deadline), None)
+            pixels, timings, deadline, ref = future.result()
+            scores = self.pipeline.rank(self.pipeline.infer(pixels, timings, deadline), None)
         except errors.ServiceError as exc:
-            outcome = exc
+            error = exc
         except Exception as exc:  # a fault on one image is that image's record alone
             timings.info["fault"] = type(exc).__name__
-            outcome = errors.InternalError("internal error")
-        self._log(item, outcome, timings)
-        return record(item.source, self.model, outcome)
+            error = errors.InternalError("internal error")
+        self._log(item, error, timings)
+        line: dict[str, Any] = record(ref, self.model, scores, error)
+        line["source"] = item.source(ref)
+        return line
 
-    def _log(self, item: Item, outcome: object, timings: Timings) -> None:
-        shown = redact_url(item.key) if item.kind == "url" else item.key
-        code = outcome.code if isinstance(outcome, errors.ServiceError) else "ok"
-        log_json(logging.INFO, "batch_image", source=shown, outcome=code,
-                 ms=timings.as_ms(), **timings.info)
+    def _log(self, item: Item, error: errors.ServiceError | None, timings: Timings) -> None:
+        log_json(logging.INFO, "batch_image", source=item.key,
+                 outcome=error.code if error is not None else "ok", ms=timings.as_ms(),
+                 **timings.info)
 
     def run(self, items: Iterable[Item], write: Callable[[dict[str, Any]], None],
             stopped: Callable[[], bool]) -> Tally:
@@ -125,15 +131,3 @@ class Runner:
                 return
             queued.append((item, pool.submit(self.load, item)))
 
-
-def read_file(path: Path, limit: int) -> bytes:
-    """A file's bytes, refused like an upload above ``limit`` (MAX_BODY_BYTES)."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise errors.NotFound(f"{errors.shown(path.name)} cannot be read: "
-                              f"{exc.strerror or type(exc).__name__}") from exc
-    if len(data) > limit:
-        raise errors.PayloadTooLarge.body(limit)
-    return data

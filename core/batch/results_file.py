@@ -22,7 +22,8 @@ from core import errors
 
 
 def is_final(record: Any) -> bool:
-    """A record that a resumed run keeps: scores, or a permanent error (4xx)."""
+    """A record that a resumed run keeps: scores, or a permanent error (4xx, by the record's
+    status, else by its code)."""
     if not isinstance(record, dict) or not isinstance(record.get("source"), dict):
         return False
     if "uri" not in record["source"]:
@@ -30,7 +31,12 @@ def is_final(record: Any) -> bool:
     if "scores" in record:
         return True
     error = record.get("error")
-    return isinstance(error, dict) and not is_transient(str(error.get("code", "")))
+    if not isinstance(error, dict):
+        return False
+    status = error.get("status")
+    if isinstance(status, int):
+        return not (status == 429 or status >= 500)
+    return not is_transient(str(error.get("code", "")))
 
 
 def _statuses(base: type[errors.ServiceError]) -> dict[str, int]:

@@ -10,24 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from core import errors
 from core.api.predict_body import check_url
-from core.batch.items import Item
+from core.batch.items import URL_SCHEMES, Item
+from core.config import Settings
+from core.jobs.objects import ObjectRef
 
 PREFIX_SCHEMES = ("s3://", "gs://")
-URL_SCHEMES = ("http://", "https://")
 # The first bytes of the image formats a user might pass by mistake instead of a list.
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF", b"BM", b"II*\x00", b"MM\x00*")
 
 
-def open_source(text: str, skip: frozenset[Path] = frozenset()) -> list[Item]:
+def open_source(text: str, settings: Settings, skip: frozenset[Path] = frozenset()
+                ) -> list[Item]:
     """The items of SOURCE ``text``, in a stable order (``skip``: files never classified,
     such as the results file inside the folder)."""
     if text.startswith(PREFIX_SCHEMES):
         from core.batch.prefixes import prefix_items
 
-        return prefix_items(text)
+        return prefix_items(text, settings)
     if text.startswith(URL_SCHEMES):
         raise errors.ConfigError(
             f"SOURCE {errors.shown(text)} is one URL: use `classifier predict URL`, or put "
@@ -57,8 +60,9 @@ def folder_items(folder: Path, skip: frozenset[Path] = frozenset()) -> list[Item
                        and p not in skip)
     except OSError as exc:
         raise errors.ConfigError(f"SOURCE {folder} cannot be listed: {exc.strerror}") from exc
-    return [Item("file", path, {"uri": str(path), "key": path.relative_to(root).as_posix()})
-            for path in paths]
+    if not paths:
+        raise errors.ConfigError(f"SOURCE {folder} holds no files")
+    return [Item(ObjectRef("file", "", str(path))) for path in paths]
 
 
 def read_list(path: Path) -> str:
@@ -81,24 +85,32 @@ def read_list(path: Path) -> str:
         ) from exc
 
 
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # a malformed host: the URL policy refuses the line when it is fetched
+        return ""
+
+
 def url_list_items(path: Path) -> list[Item]:
-    """One item per line of the list (blank lines and ``#`` comments skipped, a repeated URL
-    once); an empty or overlong line is an item with its error already set, and every other
-    line meets the URL policy of ``/predict`` when it is fetched."""
+    """One item per line of the list (blank lines and ``#`` comments skipped, a URL seen
+    before skipped: URLs compare without their query, as results name them); an overlong
+    line is an item with its error already set, every other line meets the URL policy of
+    ``/predict`` when it is fetched."""
     items: list[Item] = []
     seen: set[str] = set()
     for number, line in enumerate(read_list(path).splitlines(), start=1):
         text = line.strip()
-        if not text or text.startswith("#") or text in seen:
+        if not text or text.startswith("#"):
             continue
-        seen.add(text)
-        source = {"uri": text, "line": number}
+        item = Item(ObjectRef("url", _host(text), text), number)
         try:
-            url = check_url(text, f"line {number}")
+            check_url(text, f"line {number}")
         except errors.ServiceError as exc:
-            items.append(Item("url", text, source, exc))
-            continue
-        items.append(Item("url", url, source))
+            item = Item(item.ref, number, exc)
+        if item.key not in seen:
+            seen.add(item.key)
+            items.append(item)
     if not items:
         raise errors.ConfigError(f"SOURCE {path} holds no URL (one http(s) URL a line)")
     return items

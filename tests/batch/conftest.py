@@ -48,9 +48,12 @@ def records(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in data.splitlines()]
 
 
-def by_key(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Records by their source's relative key (folders) or URI."""
-    return {line["source"].get("key", line["source"]["uri"]): line for line in lines}
+def by_key(lines: list[dict[str, Any]], folder: Path | None = None
+           ) -> dict[str, dict[str, Any]]:
+    """Records by their source's URI (a file's: its path relative to ``folder``)."""
+    base = None if folder is None else folder.resolve()
+    return {(Path(line["source"]["uri"]).relative_to(base).as_posix() if base
+             else line["source"]["uri"]): line for line in lines}
 
 
 def child_env(**extra: str) -> dict[str, str]:

@@ -54,18 +54,21 @@ def test_every_photo_gets_the_scores_predict_answers(
         service: Service, photos: Path, tmp_path: Path) -> None:
     out = tmp_path / "results.jsonl"
     assert run_batch(service.pipeline, Options(str(photos), out, progress=False)) == 0
-    lines = by_key(records(out))
+    lines = by_key(records(out), photos)
     assert set(lines) == set(photo_set())
     model = service.pipeline.classifier
     for name, data in photo_set().items():
         line = lines[name]
-        assert line["source"] == {"uri": str((photos / name).resolve()), "key": name}
+        path = str((photos / name).resolve())
+        assert {k: line["source"][k] for k in ("uri", "store", "bucket", "key")} == {
+            "uri": path, "store": "file", "bucket": "", "key": path}
+        assert line["source"]["etag"]  # the file as read: its modification time and size
         assert line["model"]["name"] == model.manifest.name
         assert line["model"]["sha256"] == model.sha256
         expected = predict(service, data)
         assert line["scores"] == expected, name
         assert list(line["scores"]) == list(expected), name  # best first, as /predict
-        assert line["time"].endswith("+00:00")
+        assert line["time"].endswith("Z")
 
 
 @pytest.mark.parametrize("name", PLAIN_JPEGS)
@@ -73,7 +76,7 @@ def test_scores_agree_with_the_interpreter_on_pillow_pixels(
         service: Service, photos: Path, tmp_path: Path, name: str) -> None:
     out = tmp_path / "results.jsonl"
     run_batch(service.pipeline, Options(str(photos), out, progress=False))
-    scores = by_key(records(out))[name]["scores"]
+    scores = by_key(records(out), photos)[name]["scores"]
     got = np.array([scores[label] for label in service.pipeline.classifier.labels])
     expected = interpreter_scores(photo_set()[name])
     np.testing.assert_allclose(got, expected, atol=2e-3)
@@ -88,7 +91,7 @@ def test_a_file_that_is_not_an_image_is_an_error_line(
     (photos / ".hidden.jpg").write_bytes(b"never listed")
     out = tmp_path / "results.jsonl"
     assert run_batch(service.pipeline, Options(str(photos), out, progress=False)) == 1
-    lines = by_key(records(out))
+    lines = by_key(records(out), photos)
     assert ".hidden.jpg" not in lines
     # /predict refuses an empty body before decoding (400 invalid_field); an empty file is
     # simply not an image
@@ -98,7 +101,7 @@ def test_a_file_that_is_not_an_image_is_an_error_line(
         answer = service.handle(Request("POST", "/predict",
                                         {"content-type": "application/octet-stream"}, {}, data))
         assert answer.status in (400, 415, 422), name
-        assert lines[name]["error"] == answer.json()["error"], name
+        assert lines[name]["error"] == {**answer.json()["error"], "status": answer.status}
         assert "scores" not in lines[name]
     assert sum("scores" in line for line in lines.values()) == len(photo_set())
 
@@ -108,7 +111,7 @@ def test_a_results_file_inside_the_folder_is_never_classified(
     out = photos / "results.jsonl"
     run_batch(service.pipeline, Options(str(photos), out, progress=False))
     assert run_batch(service.pipeline, Options(str(photos), out, progress=False)) == 0
-    assert set(by_key(records(out))) == set(photo_set())
+    assert set(by_key(records(out), photos)) == set(photo_set())
 
 
 @pytest.mark.parametrize(("source", "out", "expected"), [
@@ -121,12 +124,14 @@ def test_a_results_file_inside_the_folder_is_never_classified(
     ("photos", "photos", "error: --out {tmp}/photos is a folder"),
     ("binary.dat", "results.jsonl", "error: SOURCE {tmp}/binary.dat is not a text file of URLs"),
     ("empty.txt", "results.jsonl", "error: SOURCE {tmp}/empty.txt holds no URL"),
+    ("nothing", "results.jsonl", "error: SOURCE {tmp}/nothing holds no files"),
 ])
 def test_a_source_or_output_that_cannot_be_used_is_one_line_and_exit_2(
         photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         source: str, out: str, expected: str) -> None:
     (tmp_path / "binary.dat").write_bytes(b"\x00\x01\x02 not text")
     (tmp_path / "empty.txt").write_text("# nothing here\n\n")
+    (tmp_path / "nothing" / ".hidden").mkdir(parents=True)
     target = source if "://" in source else str(tmp_path / source)
     assert main(["batch", target, "--out", str(tmp_path / out)]) == 2
     captured = capsys.readouterr()

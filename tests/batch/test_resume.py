@@ -53,7 +53,7 @@ def test_a_second_run_classifies_only_the_missing_images(
                     + json.dumps(busy).encode() + b"\n" + cut)
     calls = counting_infer(service, monkeypatch)
     caplog.clear()
-    caplog.set_level("INFO")
+    caplog.set_level("INFO", logger="classifier")
     assert run_batch(service.pipeline, Options(str(photos), out, progress=False)) == 0
     assert len(calls) == total - 4
     logged = {line["source"] for line in batch_lines(caplog)}
