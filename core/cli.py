@@ -164,3 +164,6 @@ def main(argv: list[str] | None = None) -> int:
     except (errors.ConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handling (the model load)
+        print("interrupted", file=sys.stderr)
+        return 130
