@@ -13,8 +13,10 @@ from core.api.service import Service
 from core.batch.command import Options, run_batch
 from core.cli import main
 from core.config import DEFAULT_MODEL
+from core.inference.classifier import Classifier
 from core.messages import Request
 from tests.batch.conftest import by_key, photo_set, records
+from tests.conftest import make_settings
 
 # Photos the reference below prepares exactly as the service does (no alpha, no box reduction).
 PLAIN_JPEGS = ("samples/astronaut.jpg", "samples/coat.jpg", "gen/pattern-0.jpg",
@@ -139,3 +141,30 @@ def test_a_source_or_output_that_cannot_be_used_is_one_line_and_exit_2(
     lines = captured.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(expected.format(tmp=tmp_path)), captured.err
     assert not (tmp_path / "results.jsonl").exists()
+
+
+@pytest.mark.parametrize("limit", [{"max_image_bytes": 9000}, {"max_image_pixels": 70_000},
+                                   {"max_request_pixels": 60_000}])
+def test_the_limits_of_predict_refuse_the_same_photos(
+        classifier: Classifier, photos: Path, tmp_path: Path, limit: dict[str, int]) -> None:
+    """Smaller limits than the defaults: each photo is refused or scored as /predict does
+    with the same settings (a URL download for the byte limit, an upload for the others)."""
+    strict = Service(make_settings(**limit), classifier=classifier)
+    out = tmp_path / "results.jsonl"
+    assert run_batch(strict.pipeline, Options(str(photos), out, progress=False)) == 1
+    lines = by_key(records(out), photos)
+    refused = {name for name, line in lines.items() if "error" in line}
+    assert refused and refused != set(lines)
+    for name, data in photo_set().items():
+        if "max_image_bytes" in limit:
+            expected = len(data) > limit["max_image_bytes"]
+            assert (name in refused) is expected, name
+            if expected:
+                assert lines[name]["error"]["code"] == "image_too_large"
+            continue
+        answer = strict.handle(Request("POST", "/predict",
+                                       {"content-type": "application/octet-stream"}, {}, data))
+        if answer.status == 200:
+            assert lines[name]["scores"] == answer.json(), name
+        else:
+            assert lines[name]["error"] == {**answer.json()["error"], "status": answer.status}
