@@ -85,7 +85,9 @@ def _batch(service: Service, args: argparse.Namespace) -> int:
     from core.batch.command import Options, run_batch
 
     # the log lines of -v would break the bar's line: it shows then only when asked for
-    progress = False if args.progress is None and args.verbose else args.progress
+    progress: bool | None = getattr(args, "progress", None)
+    if progress is None and args.verbose:
+        progress = False
     return run_batch(service.pipeline, Options(args.source, Path(args.out), args.workers,
                                                progress))
 
@@ -102,12 +104,14 @@ def _add_batch(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
                 "JSON lines (resumable)")
     batch.add_argument("source", help="a folder of images, a text file of http(s) URLs (one a "
                        "line), or an s3://BUCKET/PREFIX or gs://BUCKET/PREFIX")
-    batch.add_argument("--out", required=True, help="the JSON-lines file to append to; what "
-                       "it already holds is skipped")
+    batch.add_argument("--out", required=True, default=argparse.SUPPRESS,
+                       help="the JSON-lines file to append to; what it already holds is "
+                       "skipped")
     batch.add_argument("--workers", type=_positive, default=2,
                        help="threads that read and decode ahead while the model runs")
-    batch.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="show progress (default: when stderr is a terminal)")
+    batch.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                       default=argparse.SUPPRESS,
+                       help="show progress (default: when stderr is a terminal and without -v)")
     batch.set_defaults(run=_batch)
 
 
