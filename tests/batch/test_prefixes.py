@@ -75,3 +75,14 @@ def test_a_prefix_that_cannot_be_listed_or_holds_nothing_is_one_line_and_exit_2(
         assert len(err) == 1 and err[0].startswith(f"error: SOURCE {source}"), err
         assert expected in err[0]
     assert not (tmp_path / "results.jsonl").exists()
+
+
+def test_a_gs_prefix_without_credentials_is_one_line_and_exit_2(
+        offline: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,  # noqa: F811
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """No emulator and nowhere google-auth finds credentials (no key file, an empty gcloud
+    folder, the metadata server on a closed port): the store says so, no trace."""
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
+    assert main(["batch", "gs://some-bucket/photos/", "--out", str(tmp_path / "r.jsonl")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: Cloud Storage needs credentials"), err
