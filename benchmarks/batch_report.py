@@ -18,6 +18,7 @@ def results(data: dict[str, Any]) -> str:
     """The measured rates, their ratio and the machine's load."""
     runs, median = data["runs"], data["median"]
     lines = [
+        f"Measured {data.get('measured', '(date not recorded)')}: "
         f"{data['photos']} validation photos, {data['rounds']} interleaved rounds, "
         f"{data['model']}, `MODEL_THREADS={data['model_threads']}`, "
         f"`--workers {data['workers']}`, {data['cpus']} CPUs; load average (1, 5, 15 min) "

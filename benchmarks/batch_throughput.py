@@ -100,6 +100,7 @@ def photo_folder(count: int, target: Path) -> Path:
 def measure(rounds: int, count: int, workers: int, seed: int = 0) -> dict[str, Any]:
     """Interleaved rounds of both systems; the record written to docs/data/batch.json."""
     rng = random.Random(seed)
+    measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load_before = os.getloadavg()
     runs: dict[str, list[float]] = {"ours": [], "bare": []}
     with tempfile.TemporaryDirectory() as scratch:
@@ -115,7 +116,8 @@ def measure(rounds: int, count: int, workers: int, seed: int = 0) -> dict[str, A
     ratios = [round(o / b, 3) for o, b in zip(runs["ours"], runs["bare"], strict=True)]
     ours, bare = statistics.median(runs["ours"]), statistics.median(runs["bare"])
     return {
-        "photos": count, "rounds": rounds, "workers": workers, "model_threads": THREADS,
+        "measured": measured, "photos": count, "rounds": rounds, "workers": workers,
+        "model_threads": THREADS,
         "model": "clothing-mobilenet-v2 (default)", "cpus": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
