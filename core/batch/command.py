@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.batch.progress import has_tqdm, make_progress
-from core.batch.readahead import Runner
+from core.batch.readahead import Runner, Tally
 from core.batch.results_file import ResultsFile
 from core.batch.sources import open_source, pending
 from core.batch.stopping import stop_on_signals
@@ -42,6 +42,9 @@ def run_batch(pipeline: Pipeline, options: Options) -> int:
     skip = frozenset({out.resolve(), out.resolve().with_name(f".{out.name}.partial")})
     items = open_source(options.source, pipeline.settings, skip)
     results = ResultsFile(out)
+    if results.kept.dropped:
+        print(f"batch: {results.kept.dropped} lines of {out} dropped to be done again (cut "
+              "short, or a transient failure)", file=sys.stderr)
     todo = list(pending(items, results.done))
     if options.progress is not False and sys.stderr.isatty() and not has_tqdm():
         print(PROGRESS_HINT, file=sys.stderr)
@@ -54,21 +57,22 @@ def run_batch(pipeline: Pipeline, options: Options) -> int:
     started = time.monotonic()
     try:
         with stop_on_signals() as stop:
-            runner = Runner(pipeline, options.workers)
-            tally = runner.run(todo, write, stop.is_set)
+            tally = Runner(pipeline, options.workers).run(todo, write, stop.is_set)
     finally:
         progress.close()
         results.close()
-    seconds = time.monotonic() - started
-    rate = tally.written / seconds if seconds > 0 else 0.0
-    print(f"batch: {len(items)} images in {options.source}; {len(items) - len(todo)} already "
-          f"in {out}, {tally.written} classified now ({tally.failed} failed) in {seconds:.1f} s, "
-          f"{rate:.1f} img/s", file=sys.stderr)
+    _summary(options, len(items), len(todo), tally, time.monotonic() - started)
     status = stop.exit_status()
     if status is not None:
-        left = len(todo) - tally.written
-        name = signal.Signals(status - 128).name
-        print(f"batch: stopped by {name} with {left} images left; run the same command again "
-              "to classify them", file=sys.stderr)
+        print(f"batch: stopped by {signal.Signals(status - 128).name} with "
+              f"{len(todo) - tally.written} images left; run the same command again to "
+              "classify them", file=sys.stderr)
         return status
     return 1 if tally.failed else 0
+
+
+def _summary(options: Options, total: int, todo: int, tally: Tally, seconds: float) -> None:
+    rate = tally.written / seconds if seconds > 0 else 0.0
+    print(f"batch: {total} images in {options.source}; {total - todo} already in "
+          f"{options.out}, {tally.written} classified now ({tally.failed} failed) in "
+          f"{seconds:.1f} s, {rate:.1f} img/s", file=sys.stderr)

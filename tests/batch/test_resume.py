@@ -38,7 +38,7 @@ def batch_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
 
 def test_a_second_run_classifies_only_the_missing_images(
         service: Service, photos: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
     full = tmp_path / "full.jsonl"
     assert run_batch(service.pipeline, Options(str(photos), full, progress=False)) == 0
     first = records(full)
@@ -54,8 +54,13 @@ def test_a_second_run_classifies_only_the_missing_images(
     calls = counting_infer(service, monkeypatch)
     caplog.clear()
     caplog.set_level("INFO", logger="classifier")
+    capsys.readouterr()
     assert run_batch(service.pipeline, Options(str(photos), out, progress=False)) == 0
     assert len(calls) == total - 4
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"batch: 2 lines of {out} dropped to be done again (cut short, or a " \
+        "transient failure)"
+    assert f"; 4 already in {out}, {total - 4} classified now (0 failed)" in err[1]
     logged = {line["source"] for line in batch_lines(caplog)}
     assert len(logged) == total - 4
     assert logged.isdisjoint(line["source"]["uri"] for line in first[:4])
