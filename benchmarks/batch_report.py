@@ -41,8 +41,8 @@ def estimates(data: dict[str, Any]) -> str:
     ms = float(data["ms_per_image"])
     per_instance = 3600 * 1000 / ms
     rows = [f"At the measured {ms} ms per image ({data['photos']} photos, `classifier batch` "
-            f"on {data['cpus']} CPUs, [Performance](performance.md#batch-throughput)), one "
-            "image per invocation and no download time:", "",
+            f"on {data['cpus']} CPUs, [Performance](performance.md#batch-throughput)), with no "
+            "download time and no cold starts:", "",
             "| concurrency | images per hour | a bucket of 100,000 photos takes |",
             "|---:|---:|---:|"]
     for level in CONCURRENCY:
