@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda.events import Shape, common, direct, find_shape
+from aws_lambda.events import Shape, common, direct, find_shape, is_storage_event
 from core import errors
 from core.api.deadline import request_deadline
 from core.api.service import Service
@@ -56,7 +56,12 @@ def invocation(context: Any, environ: Mapping[str, str] | None = None) -> Invoca
 
 
 def handle_event(service: Service, event: Any, context: Any) -> Any:
-    """The invocation's result in the event's own shape; never raises."""
+    """The invocation's result in the event's own shape; never raises, but for a storage
+    event (S3, EventBridge) that must be retried (``aws_lambda.jobs``)."""
+    if is_storage_event(event):
+        from aws_lambda.jobs import handle_storage_event  # the jobs core, on its first event
+
+        return handle_storage_event(service, event, context)
     shape = find_shape(event)
     try:
         response = _answer(service, shape, event, context)

@@ -1,8 +1,10 @@
 """The worst case a stranger can cost per hour under each cloud's shipped defaults.
 
-Prices are list prices for the cheapest region tier, copied by hand (they change: update the
-constant and its source together); ms per request is the default model's measured median from
-docs/data/bench.json. ``scripts/gendocs.py`` renders ``markdown`` into docs/security.md.
+Prices are list prices, copied by hand with where each was read and what that page said (they
+change: update the constant and its source together). ``CHECKED`` names the prices the
+provider's own page was seen to state; the others come from secondary sources and the table
+says so. ms per request is the default model's measured median from docs/data/bench.json.
+``scripts/gendocs.py`` renders ``markdown`` into docs/security.md.
 """
 
 from __future__ import annotations
@@ -11,18 +13,44 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-# https://aws.amazon.com/lambda/pricing/ (x86, us-east-1, first 6 billion GB-s a month)
+# x86, US East (N. Virginia), first tier (6 billion GB-s a month); the template's default
+# Architecture is x86_64. https://aws.amazon.com/lambda/pricing/ : "The monthly compute price
+# is $0.00001667 per GB-s", "$0.20 per 1 million requests"; the same two figures in
+# https://docs.aws.amazon.com/whitepapers/latest/how-aws-pricing-works/lambda.html
+# ("$0.00001667 for every GB-second", "$0.20 per 1 million requests"). 0.0000166667 is the
+# tier table's unrounded figure (arm64: 0.0000133334, not used here).
 LAMBDA_GB_SECOND = 0.0000166667
 LAMBDA_PER_MILLION = 0.20
-# https://aws.amazon.com/api-gateway/pricing/ (HTTP APIs, first 300 million a month)
+# HTTP APIs, us-east-1, first 300 million a month: https://docs.aws.amazon.com/whitepapers/
+# latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html : "First
+# 300 million requests (per month): $1.00 (per million)".
 HTTP_API_PER_MILLION = 1.00
-# https://cloud.google.com/run/pricing (Cloud Run functions, request-based billing, tier 1)
+# Cloud Run functions bill as Cloud Run (https://cloud.google.com/functions/pricing-1stgen:
+# "see the Cloud Run pricing page"); request-based billing (CPU only during requests, the
+# default for functions), Tier 1 regions (europe-west1, the guide's, is one).
+# https://cloud.google.com/run/pricing : "Pricing for services with CPU only allocated during
+# request processing ... Tier 1 $0.00002400 / vCPU-second beyond free tier". Its memory and
+# request cells were not in the copy read; memory 0.0000025 / GiB-s and 0.40 per million
+# requests are what https://cloudchipr.com/blog/cloud-run-pricing and
+# https://cloudwebschool.com/tools/cloud-run-cost-calculator/ state.
 GCP_VCPU_SECOND = 0.000024
 GCP_GIB_SECOND = 0.0000025
 GCP_PER_MILLION = 0.40
-# https://azure.microsoft.com/pricing/details/functions/ (Flex Consumption, on demand)
+# Flex Consumption, on demand: https://azure.microsoft.com/pricing/details/functions/ shows
+# its prices only in the browser ("$-" in the page's text). https://modal.com/blog/
+# azure-function-pricing-guide (May 2025, East US): "Execution Time: $0.000026 per GB-second";
+# its executions price was not in the copy read, 0.40 per million is unconfirmed.
 AZURE_GB_SECOND = 0.000026
 AZURE_PER_MILLION = 0.40
+
+# Each price above by name: those a provider's own page was seen to state, and the rest.
+CHECKED = {"LAMBDA_GB_SECOND": "Lambda per GB-second", "LAMBDA_PER_MILLION": "Lambda per request",
+           "HTTP_API_PER_MILLION": "HTTP API per request",
+           "GCP_VCPU_SECOND": "Cloud Run per vCPU-second"}
+UNCONFIRMED = {"GCP_GIB_SECOND": "Cloud Run per GiB-second",
+               "GCP_PER_MILLION": "Cloud Run per request",
+               "AZURE_GB_SECOND": "Azure Flex Consumption per GB-second",
+               "AZURE_PER_MILLION": "Azure Flex Consumption per execution"}
 
 
 @dataclass(frozen=True)
@@ -71,9 +99,11 @@ def per_hour(platform: Platform, ms: float) -> tuple[float, float, float]:
 def markdown(bench: dict[str, Any]) -> str:
     """The table, one row a platform."""
     ms = measured_ms(bench)
-    rows = [f"Measured: {ms:g} ms a request (default model, `docs/data/bench.json`); prices "
-            "from each platform's price page, as `benchmarks/cost.py` names them (check them "
-            "there before relying on the figures).", "",
+    rows = [f"Measured: {ms:g} ms a request (default model, `docs/data/bench.json`). Prices: "
+            "list prices, first tier, US East or a Tier 1 region, each with its source in "
+            "`benchmarks/cost.py`. Read on the provider's own page: "
+            f"{', '.join(CHECKED.values())}. Not confirmed there (secondary sources; check "
+            f"before relying on them): {', '.join(UNCONFIRMED.values())}.", "",
             "| platform | defaults | requests/hour at most | $/hour at that rate | "
             "$/hour ceiling (every instance busy) |", "|---|---|---|---|---|"]
     for platform in PLATFORMS:

@@ -34,7 +34,7 @@ XRAY = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled
 SHAPES: dict[str, tuple[dict[str, Any], Invocation]] = {
     "json (local)": ({}, Invocation()),
     "lambda + EMF": ({}, Invocation("aws_lambda", "8f5e0c1a-aws-request-id", XRAY, None, "fn")),
-    "lambda, METRICS=off": ({"metrics": False}, Invocation("aws_lambda", "8f5e0c1a", XRAY)),
+    "lambda, METRICS=off": ({"metrics": "off"}, Invocation("aws_lambda", "8f5e0c1a", XRAY)),
     "gcp": ({"gcp_project": "my-project"}, Invocation("gcp", "exec-1234")),
     "azure": ({}, Invocation("azure", "inv-1234", None, TRACEPARENT, "predict")),
 }

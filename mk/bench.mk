@@ -53,3 +53,7 @@ bench-profile: bench-shared $(DEV_STAMP)  ## cProfile of a cold start and warm r
 .PHONY: bench-logs
 bench-logs: $(DEV_STAMP)  ## CPU cost of the request log line and its metrics per platform shape
 	$(PY) -m benchmarks.logcost
+
+.PHONY: bench-metrics
+bench-metrics: $(DEV_STAMP) $(SERVE_STAMP)  ## CPU cost per request of METRICS=prometheus, on vs off interleaved
+	$(PY) -m benchmarks.promcost

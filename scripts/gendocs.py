@@ -9,6 +9,9 @@ committed table differs from what the code generates (``make docs`` and the test
   ``make bench`` writes, rendered by ``benchmarks.report.markdown``;
 * the worst-case cost per hour under the shipped defaults (docs/security.md), from
   ``benchmarks/cost.py``'s prices and the bench's measured ms per request;
+* the cold-start tables from ``make bench-snapstart`` and ``make bench-platforms``
+  (docs/data/cold_snapstart.json in docs/deploy-aws.md, docs/data/cold_platforms.json in
+  docs/performance.md), rendered by their benchmarks' ``document``;
 * the package map (docs/architecture.md): a mermaid diagram of which package imports which,
   read from the source's import statements;
 * the batch throughput (docs/performance.md, its figure docs/batch-throughput.svg) and the
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -136,12 +140,20 @@ def batch_figure() -> str | None:
     return None if data is None else batch_report.svg(data)
 
 
+def recorded(name: str) -> Callable[[], str]:
+    """The block ``benchmarks.<name>.document`` renders from docs/data/."""
+    def block() -> str:
+        return str(importlib.import_module(f"benchmarks.{name}").document(DOCS / "data")).strip()
+    return block
+
+
 # The boxes of the package map, top to bottom, with what each holds.
 COMPONENTS: tuple[tuple[str, str], ...] = (
     ("aws_lambda", "Lambda events"), ("gcp_function", "Cloud Functions"),
     ("azure_function", "Azure Functions"), ("core.cli", "CLI"),
     ("core.batch", "local batch: sources, read-ahead, results file"),
     ("core.api", "routes, parsing, service, v2, page, WSGI, server"),
+    ("core.jobs", "stored objects: S3, Cloud Storage, Azure Blob, files; results"),
     ("core.pipeline", "fetch, decode, resize, infer, timed"),
     ("core.fetch", "URL policy, pinning, fetcher"),
     ("core.images", "decode, limits, RGB, resize"),
@@ -209,6 +221,8 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("performance.md", "bench", bench_tables),
     ("architecture.md", "packages", package_map),
     ("security.md", "cost", cost_table),
+    ("deploy-aws.md", "snapstart", recorded("cold_snapstart")),
+    ("performance.md", "cold-platforms", recorded("cold_platforms")),
     ("performance.md", "batch", batch_results),
     ("batch.md", "batch-estimates", batch_estimates),
 )

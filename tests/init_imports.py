@@ -29,8 +29,15 @@ FORBIDDEN: dict[str, str] = {
     "multipart": "multipart/form-data parsing, imported by the first multipart upload only",
     "python_multipart": "the same parser under its newer name",
     "waitress": "the local HTTP server, never part of a serverless function",
+    "prometheus_client": "the local and container server's GET /metrics (METRICS=prometheus), "
+                         "never part of a serverless function",
     "onnxruntime": "ONNX models only; a TFLite model runs on LiteRT",
     "tensorflow": "never at serving time: models are served by LiteRT or ONNX Runtime",
+    "core.jobs": "classifying stored objects (storage and queue events) only; loaded by the "
+                 "first such event",
+    "boto3": "the S3 client, for storage events and MODEL_URI only (~150 ms)",
+    "botocore": "boto3's core, the same",
+    "aws_lambda_powertools": "not used: its batch utility alone imports ~150 modules",
     "concurrent.futures": "thread pools for URL batches and hashing; created on first use "
                           "or replaced by a plain thread",
 }

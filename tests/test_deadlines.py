@@ -23,7 +23,7 @@ from pytest_httpserver import HTTPServer
 from core.api.router import match
 from core.api.service import Service
 from core.fetch.fetcher import Fetcher
-from core.images.limits import DecodeBudget, shared_budget
+from core.images.budget import DecodeBudget, shared_budget
 from core.inference.classifier import Classifier
 from core.pipeline.gate import ModelGate
 from tests import images

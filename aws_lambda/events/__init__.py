@@ -2,14 +2,16 @@
 
 Each module exposes ``matches(event)``, ``to_request(event, context)``,
 ``from_response(response, event)`` and ``TIME_LIMIT_MS`` (the front door's own time limit, or
-None), like mangum's ``handlers/``. ``direct`` matches anything, so it comes last.
+None), like mangum's ``handlers/``. ``direct`` matches anything, so it comes last. The storage
+and queue shapes (``s3_notification``, ``eventbridge``, ``sqs``) expose ``matches`` and what
+the event names instead: they carry objects to classify, not a request, and are tried first.
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from aws_lambda.events import alb, apigw_rest, direct, http_v2
+from aws_lambda.events import alb, apigw_rest, direct, eventbridge, http_v2, s3_notification, sqs
 from core.messages import Request, Response
 
 
@@ -26,6 +28,12 @@ class Shape(Protocol):
 
 
 SHAPES: tuple[Shape, ...] = (alb, http_v2, apigw_rest, direct)
+
+
+def is_storage_event(event: Any) -> bool:
+    """An S3 notification, an EventBridge S3 event or an SQS batch: objects to classify, not
+    a request (``aws_lambda.jobs`` answers them)."""
+    return s3_notification.matches(event) or eventbridge.matches(event) or sqs.matches(event)
 
 
 def find_shape(event: Any) -> Shape:

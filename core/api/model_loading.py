@@ -1,15 +1,18 @@
-"""The model the settings name: downloaded first when ``MODEL_URI`` is set, then loaded."""
+"""The model the settings name: downloaded first when ``MODEL_URI`` is set, then loaded; and
+the warnings a loaded model may call for (no labels, no manifest)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import replace
 
 from core.config import Settings
-from core.inference import external_data
+from core.inference import assumptions, external_data
 from core.inference.classifier import Classifier
 from core.inference.loader import load_classifier
 from core.modelstore import download_model
+from core.telemetry.request_log import log_json
 
 
 def classifier_from_settings(settings: Settings,
@@ -38,3 +41,21 @@ def classifier_from_settings(settings: Settings,
                     load_ms=round((now - loaded) * 1000, 1), **classifier.load_ms,
                     init_ms=round((now - started) * 1000, 1))
     return classifier
+
+
+def warn_if_unlabelled(classifier: Classifier) -> None:
+    """Say at start-up that answers will be keyed by class index, not by name."""
+    if not classifier.manifest.labels:
+        log_json(logging.WARNING, "model_without_labels", model=str(classifier.model_path),
+                 message="the model has no labels, so predictions are keyed by class index "
+                         "('0', '1', ...); set MODEL_LABELS or MODEL_LABELS_FILE, or convert "
+                         "with --labels")
+
+
+def warn_if_assumed(classifier: Classifier) -> None:
+    """Say at start-up which preprocessing and output values a model without a manifest runs
+    on, and the setting that changes each."""
+    message = assumptions.warning(classifier)
+    if message:
+        log_json(logging.WARNING, "model_without_manifest", model=str(classifier.model_path),
+                 assumed=assumptions.assumed(classifier), message=message)

@@ -16,21 +16,25 @@ from dataclasses import replace
 from core import errors
 from core.api.apikey import require_key
 from core.api.deadline import request_deadline
-from core.api.model_loading import classifier_from_settings
+from core.api.model_loading import classifier_from_settings, warn_if_assumed, warn_if_unlabelled
 from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
 from core.api.router import Router
 from core.config import Settings
-from core.inference import assumptions
 from core.inference.classifier import Classifier
 from core.messages import Request, Response, error_response, json_response
 from core.pipeline.pool import LazyPool
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
+from core.pipeline.warmup import rehearse
 from core.telemetry.init_log import log_init
 from core.telemetry.request_log import cold_start, configure, log_json, log_request, redact_url
 
 Handler = Callable[[Request, Timings], Response]
+Observer = Callable[[dict[str, object]], None]  # told each request line's fields
+NOT_SERVED = ("METRICS=prometheus is for the local and container server (python -m core "
+              "serve); a function is not scraped, so GET /metrics is not served here and the "
+              "setting counts as METRICS=on")
 
 
 class Service:
@@ -55,6 +59,24 @@ class Service:
         }
         self._routes.update(OpenInference(lambda: self.pipeline, self.settings).routes())
         self._router = Router(self._routes)
+        self._observers: list[Observer] = []
+        self._unscraped = self.settings.prometheus  # said once if a function serves it
+
+    def mount(self, route: str, methods: dict[str, Handler], observer: Observer) -> None:
+        """Add a route, and an observer of every request's log fields (the server's
+        ``GET /metrics``, core.api.metrics_endpoint); call before serving."""
+        self._routes[route] = methods
+        self._router = Router(self._routes)
+        self._observers.append(observer)
+
+    def serves(self, route: str) -> bool:
+        """Whether ``route`` is one of the service's routes."""
+        return route in self._routes
+
+    @property
+    def loaded(self) -> Classifier | None:
+        """The model once it is loaded, else None (never loads it)."""
+        return None if self._pipeline is None else self._pipeline.classifier
 
     @property
     def pipeline(self) -> Pipeline:
@@ -76,9 +98,12 @@ class Service:
         log_json(logging.INFO, "model_loaded", model=str(classifier.model_path), **self.init)
         return classifier
 
-    def warm(self) -> None:
-        """Load the model now (call at import time so it happens in the init phase)."""
-        _ = self.pipeline
+    def warm(self, inference: bool = False) -> None:
+        """Load the model now (call at import time so it happens in the init phase); with
+        ``inference``, also run one on a synthetic image, outside the request path."""
+        pipeline = self.pipeline
+        if inference:
+            rehearse(pipeline)
 
     def handle(self, request: Request) -> Response:
         """Answer one request; never raises: a fault in the error path itself (an answer or
@@ -193,6 +218,11 @@ class Service:
             fields["exception"] = "".join(traceback.format_exception(error))[-4000:]
             level = logging.ERROR
         log_request(level, fields, request, self.settings)
+        for observer in self._observers:
+            observer(fields)
+        if self._unscraped and request.invocation.platform:  # once, on a function
+            self._unscraped = False
+            log_json(logging.WARNING, "metrics_not_served", message=NOT_SERVED)
         if fields["cold_start"] and self.init:
             log_init(self.init, {"first_request_ms": fields["ms"],
                                  "first_inference_ms": timings.as_ms().get("inference")},
@@ -240,24 +270,6 @@ def last_resort(request: Request, fault: BaseException) -> Response:
     return Response(500, _LAST_RESORT_V2 if flat else _LAST_RESORT, {
         "Content-Type": "application/json", "X-Request-Id": request_id,
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
-
-
-def warn_if_unlabelled(classifier: Classifier) -> None:
-    """Say at start-up that answers will be keyed by class index, not by name."""
-    if not classifier.manifest.labels:
-        log_json(logging.WARNING, "model_without_labels", model=str(classifier.model_path),
-                 message="the model has no labels, so predictions are keyed by class index "
-                         "('0', '1', ...); set MODEL_LABELS or MODEL_LABELS_FILE, or convert "
-                         "with --labels")
-
-
-def warn_if_assumed(classifier: Classifier) -> None:
-    """Say at start-up which preprocessing and output values a model without a manifest runs
-    on, and the setting that changes each."""
-    message = assumptions.warning(classifier)
-    if message:
-        log_json(logging.WARNING, "model_without_manifest", model=str(classifier.model_path),
-                 assumed=assumptions.assumed(classifier), message=message)
 
 
 _default: Service | None = None

@@ -19,6 +19,7 @@ from typing import Any
 
 from core import errors
 from core.api.deadline import request_deadline
+from core.api.metrics_endpoint import expose_metrics
 from core.api.service import Service, default_service
 from core.messages import Request, Response, parse_query, read_upto
 
@@ -27,9 +28,15 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def make_app(service: Service | None = None) -> WSGIApp:
-    """A WSGI application answering with ``service`` (default: the process's service)."""
+    """A WSGI application answering with ``service`` (default: the process's service, created
+    on the first request). With METRICS=prometheus the service also answers ``GET /metrics``
+    (core.api.metrics_endpoint), mounted here: a given service's at once, so a server that
+    cannot serve it stops at start."""
+    if service is not None:
+        expose_metrics(service)
+
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        own = service or default_service()
+        own = service or _default_exposed()
         started = time.monotonic()  # the body is read below, inside the request's time
         request = replace(request_of(environ),
                           deadline=request_deadline(own.settings, started))
@@ -39,6 +46,13 @@ def make_app(service: Service | None = None) -> WSGIApp:
             return respond(own.reject(request, exc), start_response)
         return respond(own.handle(replace(request, body=body)), start_response)
     return app
+
+
+def _default_exposed() -> Service:
+    """The process's service, its ``GET /metrics`` mounted when the settings ask for it."""
+    own = default_service()
+    expose_metrics(own)
+    return own
 
 
 def request_of(environ: dict[str, Any]) -> Request:

@@ -49,7 +49,8 @@ def _check_model_choices(settings: Any) -> None:
             f"MODEL_LAYOUT must be auto, NHWC or NCHW, got {settings.model_layout!r}")
 
 
-OPEN_ROUTES = ("/", "/health", "/v2/health/live", "/v2/health/ready")  # no model work
+# no model work; /metrics exists only with METRICS=prometheus
+OPEN_ROUTES = ("/", "/health", "/v2/health/live", "/v2/health/ready", "/metrics")
 
 
 def _check_api_keys(settings: Any) -> None:

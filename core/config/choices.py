@@ -13,6 +13,8 @@ NORMALIZATIONS = (
 )
 OUTPUT_KINDS = ("probabilities", "logits", "sigmoid")
 LAYOUTS = ("auto", "NHWC", "NCHW")
+# METRICS: EMF in Lambda's lines (on), nothing (off), or also Prometheus on the server
+METRICS_MODES = ("on", "off", "prometheus")
 
 
 def layout_name(text: str) -> str:

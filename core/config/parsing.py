@@ -32,6 +32,14 @@ def _bool(text: str) -> bool:
     raise ValueError(text)
 
 
+def _metrics(text: str) -> str:
+    """METRICS: ``on``, ``off`` or ``prometheus``; the yes/no words read as ``on``/``off``."""
+    try:
+        return "on" if _bool(text) else "off"
+    except ValueError:
+        return text.lower()
+
+
 def _csv(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
@@ -69,7 +77,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "server_connections": int, "server_timeout": float, "server_head_timeout": float,
     "request_deadline_seconds": float,
     "lambda_deadline_margin_ms": int, "azure_deadline_seconds": float,
-    "metrics": _bool, "log_format": str.lower,
+    "metrics": _metrics, "log_format": str.lower,
     "model_sha256": str.lower, "model_cache_dir": Path, "model_download_timeout": float,
 }
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config.checks import RUNTIMES, check_settings
-from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
+from core.config.choices import METRICS_MODES, NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
 from core.config.parsing import parse
 from core.config.ranges import Range, count, positive
 from core.errors import ConfigError
@@ -240,8 +240,9 @@ class Settings:
     api_key_open_routes: tuple[str, ...] = field(default=(), metadata=_meta(
         "API_KEY_OPEN_ROUTES",
         "routes answered without a key when `API_KEYS_SHA256` is set (load balancer probes, "
-        "the demo page)", "empty (every route asks for the key)",
-        allowed="comma-separated: `/`, `/health`, `/v2/health/live`, `/v2/health/ready`"))
+        "the demo page, a Prometheus scraper)", "empty (every route asks for the key)",
+        allowed="comma-separated: `/`, `/health`, `/v2/health/live`, `/v2/health/ready`, "
+                "`/metrics`"))
     cors_allow_origin: str = field(default="", metadata=_meta(
         "CORS_ALLOW_ORIGIN",
         "value of `Access-Control-Allow-Origin` (empty: no CORS headers)"))
@@ -252,9 +253,13 @@ class Settings:
         "LOG_FORMAT",
         "request line shape: `auto` (the platform's), `json`, `lambda`, `gcp`, `azure` "
         "([Observability](observability.md))"))
-    metrics: bool = field(default=True, metadata=_meta(
+    metrics: str = field(default="on", metadata=_meta(
         "METRICS",
-        "Lambda: CloudWatch EMF metrics in the request line; `off` removes them", "`on`"))
+        "`on`: CloudWatch EMF metrics in Lambda's request lines; `off`: none; `prometheus`: "
+        "as `on`, and the local and container server also answers `GET /metrics` "
+        "([Observability](observability.md#prometheus-metrics-local-and-container-server)); "
+        "a function platform ignores it with a warning",
+        "`on`", choices=METRICS_MODES))
     metrics_namespace: str = field(default="ServerlessClassifier", metadata=_meta(
         "METRICS_NAMESPACE", "Lambda: the metrics' CloudWatch namespace"))
     service_name: str = field(default="classifier", metadata=_meta(
@@ -281,6 +286,16 @@ class Settings:
         settings = cls(**values)
         settings.validate()
         return settings
+
+    @property
+    def emf(self) -> bool:
+        """Whether Lambda's request lines carry CloudWatch EMF metrics (METRICS not ``off``)."""
+        return self.metrics != "off"
+
+    @property
+    def prometheus(self) -> bool:
+        """Whether the local and container server answers ``GET /metrics`` (METRICS=prometheus)."""
+        return self.metrics == "prometheus"
 
     def validate(self) -> None:
         """Reject values that parse but make no sense, naming the variable."""

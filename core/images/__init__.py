@@ -1,8 +1,9 @@
 """Caller bytes to model-sized RGB pixels, within limits.
 
 Owns decoding with the format allowlist (``decode``), the limits on what a decode may cost in
-memory and CPU (``limits``), conversion of every pixel mode to RGB (``rgb``) and resizing or
-cropping to the model's input size (``resize``).
+memory and CPU (``limits``), the process's decode memory budget (``budget``), conversion of
+every pixel mode to RGB (``rgb``) and resizing or cropping to the model's input size
+(``resize``).
 
 May import ``core.config`` and ``core.errors`` only; knows nothing of models.
 """

@@ -27,10 +27,10 @@ from PIL import (
 )
 
 from core import errors
+from core.images.budget import DecodeBudget
 from core.images.limits import (
     CpuClock,
     CpuExceeded,
-    DecodeBudget,
     JpegShape,
     check_jpeg,
     decode_cost,

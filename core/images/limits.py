@@ -7,8 +7,8 @@
   progressive file, 6 for grey), and marker segments to ``MAX_SEGMENTS``.
 * ``CpuClock`` is the stream Pillow reads while decoding: each read checks the decoding
   thread's CPU time, so a decode that runs past its CPU allowance stops at the next block.
-* ``DecodeBudget`` is the memory of decodes in flight across the process: each decode reserves
-  its estimated peak (``decode_cost``) first and waits, in arrival order, until it fits.
+* ``decode_cost`` is a decode's estimated peak memory, which it reserves from the process's
+  ``core.images.budget.DecodeBudget`` first.
 * ``return_freed_memory`` makes glibc serve allocations of 1 MB or more with mmap: freed decode
   buffers go back to the system at once. Without it, glibc raises its mmap threshold after the
   first free (up to 32 MB) and each thread's arena keeps what decodes freed (measured: a batch
@@ -22,11 +22,7 @@ import io
 import re
 import struct
 import sys
-import threading
 import time
-from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image
@@ -129,85 +125,6 @@ def decode_cost(image: Image.Image, source_size: tuple[int, int],
     if jpeg is not None and jpeg.scans > 1:  # libjpeg keeps every coefficient (2 bytes each)
         cost += source_size[0] * source_size[1] * max(jpeg.components, 1) * 2
     return cost
-
-
-class DecodeBudget:
-    """Bytes of decodes in flight across the process, in two lanes so that small images are
-    never queued behind large ones.
-
-    A decode costing at most an eighth of the budget is small: small decodes are served in
-    order among themselves whenever they fit. Large ones are served in order among themselves
-    and together never take more than the budget less that eighth, so a flood of large
-    reservations (decompression bombs just under the limit) always leaves room for ordinary
-    photos; a single decode that could only run by taking that room is refused at once (413).
-    At most ``LARGE_WAITING`` large decodes wait at a time; another is refused at once (429),
-    so waiting bombs cannot hold every server thread while good requests queue for one.
-    """
-
-    SMALL_SHARE = 8  # a small decode costs at most total // SMALL_SHARE; larges leave that free
-    LARGE_WAITING = 2
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.reserved = total // self.SMALL_SHARE
-        self.used = 0
-        self.used_large = 0
-        self.peak = 0
-        self._cv = threading.Condition()
-        self._queues: dict[bool, deque[object]] = {True: deque(), False: deque()}
-
-    def _fits(self, cost: int, small: bool) -> bool:
-        if self.used + cost > self.total:
-            return False
-        return small or self.used_large + cost <= self.total - self.reserved
-
-    @contextmanager
-    def reserve(self, cost: int, deadline: float | None = None) -> Iterator[None]:
-        """Hold ``cost`` bytes for the block, waiting (until ``deadline``) for them to free."""
-        small = cost <= self.reserved
-        if not small and cost > self.total - self.reserved:
-            raise errors.ImageTooLarge(
-                f"decoding this image needs about {cost >> 20} MB; the limit is "
-                f"{(self.total - self.reserved) >> 20} MB")
-        queue, ticket = self._queues[small], object()
-        with self._cv:
-            if not small and len(queue) >= self.LARGE_WAITING and not self._fits(cost, small):
-                raise errors.DecodeBusy("too many large images are waiting to be decoded; "
-                                        "retry shortly")
-            queue.append(ticket)
-            try:
-                while queue[0] is not ticket or not self._fits(cost, small):
-                    left = None if deadline is None else deadline - time.monotonic()
-                    if left is not None and left <= 0:
-                        raise errors.DeadlineExceeded(
-                            "the time limit ran out waiting for memory to decode the image")
-                    self._cv.wait(left)
-            finally:
-                queue.remove(ticket)
-                self._cv.notify_all()
-            self._take(cost, small, +1)
-        try:
-            yield
-        finally:
-            with self._cv:
-                self._take(cost, small, -1)
-                self._cv.notify_all()
-
-    def _take(self, cost: int, small: bool, sign: int) -> None:
-        self.used += sign * cost
-        if not small:
-            self.used_large += sign * cost
-        self.peak = max(self.peak, self.used)
-
-
-_BUDGETS: dict[int, DecodeBudget] = {}
-_BUDGETS_LOCK = threading.Lock()
-
-
-def shared_budget(total: int) -> DecodeBudget:
-    """The process's one budget of ``total`` bytes (every service configured alike shares it)."""
-    with _BUDGETS_LOCK:
-        return _BUDGETS.setdefault(total, DecodeBudget(total))
 
 
 def return_freed_memory(threshold: int = 1 << 20) -> bool:

@@ -16,8 +16,8 @@ import numpy as np
 
 from core import errors
 from core.config import Settings
+from core.images.budget import shared_budget
 from core.images.decode import open_image
-from core.images.limits import shared_budget
 from core.images.resize import decode_target, fit_image
 from core.inference.classifier import Classifier
 from core.pipeline.batch import FETCH_SHARE, Batch, timed

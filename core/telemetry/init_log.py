@@ -32,7 +32,7 @@ def log_init(init: Mapping[str, object], first: Mapping[str, object], settings: 
              request: Request) -> None:
     """The ``cold_start`` line: the init's parts and the first request's, with EMF on Lambda."""
     fields: dict[str, object] = {**init, **first}
-    if format_for(settings, request) == "lambda" and settings.metrics:
+    if format_for(settings, request) == "lambda" and settings.emf:
         values = {name: fields[key] for key, name in METRICS.items()
                   if isinstance(fields.get(key), (int, float))}
         directive = {"Namespace": settings.metrics_namespace, "Dimensions": [["service"]],

@@ -84,7 +84,7 @@ def as_lambda(level: int, fields: Line, request: Request, settings: Settings) ->
         line["xray_trace_id"] = xray
     if request.invocation.function_name:
         line["function_name"] = request.invocation.function_name
-    if settings.metrics:
+    if settings.emf:
         line.update(emf(fields, settings, now))
     return line
 

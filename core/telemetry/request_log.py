@@ -109,7 +109,7 @@ def log_request(level: int, fields: dict[str, Any], request: Request,
     """
     shape = format_for(settings, request)
     if not LOGGER.isEnabledFor(level):
-        if shape != "lambda" or not settings.metrics:
+        if shape != "lambda" or not settings.emf:
             return
         record = {"requestId": platform_id(request) or request.request_id,
                   **emf(fields, settings, time.time())}

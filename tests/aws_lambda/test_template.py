@@ -1,49 +1,40 @@
 """The SAM templates route exactly what the core serves, and the image and zip templates agree.
 
 template.yaml (container image) and template-zip.yaml (zip, optional SnapStart) each put one
-function behind one HTTP API. Every path of the core's route table must reach the function
-(the Open Inference Protocol's paths through ``/v2/{proxy+}``), with every method the core
-answers there plus OPTIONS (a browser's preflight, which the core answers), and no template
-route may lead nowhere. `make check` runs `sam validate` on every parameter combination
-(scripts/validate_templates.py); here its combinations are checked to be the right ones.
+function behind one HTTP API (CloudFormation's own ApiGatewayV2 resources). Every path of the
+core's route table must reach the function (the Open Inference Protocol's paths through
+``/v2/{proxy+}``), with every method the core answers there plus OPTIONS (a browser's
+preflight, which the core answers), and no template route may lead nowhere. `make check` runs
+`sam validate` and cfn-lint on the parameter combinations (scripts/validate_templates.py); here
+its combinations are checked to be the right ones. Who may call: test_template_auth.py.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
-from cfnlint.decode import cfn_yaml
 
 from core.api.service import Service
+from tests.aws_lambda.templates import ROOT, TEMPLATES, deployed, function_of, load, of_type
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = {"image": ROOT / "template.yaml", "zip": ROOT / "template-zip.yaml"}
 PROXY = "/v2/{proxy+}"
+AUTHS = ("AWS_IAM", "NONE", "JWT")
 
 
-def load(kind: str) -> dict[str, Any]:
-    template: dict[str, Any] = cfn_yaml.load(str(TEMPLATES[kind]))
-    return template
-
-
-def function_of(template: dict[str, Any]) -> dict[str, Any]:
-    functions = [r for r in template["Resources"].values()
-                 if r["Type"] == "AWS::Serverless::Function"]
-    assert len(functions) == 1, "one function per template"
-    function: dict[str, Any] = functions[0]
-    return function
-
-
-def template_routes(template: dict[str, Any]) -> list[tuple[str, str]]:
-    """(path, method) of every HttpApi event, in template order (duplicates kept)."""
-    events = function_of(template)["Properties"]["Events"].values()
-    assert {e["Type"] for e in events} == {"HttpApi"}
-    assert {e["Properties"]["ApiId"]["Ref"] for e in events} == {"ClassifierApi"}
-    return [(e["Properties"]["Path"], e["Properties"]["Method"].upper()) for e in events]
+def template_routes(template: dict[str, Any], auth: str = "AWS_IAM") -> list[tuple[str, str]]:
+    """(path, method) of every route of the HTTP API under HttpApiAuth ``auth``, in template
+    order (duplicates kept); each must lead to the function's integration."""
+    resources = deployed(template, HttpApiAuth=auth, JwtIssuer="https://id.example/",
+                         JwtAudience="classifier")
+    routes = of_type(resources, "AWS::ApiGatewayV2::Route").values()
+    assert {r["ApiId"]["Ref"] for r in routes} == {"ClassifierApi"}
+    assert {r["Target"]["Fn::Sub"] for r in routes} == {"integrations/${ClassifierIntegration}"}
+    assert "Events" not in function_of(template)["Properties"]  # the routes are all here
+    keys = [str(r["RouteKey"]).split(" ", 1) for r in routes]
+    return [(path, method) for method, path in keys]
 
 
 def core_routes() -> dict[str, set[str]]:
@@ -55,9 +46,10 @@ def core_routes() -> dict[str, set[str]]:
     return table
 
 
+@pytest.mark.parametrize("auth", AUTHS)
 @pytest.mark.parametrize("kind", TEMPLATES)
-def test_the_template_routes_exactly_the_cores_paths_once_each(kind: str) -> None:
-    routes = template_routes(load(kind))
+def test_the_template_routes_exactly_the_cores_paths_once_each(kind: str, auth: str) -> None:
+    routes = template_routes(load(kind), auth)
     assert not [r for r, n in Counter(routes).items() if n > 1], "a route declared twice"
     paths = Counter(path for path, _ in routes)
     assert not [p for p, n in paths.items() if n > 1], "one event per path (method ANY)"
@@ -80,13 +72,13 @@ def test_both_templates_share_parameters_api_environment_and_events() -> None:
     for name in image["Parameters"]:
         if name != "Architecture":  # its description names the image or the zip
             assert image["Parameters"][name] == zipped["Parameters"][name], name
-    keys = ("Events", "Environment", "MemorySize", "Timeout", "Architectures",
+    keys = ("Environment", "MemorySize", "Timeout", "Architectures",
             "AutoPublishAlias")
     for key in keys:
         assert function_of(image)["Properties"][key] == function_of(zipped)["Properties"][key]
     shared = set(image["Resources"]) & set(zipped["Resources"])
     assert shared == set(image["Resources"]) == set(zipped["Resources"])
-    for name in shared - {"ClassifierFunction"}:
+    for name in shared - {"ClassifierFunction", "EventFunction"}:
         assert image["Resources"][name] == zipped["Resources"][name], name
 
 
@@ -118,20 +110,43 @@ def test_make_check_validates_every_parameter_combination() -> None:
     spec.loader.exec_module(script)
     image = script.combinations(load("image"))
     zipped = script.combinations(load("zip"))
-    assert len(image) == 2 * 2 * 2 * 2 + 2 and len(zipped) == 2 * 2 * 2 * 2 * 2 * 2 + 2
-    for combos in (image, zipped):
-        assert {c.get("FunctionUrlAuth") for c in combos} == {None, "NONE"}
-        assert {c.get("ReservedConcurrency") for c in combos} == {None, "-1"}
-        assert all(c["EnableFunctionUrl"] == "true" for c in combos if len(c) > len(combos[0]))
+    paired = {"FunctionUrlAuth": {"NONE"}, "ReservedConcurrency": {"-1"},
+              "HttpApiAuth": {"NONE", "JWT"}, "EnableEvents": {"true"}}
+    # The full product of the enumerable parameters, then two rows per other access or
+    # events value.
+    assert len(image) == 2 ** 4 + 2 * 5 and len(zipped) == 2 ** 6 + 2 * 5
+    for kind, combos in (("image", image), ("zip", zipped)):
+        product = [c for c in combos if not set(c) & set(paired)]
+        enumerable = {n: {str(v) for v in s["AllowedValues"]}
+                      for n, s in load(kind)["Parameters"].items()
+                      if "AllowedValues" in s and n not in paired
+                      and n not in script.NOT_ENUMERATED}
+        enumerable |= {"CorsAllowOrigin": {"", "*"}, "ModelUri": {"", script.EXTRA_VALUES[
+            "ModelUri"][1]}}
+        assert len({tuple(sorted(c.items())) for c in product}) == len(product) \
+            == len(combos) - 10
+        for name, values in paired.items():
+            rows = [c for c in combos if name in c]
+            assert {c[name] for c in rows} == values
+            for value in values:  # each value meets each value of every other parameter
+                for other, choices in enumerable.items():
+                    assert {c[other] for c in rows if c[name] == value} == choices, \
+                        (kind, name, value, other)
+        for combo in combos:
+            jwt = combo.get("HttpApiAuth") == "JWT"
+            assert jwt == bool(combo.get("JwtIssuer")) == bool(combo.get("JwtAudience"))
+        assert all("EventsTimeout" not in c for c in combos)
     assert {"Architecture": "arm64", "CorsAllowOrigin": "*", "EnableFunctionUrl": "true",
             "ModelUri": "s3://models-bucket/hair/hair_classifier_v1.onnx",
             "ZipRuntime": "python3.13", "SnapStart": "true"} in zipped
-    copy = script.with_defaults(load("zip"), zipped[-1])
-    assert copy["Parameters"]["SnapStart"]["Default"] == zipped[-1]["SnapStart"]
+    jwt_row = next(c for c in zipped if c.get("HttpApiAuth") == "JWT")
+    copy = script.with_defaults(load("zip"), jwt_row)
+    assert copy["Parameters"]["HttpApiAuth"]["Default"] == "JWT"
     makefile = (ROOT / "mk" / "aws.mk").read_text()
     assert "check: validate-templates" in makefile
     assert "scripts/validate_templates.py --sam $(SAM) template.yaml template-zip.yaml" \
         in makefile
+    assert "cfnlint" in (ROOT / "scripts" / "validate_templates.py").read_text()
 
 
 def evaluate(node: Any, parameters: dict[str, str]) -> Any:
@@ -179,8 +194,9 @@ def test_model_uri_reads_its_bucket_and_nothing_else(kind: str) -> None:
 
 @pytest.mark.parametrize("kind", TEMPLATES)
 def test_bounded_and_authenticated_by_default(kind: str) -> None:
-    """Reserved concurrency, stage throttling and an IAM-only Function URL unless the
-    parameters say otherwise; the public permissions exist only with FunctionUrlAuth NONE."""
+    """Reserved concurrency and an IAM-only Function URL unless the parameters say otherwise;
+    the public permissions exist only with FunctionUrlAuth NONE. The HTTP API's throttling and
+    authentication: test_template_auth.py."""
     template = load(kind)
     parameters, resources = template["Parameters"], template["Resources"]
     assert parameters["ReservedConcurrency"]["Default"] == 10
@@ -193,9 +209,6 @@ def test_bounded_and_authenticated_by_default(kind: str) -> None:
                                    {"Ref": "AWS::NoValue"}]}
     assert template["Conditions"]["WithReservedConcurrency"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "ReservedConcurrency"}, "-1"]}]}
-    assert resources["ClassifierApi"]["Properties"]["DefaultRouteSettings"] == {
-        "ThrottlingRateLimit": {"Ref": "ThrottleRate"},
-        "ThrottlingBurstLimit": {"Ref": "ThrottleBurst"}}
     assert resources["ClassifierUrl"]["Properties"]["AuthType"] == {"Ref": "FunctionUrlAuth"}
     public = [name for name, r in resources.items() if r["Type"] == "AWS::Lambda::Permission"
               and r["Properties"].get("Principal") == "*"]

@@ -119,7 +119,7 @@ def test_lambda_error_counts_per_code_and_cold_start_once(
 
 
 def test_metrics_off_and_a_quiet_log_level(classifier: Classifier, logged: Lines) -> None:
-    assert predict(serve(classifier, metrics=False), "aws_lambda") == 200
+    assert predict(serve(classifier, metrics="off"), "aws_lambda") == 200
     assert "_aws" not in only(logged)
     logged.lines.clear()
     quiet = serve(classifier, log_level="ERROR")
@@ -230,7 +230,7 @@ def test_settings_name_the_bad_variable() -> None:
     settings = Settings.from_env(env={"LOG_FORMAT": "GCP", "METRICS": "off",
                                       "METRICS_NAMESPACE": "Team/Classifier"})
     assert (settings.log_format, settings.metrics, settings.metrics_namespace) == \
-        ("gcp", False, "Team/Classifier")
+        ("gcp", "off", "Team/Classifier")
     for env, name in (({"LOG_FORMAT": "xml"}, "LOG_FORMAT"), ({"METRICS": "maybe"}, "METRICS"),
                       ({"METRICS_NAMESPACE": "x" * 256}, "METRICS_NAMESPACE")):
         with pytest.raises(ConfigError, match=name):

@@ -38,3 +38,14 @@ def test_a_rate_limit_bounds_requests_and_the_ceiling_bounds_the_bill() -> None:
     slow = cost.per_hour(GCP, 10_000.0)  # every request stalls 10 s
     assert slow[0] == GCP.instances * GCP.concurrency / 10 * 3600
     assert math.isclose(slow[1], slow[2])
+
+
+def test_every_price_is_either_checked_or_flagged_in_the_table() -> None:
+    prices = {name for name, value in vars(cost).items()
+              if name.isupper() and isinstance(value, float)}
+    assert prices == set(cost.CHECKED) | set(cost.UNCONFIRMED)
+    assert not set(cost.CHECKED) & set(cost.UNCONFIRMED)
+    text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    checked, flagged = text.split("Not confirmed there", 1)  # the generated note
+    assert all(label in checked.rsplit("Measured:", 1)[1] for label in cost.CHECKED.values())
+    assert all(label in flagged.split("\n", 1)[0] for label in cost.UNCONFIRMED.values())

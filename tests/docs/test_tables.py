@@ -50,11 +50,12 @@ def test_a_changed_table_is_reported_stale(tmp_path: object) -> None:
 
 def test_a_setting_with_choices_lists_every_word_the_validation_accepts() -> None:
     from core.config.checks import RUNTIMES
-    from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
+    from core.config.choices import METRICS_MODES, NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
 
     rows = {line.split("|")[1].strip(): line for line in GENDOCS.settings_table().splitlines()}
     for env, words in (("MODEL_OUTPUT", OUTPUT_KINDS), ("MODEL_RESIZE", RESAMPLE_NAMES),
-                       ("MODEL_NORMALIZATION", NORMALIZATIONS), ("MODEL_RUNTIME", RUNTIMES)):
+                       ("MODEL_NORMALIZATION", NORMALIZATIONS), ("MODEL_RUNTIME", RUNTIMES),
+                       ("METRICS", METRICS_MODES)):
         allowed = rows[f"`{env}`"].split("|")[3]
         assert [w.strip(" `") for w in allowed.split(",")] == list(words), env
 
@@ -66,7 +67,7 @@ def test_the_choices_validated_are_the_choices_documented() -> None:
 
     chosen = {s.metadata["env"]: s for s in fields(Settings) if s.metadata.get("choices")}
     assert set(chosen) == {"MODEL_OUTPUT", "MODEL_RESIZE", "MODEL_NORMALIZATION",
-                           "MODEL_RUNTIME"}
+                           "MODEL_RUNTIME", "METRICS"}
     for env, spec in chosen.items():
         Settings.from_env({}, **{spec.name: spec.metadata["choices"][-1]})
         with pytest.raises(ConfigError, match=env):

@@ -23,8 +23,9 @@ from PIL import Image
 
 from core import errors
 from core.api.service import Service
+from core.images.budget import DecodeBudget
 from core.images.decode import open_image
-from core.images.limits import DecodeBudget, jpeg_shape, max_scans
+from core.images.limits import jpeg_shape, max_scans
 from core.images.rgb import reduction, shrink_to_rgb, to_rgb
 from tests import images
 from tests.conftest import ROOT

@@ -46,9 +46,11 @@ class S3Store:
 
         self._failures: tuple[type[Exception], ...] = (BotoCoreError, ClientError)
         self._read_timeout = settings.fetch_read_timeout
+        # One retry here: the queue (or Lambda's async retries) retries a failed object later,
+        # and boto3's backoff between attempts does not watch the invocation's deadline.
         config = Config(connect_timeout=settings.fetch_connect_timeout,
                         read_timeout=settings.fetch_read_timeout,
-                        retries={"max_attempts": 3, "mode": "standard"})
+                        retries={"max_attempts": 2, "mode": "standard"})
         self._client: Any = boto3.client("s3", config=config)
 
     def read(self, ref: ObjectRef, max_bytes: int, deadline: float) -> Blob:
