@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.batch_throughput",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--photos", type=int, default=360, help="validation photos per run")
     parser.add_argument("--workers", type=int, default=2, help="classifier batch --workers")
     parser.add_argument("--no-doc", action="store_true", help="print, leave docs/data alone")
