@@ -106,7 +106,7 @@ def _add_batch(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
                        "line), or an s3://BUCKET/PREFIX or gs://BUCKET/PREFIX")
     batch.add_argument("--out", required=True, default=argparse.SUPPRESS,
                        help="the JSON-lines file to append to; what it already holds is "
-                       "skipped")
+                       "skipped (-: standard output, nothing skipped)")
     batch.add_argument("--workers", type=_positive, default=2,
                        help="threads that read and decode ahead while the model runs")
     batch.add_argument("--progress", action=argparse.BooleanOptionalAction,

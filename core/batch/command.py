@@ -22,6 +22,7 @@ from core.batch.sources import open_source, pending
 from core.batch.stopping import stop_on_signals
 from core.pipeline.predict import Pipeline
 
+STDOUT = Path("/dev/stdout")  # --out -: the lines on standard output, nothing resumed
 PROGRESS_HINT = ("(install the batch extra for a progress bar: make install-batch, "
                  "or pip install -e '.[batch]')")
 
@@ -38,7 +39,7 @@ class Options:
 
 def run_batch(pipeline: Pipeline, options: Options) -> int:
     """Run the command; configuration problems raise ``ConfigError`` before any work."""
-    out = options.out
+    out = STDOUT if options.out == Path("-") else options.out
     skip = frozenset({out.resolve(), out.resolve().with_name(f".{out.name}.partial")})
     items = open_source(options.source, pipeline.settings, skip)
     results = ResultsFile(out)

@@ -98,7 +98,7 @@ class ResultsFile:
         self.path = path
         self.kept = Kept()
         try:
-            if path.exists():
+            if path.is_file():  # a pipe or terminal (/dev/stdout) has nothing to resume from
                 self.kept = read_kept(path.read_bytes())
                 if self.kept.dropped:
                     self._rewrite(self.kept.lines)

@@ -53,6 +53,14 @@ def test_verbose_logs_a_line_per_image_and_the_bar_shows_images_per_second(
     assert "classifying" not in quiet.stderr and "batch_image" not in quiet.stderr
 
 
+def test_out_dash_writes_the_lines_to_standard_output(photos: Path, tmp_path: Path) -> None:
+    result = run("module", str(photos), "--out", "-")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == len(photo_set()) and all("scores" in line for line in lines)
+    assert "classified now (0 failed)" in result.stderr
+
+
 @pytest.fixture
 def many(tmp_path: Path) -> Path:
     """COPIES large PNGs (no draft decoding: each takes a while), to stop a run midway."""
