@@ -4,11 +4,14 @@ docs/batch.md. ``scripts/gendocs.py`` calls these; nothing here is typed by hand
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 from benchmarks import cost
 
+NO_DATA = "No batch benchmark has been recorded yet: run `make bench-batch`."
 CONCURRENCY = (1, 10, 100, 1000)
 BUCKET = 100_000  # photos in the bucket the estimates classify
 LAMBDA_GB = 2.0  # the shipped function's memory (template.yaml), GB
@@ -98,3 +101,25 @@ def svg(data: dict[str, Any]) -> str:
     parts.append(f'<text x="{left + width // 2}" y="{base + 38}" text-anchor="middle">'
                  'images per second (dots: rounds; bars: medians)</text>')
     return "\n".join([*parts, "</svg>"]) + "\n"
+
+
+def _recorded(data_dir: Path) -> dict[str, Any] | None:
+    path = data_dir / "batch.json"
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def block(part: str, data_dir: Path) -> str:
+    """The ``results`` or ``estimates`` block from ``data_dir``/batch.json."""
+    data = _recorded(data_dir)
+    if data is None:
+        return NO_DATA
+    return results(data) if part == "results" else estimates(data)
+
+
+def figure(data_dir: Path) -> str | None:
+    """The SVG figure from ``data_dir``/batch.json (None: nothing recorded)."""
+    data = _recorded(data_dir)
+    return None if data is None else svg(data)

@@ -14,6 +14,10 @@ committed table differs from what the code generates (``make docs`` and the test
   docs/performance.md), rendered by their benchmarks' ``document``;
 * the package map (docs/architecture.md): a mermaid diagram of which package imports which,
   read from the source's import statements;
+* the default model's calibration figures (models/README.md, docs/models.md) from
+  ``docs/data/calibration.json``, the JSON that ``python -m models.build.calibrate`` writes;
+* the default model's answers for the sample photos quoted in README.md, getting-started and
+  deploy-aws (``models.build.examples``), from the model itself;
 * the batch throughput (docs/performance.md, its figure docs/batch-throughput.svg) and the
   images-per-hour and cost estimates (docs/batch.md) from ``docs/data/batch.json``, the JSON
   that ``make bench-batch`` writes, rendered by ``benchmarks.batch_report``.
@@ -40,8 +44,7 @@ from core.config import Settings  # noqa: E402
 
 DOCS = ROOT / "docs"
 BENCH_JSON = DOCS / "data" / "bench.json"
-BATCH_JSON = DOCS / "data" / "batch.json"
-NO_BATCH = "No batch benchmark has been recorded yet: run `make bench-batch`."
+CALIBRATION_JSON = DOCS / "data" / "calibration.json"
 
 
 def _default_text(spec: Any) -> str:
@@ -109,35 +112,20 @@ def cost_table() -> str:
     return cost.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8")))
 
 
-def _batch_data() -> dict[str, Any] | None:
-    if not BATCH_JSON.exists():
-        return None
-    data: dict[str, Any] = json.loads(BATCH_JSON.read_text(encoding="utf-8"))
-    return data
+def batch(part: str) -> Callable[[], str]:
+    """``benchmarks.batch_report``'s ``part`` ("results" or "estimates") of docs/data/batch.json."""
+    def block() -> str:
+        from benchmarks import batch_report
 
-
-def batch_results() -> str:
-    """``classifier batch`` against the bare loop (docs/data/batch.json)."""
-    from benchmarks import batch_report
-
-    data = _batch_data()
-    return NO_BATCH if data is None else batch_report.results(data)
-
-
-def batch_estimates() -> str:
-    """Images per hour by concurrency and the bill for a bucket, from the measured ms."""
-    from benchmarks import batch_report
-
-    data = _batch_data()
-    return NO_BATCH if data is None else batch_report.estimates(data)
+        return batch_report.block(part, DOCS / "data")
+    return block
 
 
 def batch_figure() -> str | None:
     """The SVG figure of the batch throughput (None: no data, no file)."""
     from benchmarks import batch_report
 
-    data = _batch_data()
-    return None if data is None else batch_report.svg(data)
+    return batch_report.figure(DOCS / "data")
 
 
 def recorded(name: str) -> Callable[[], str]:
@@ -145,6 +133,13 @@ def recorded(name: str) -> Callable[[], str]:
     def block() -> str:
         return str(importlib.import_module(f"benchmarks.{name}").document(DOCS / "data")).strip()
     return block
+
+
+def calibration_table() -> str:
+    """The default model's calibration before and after its temperature."""
+    from models.build import calibration_docs
+
+    return calibration_docs.table(json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")))
 
 
 # The boxes of the package map, top to bottom, with what each holds.
@@ -223,8 +218,10 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("security.md", "cost", cost_table),
     ("deploy-aws.md", "snapstart", recorded("cold_snapstart")),
     ("performance.md", "cold-platforms", recorded("cold_platforms")),
-    ("performance.md", "batch", batch_results),
-    ("batch.md", "batch-estimates", batch_estimates),
+    ("../models/README.md", "calibration", calibration_table),
+    ("models.md", "calibration", calibration_table),
+    ("performance.md", "batch", batch("results")),
+    ("batch.md", "batch-estimates", batch("estimates")),
 )
 # (file under docs/, generator): whole generated files, such as figures
 FILES: tuple[tuple[str, Callable[[], str | None]], ...] = (
@@ -244,11 +241,17 @@ def replace(text: str, name: str, body: str) -> str:
 
 def stale() -> list[str]:
     """Pages whose generated tables differ from what the code generates now."""
+    from models.build import examples
+
     out = []
     for page, name, make in TABLES:
         text = (DOCS / page).read_text(encoding="utf-8")
         if replace(text, name, make()) != text:
-            out.append(f"docs/{page} ({name})")
+            out.append(f"{(DOCS / page).resolve().relative_to(ROOT)} ({name})")
+    for page in examples.PAGES:
+        text = (ROOT / page).read_text(encoding="utf-8")
+        if examples.rewrite(text) != text:
+            out.append(f"{page} (quoted answers of the default model)")
     for name, make_file in FILES:
         body, path = make_file(), DOCS / name
         if body is not None and (not path.exists() or path.read_text(encoding="utf-8") != body):
@@ -258,10 +261,15 @@ def stale() -> list[str]:
 
 def write() -> None:
     """Rewrite every generated table."""
+    from models.build import examples
+
     for page, name, make in TABLES:
         path = DOCS / page
         path.write_text(replace(path.read_text(encoding="utf-8"), name, make()),
                         encoding="utf-8")
+    for page in examples.PAGES:
+        path = ROOT / page
+        path.write_text(examples.rewrite(path.read_text(encoding="utf-8")), encoding="utf-8")
     for name, make_file in FILES:
         body = make_file()
         if body is not None:

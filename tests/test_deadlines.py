@@ -29,9 +29,10 @@ from core.pipeline.gate import ModelGate
 from tests import images
 from tests.aws_lambda.samples import Context
 from tests.conftest import make_settings
+from tests.defaultmodel import default_version
 from tests.frontends import JSON, Call, Leg, front_ends
 
-MODEL, VERSION = "clothing-mobilenet-v2", "1.1.0"
+MODEL, VERSION = "clothing-mobilenet-v2", default_version()
 BASES = (f"/v2/models/{MODEL}", f"/v2/models/{MODEL}/versions/{VERSION}")
 TENSOR = {"name": "input", "datatype": "UINT8", "shape": [1, 224, 224, 3],
           "data": [0] * (224 * 224 * 3)}

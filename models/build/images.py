@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +18,9 @@ U8 = NDArray[np.uint8]
 
 def _key(paths: Sequence[Path], size: int) -> str:
     digest = hashlib.sha256(f"{size}|{RESAMPLE}".encode())
-    digest.update((Path(__file__).resolve().parents[2] / "core" / "preprocess.py").read_bytes())
+    from core.images import resize  # the served decode and resize: its source keys the cache
+
+    digest.update(inspect.getsource(resize).encode())
     for path in paths:
         digest.update(f"{path}|{path.stat().st_size}|{path.stat().st_mtime_ns}".encode())
     return digest.hexdigest()[:16]

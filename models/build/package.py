@@ -15,7 +15,7 @@ from models.build.fulltune import FullTuneConfig
 from models.build.head import HeadConfig
 
 NAME = "clothing-mobilenet-v2"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 UPSTREAM = "google-coral/test_data@104342d2d3480b3e66203073dac24f4e2dbb4c41"
 NOTICE_FROZEN = (
     "models/clothing/model.tflite is a derivative of {file} from {upstream} "

@@ -3,6 +3,8 @@ the result beside the source, one per content, and how each kind of failure ends
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from core.api.service import Service
+from core.config import DEFAULT_MODEL
 from core.jobs.objects import ObjectRef
 from core.jobs.results import Results
 from core.jobs.runner import Runner
@@ -32,8 +35,9 @@ def test_a_photo_gets_the_scores_predict_answers(anywhere: Place, service: Servi
     assert_scores(written["scores"], service, data)
     assert written["source"]["key"] == "uploads/my coat.jpg"
     assert written["source"].get("etag") or written["source"].get("version")
-    assert written["model"] == {"name": "clothing-mobilenet-v2", "version": "1.1.0",
-                                "sha256": service.pipeline.classifier.sha256}
+    card = json.loads(DEFAULT_MODEL.with_name("model.json").read_text())
+    assert written["model"] == {"name": card["name"], "version": card["version"],
+                                "sha256": hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest()}
     assert written["time"].endswith("Z")
 
 

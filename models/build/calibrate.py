@@ -1,0 +1,144 @@
+"""``python -m models.build.calibrate``: fold a fitted temperature into the built model's head.
+
+The model trained with label smoothing is under-confident. The temperature is fitted on train
+images the recipe was not trained on (:mod:`models.build.heldout`), divided into the head's
+dense layer (:mod:`models.build.fold`), and the validation split is then scored once, before
+and after, only to report: the top-1 class of every validation photo must be unchanged, else
+the step fails. It writes model.tflite and model.json, docs/data/calibration.json (the figures
+the model card quotes, via scripts/gendocs.py) and docs/reliability.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from models.build import MODEL_DIR, MissingInputError, fold, heldout, package, require, shared_dir
+from models.build import calibration_docs as chart
+from models.build import features as feats
+from models.build import temperature as temp
+from models.build.evaluate import latency_ratio, run_graph
+
+MARK = "Logits divided by a temperature of"  # in the description of a calibrated model
+ROUNDS = 15  # alternated rounds of 50 invokes each, scaled and unscaled model
+FOLD_TOLERANCE = 1e-5  # folded graph vs softmax(log p / T) in float64, per probability
+
+
+def describe(text: str, value: float) -> str:
+    """The manifest's description with the temperature appended (fails if already there: the
+    build rewrites the manifest, so a model with it in has been calibrated already)."""
+    if MARK in text:
+        raise SystemExit("error: the model already has a temperature folded in; rebuild it "
+                         "with `python -m models.build` first")
+    return f"{text} {MARK} {value:.4f} (fitted on held-out train) before the softmax."
+
+
+def check(before: NDArray[np.float32], after: NDArray[np.float32], value: float) -> int:
+    """Exit unless top-1 is unchanged everywhere and ``after`` is softmax(log before / T)."""
+    changed = int((before.argmax(axis=1) != after.argmax(axis=1)).sum())
+    if changed:
+        raise SystemExit(f"error: the temperature changed the top-1 class of {changed} photos")
+    expected = temp.softmax(temp.logits_of(before), value)
+    diff = float(np.abs(after - expected).max())
+    print(f"folded graph vs softmax(log p / T): max abs diff {diff:.2e}", flush=True)
+    if diff > FOLD_TOLERANCE:
+        raise SystemExit(f"error: the folded graph disagrees with softmax(logits / T) ({diff:.2e})")
+    return changed
+
+
+def record(value: float, held: heldout.HeldOut, before: NDArray[np.float32],
+           after: NDArray[np.float32], labels: NDArray[np.int64]) -> dict[str, Any]:
+    """The figures of the data file (all fitted or measured here)."""
+    logits = temp.logits_of(held.scores)
+    scaled = temp.softmax(logits, value)
+    return {
+        "temperature": round(value, 6),
+        "bins": temp.BINS,
+        "fit": {
+            "set": f"held-out {heldout.FRACTION:.0%} of train, the recipe retrained on the rest",
+            "images": len(held.labels),
+            "before": temp.reliability(held.scores, held.labels),
+            "after": temp.reliability(scaled, held.labels),
+        },
+        "validation": {
+            "images": len(labels),
+            "top1_changed": check(before, after, value),
+            "before": temp.reliability(before, labels),
+            "after": temp.reliability(after, labels),
+            "ece_of_a_calibrated_model": temp.sampling_floor(after),
+        },
+    }
+
+
+def manifest(out: Path) -> dict[str, Any]:
+    """The built model's manifest document."""
+    document: dict[str, Any] = json.loads(require(out / "model.json").read_text(encoding="utf-8"))
+    return document
+
+
+def write_manifest(out: Path, document: dict[str, Any], blob: bytes, description: str) -> None:
+    """model.json with the new file's sha256, the description and the version."""
+    document.update(sha256=hashlib.sha256(blob).hexdigest(), description=description,
+                    version=package.VERSION)
+    (out / "model.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    """The whole step; returns the exit code."""
+    data_dir = require(shared_dir() / "data" / "clothing-dataset-small")
+    blob = require(args.out / "model.tflite").read_bytes()
+    document = manifest(args.out)
+    describe(document["description"], 1.0)  # fails early on a calibrated model
+    held = heldout.scores(args.seed)
+    value = temp.fit(temp.logits_of(held.scores), held.labels)
+    print(f"temperature fitted on {len(held.labels)} held-out train images: {value:.4f}")
+    folded = fold.fold(blob, value)
+    paths, labels = feats.list_split(data_dir, "validation")
+    before, after = run_graph(blob, paths, 224), run_graph(folded, paths, 224)
+    data = record(value, held, before, after, labels)
+    sample = np.full((1, 224, 224, 3), 128, np.uint8)
+    new, old, ratio = latency_ratio(folded, blob, sample, rounds=ROUNDS)
+    data["model"] = {"bytes_before": len(blob), "bytes_after": len(folded),
+                     "sha256_before": hashlib.sha256(blob).hexdigest(),
+                     "sha256_after": hashlib.sha256(folded).hexdigest(),
+                     "invoke_ms_after": round(new, 3), "invoke_ms_before": round(old, 3),
+                     "invoke_ratio": round(ratio, 3), "invoke_rounds": ROUNDS}
+    for split in ("fit", "validation"):
+        b, a = data[split]["before"], data[split]["after"]
+        print(f"{split}: ECE {b['ece']:.4f} -> {a['ece']:.4f}, mean top-1 probability "
+              f"{b['mean_confidence']:.4f} -> {a['mean_confidence']:.4f} "
+              f"(accuracy {a['accuracy']:.4f}), NLL {b['nll']:.4f} -> {a['nll']:.4f}")
+    print(f"invoke: {new:.2f} ms against {old:.2f} ms unscaled, ratio {ratio:.3f}x; "
+          f"{len(folded)} bytes against {len(blob)}")
+    args.data.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    chart.draw(data, args.chart)
+    (args.out / "model.tflite").write_bytes(folded)
+    write_manifest(args.out, document, folded, describe(document["description"], value))
+    print(f"wrote {args.out / 'model.tflite'}, model.json, {args.data} and {args.chart}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: exit code 2 with a one-line message when an input is missing."""
+    parser = argparse.ArgumentParser(prog="python -m models.build.calibrate", description=__doc__)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the held-out split")
+    parser.add_argument("--out", type=Path, default=MODEL_DIR, help="the built model's folder")
+    parser.add_argument("--data", type=Path, default=chart.DATA, help="figures (JSON)")
+    parser.add_argument("--chart", type=Path, default=chart.CHART, help="reliability diagram")
+    try:
+        return run(parser.parse_args(argv))
+    except (MissingInputError, fold.FoldError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
