@@ -89,6 +89,12 @@ def run_ours(folder: Path, workers: int) -> float:
         return float(match.group(3))
 
 
+def default_model_name() -> str:
+    """The default model's name and version, from its manifest."""
+    manifest = json.loads(DEFAULT_MODEL.with_name("model.json").read_text(encoding="utf-8"))
+    return f"{manifest['name']} {manifest['version']} (default)"
+
+
 def photo_folder(count: int, target: Path) -> Path:
     """``count`` validation photos copied (flat) into ``target``."""
     target.mkdir(parents=True, exist_ok=True)
@@ -118,7 +124,7 @@ def measure(rounds: int, count: int, workers: int, seed: int = 0) -> dict[str, A
     return {
         "measured": measured, "photos": count, "rounds": rounds, "workers": workers,
         "model_threads": THREADS,
-        "model": "clothing-mobilenet-v2 (default)", "cpus": os.cpu_count(),
+        "model": default_model_name(), "cpus": os.cpu_count(),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],
         "runs": runs, "ratios": ratios,
