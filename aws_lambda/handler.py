@@ -11,7 +11,6 @@ import logging
 import os
 import time
 import traceback
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +19,7 @@ from core import errors
 from core.api.deadline import request_deadline
 from core.api.service import Service
 from core.config import Settings
-from core.messages import Invocation, Request, Response, error_response
+from core.messages import Invocation, Request, Response, error_response, new_request_id
 from core.telemetry.request_log import log_json
 
 
@@ -93,7 +92,7 @@ def _without_body(shape: Shape, event: Any, context: Any) -> Request:
     try:
         request = shape.to_request(bare, context)
     except errors.ServiceError:
-        request = Request("POST", "/", request_id=common.request_id(context) or uuid.uuid4().hex)
+        request = Request("POST", "/", request_id=common.request_id(context) or new_request_id())
     return dataclasses.replace(request, invocation=invocation(context))
 
 

@@ -16,7 +16,7 @@ _STARTED = time.perf_counter()  # the imports below are the init line's imports_
 import os  # noqa: E402
 from typing import Any  # noqa: E402
 
-from aws_lambda import shutdown, snapstart  # noqa: E402
+from aws_lambda import snapstart  # noqa: E402
 from aws_lambda.handler import handle_event  # noqa: E402
 from core.api.service import default_service  # noqa: E402
 
@@ -24,7 +24,9 @@ SERVICE = default_service()
 SERVICE.init["imports_ms"] = round((time.perf_counter() - _STARTED) * 1000, 1)
 SERVICE.warm()
 snapstart.register(SERVICE)
-if os.environ.get("AWS_LAMBDA_RUNTIME_API"):
+if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # under a runtime client only
+    from aws_lambda import shutdown
+
     shutdown.install(SERVICE.pipeline.reset_connections)
 
 

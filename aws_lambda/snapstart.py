@@ -15,9 +15,9 @@ snapshot instead of in every restored environment's first answer. Renewed after 
   hook would add ~20 ms to every restore);
 * connection pools: the URL fetcher's keep-alive sockets and TLS context are dropped before the
   snapshot and again after it, so no copy reuses (or shares) a connection opened in another;
-* request-id sources: ids come from ``uuid.uuid4`` (``os.urandom``, the kernel's generator,
-  which is not part of the snapshot) or from Lambda's own request id; no generator is seeded
-  at init, and ``after_restore`` checks that two fresh ids differ.
+* request-id sources: ids are random version-4 UUIDs from ``os.urandom`` (the kernel's
+  generator, which is not part of the snapshot) or Lambda's own request id; no generator is
+  seeded at init, and ``after_restore`` checks that two fresh ids differ.
 
 The hooks are registered with the runtime's ``snapshot_restore_py`` module (shipped with
 awslambdaric); where it is absent (local runs, tests without it) nothing is registered.
@@ -26,13 +26,14 @@ awslambdaric); where it is absent (local runs, tests without it) nothing is regi
 from __future__ import annotations
 
 import logging
-import random
 import sys
 import time
-import uuid
+from typing import TYPE_CHECKING
 
-from core.api.service import Service
 from core.telemetry.request_log import log_json
+
+if TYPE_CHECKING:
+    from core.api.service import Service
 
 
 def before_snapshot(service: Service) -> None:
@@ -47,12 +48,16 @@ def before_snapshot(service: Service) -> None:
 
 def after_restore(service: Service) -> None:
     """Reseed the generators and start from fresh connection pools and a fresh TLS context."""
+    import random  # here, not at import: a cold start without SnapStart never needs it
+
+    from core.messages import new_request_id
+
     random.seed()
     legacy = sys.modules.get("numpy.random")  # NumPy's legacy global generator, if in use
     if legacy is not None:
         legacy.seed()
     service.pipeline.reset_connections()
-    if uuid.uuid4() == uuid.uuid4():  # pragma: no cover  (os.urandom would be broken)
+    if new_request_id() == new_request_id():  # pragma: no cover  (os.urandom would be broken)
         raise RuntimeError("request ids are not unique after the restore")
     log_json(logging.INFO, "after_restore")
 

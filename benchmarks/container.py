@@ -4,7 +4,10 @@ Both kinds answer the same direct invocation (a base64 JPEG, no download) throug
 runtime client against the suite's Runtime API server on 127.0.0.1, the event queued before the
 start. ``in-process``: ``python -m awslambdaric lambda_function.lambda_handler`` from this
 checkout, process start to first answer. ``container``: ``docker run`` of the image (read-only
-root, tmpfs /tmp, host network), container start to first answer. Rounds interleave the kinds.
+root, tmpfs /tmp, host network), container start to first answer; ``bare container``: the
+same for an image of the same base holding only the runtime and the model, with a handler that
+loads it at import and decodes, resizes and invokes (``benchmarks.container_bare``). Rounds
+interleave the kinds.
 The image is docker/Dockerfile built by docker/build.sh on the stand-in base that
 `make test-deps` builds (or on the real base where one can be pulled: PYTHON_TAG).
 
@@ -25,6 +28,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from benchmarks import container_bare
 from benchmarks.common import PY, ROOT, WORK, quantiles
 from tests import images
 from tests.aws_lambda.runtime_api import RuntimeApi
@@ -32,7 +36,7 @@ from tests.aws_lambda.runtime_api import RuntimeApi
 BASE = "public.ecr.aws/lambda/python"
 TAG = "classifier-lambda:bench-x86_64"
 ENV = {"MODEL_THREADS": "1", "AWS_LAMBDA_FUNCTION_NAME": "classifier"}
-KINDS = ("in-process (awslambdaric)", "container (docker run)")
+KINDS = ("in-process (awslambdaric)", "container (docker run)", "bare container (docker run)")
 
 
 def python_tag() -> str:
@@ -52,15 +56,13 @@ def build() -> tuple[str, str]:
     return TAG, f"{BASE}:{tag}-x86_64"
 
 
-def commands(api: RuntimeApi, image: str) -> dict[str, list[str]]:
+def commands(api: RuntimeApi, image: str, bare: str) -> dict[str, list[str]]:
     """argv of each kind; the in-process one runs with ENV added to this environment."""
     settings = [f"--env={k}={v}" for k, v in ENV.items()]
-    return {
-        KINDS[0]: [PY, "-m", "awslambdaric", "lambda_function.lambda_handler"],
-        KINDS[1]: [
-            "docker", "run", "--rm", "--read-only", "--tmpfs", "/tmp", "--network", "host",
-            f"--env=AWS_LAMBDA_RUNTIME_API={api.address}", *settings, image],
-    }
+    run = ["docker", "run", "--rm", "--read-only", "--tmpfs", "/tmp", "--network", "host",
+           f"--env=AWS_LAMBDA_RUNTIME_API={api.address}", *settings]
+    return {KINDS[0]: [PY, "-m", "awslambdaric", "lambda_function.lambda_handler"],
+            KINDS[1]: [*run, image], KINDS[2]: [*run, bare]}
 
 
 def once(kind: str, argv: list[str], api: RuntimeApi, event: dict[str, str], log: Path) -> float:
@@ -104,6 +106,7 @@ def measure(runs: int = 5) -> dict[str, Any]:
             ["docker", "info"], capture_output=True).returncode != 0:
         return {"skipped": "no Docker engine (make test-deps installs and starts one)"}
     image, base = build()
+    bare = container_bare.build(image, base)
     event = {"image": base64.b64encode(images.jpeg()).decode()}
     WORK.mkdir(parents=True, exist_ok=True)
     times: dict[str, list[float]] = {}
@@ -112,12 +115,14 @@ def measure(runs: int = 5) -> dict[str, Any]:
             # a server per start: a stopped runtime's pending /next must not take the event
             with RuntimeApi() as api:
                 log = WORK / f"container-{kind.split()[0]}.log"
-                argv = commands(api, image)[kind]
+                argv = commands(api, image, bare)[kind]
                 times.setdefault(kind, []).append(once(kind, argv, api, event, log) * 1000)
     cold = {kind: quantiles(values) for kind, values in times.items()}
     medians = [row["median"] for row in cold.values()]
     return {"image": image, "base": base, "cold_ms": cold,
-            "ratio": round(medians[1] / medians[0], 2), **sizes(image, base)}
+            "ratio": round(medians[1] / medians[0], 2),
+            "over_bare_ms": round(medians[1] - medians[2], 1),
+            "over_bare_ratio": round(medians[1] / medians[2], 3), **sizes(image, base)}
 
 
 def table(result: dict[str, Any]) -> list[str]:
@@ -129,6 +134,10 @@ def table(result: dict[str, Any]) -> list[str]:
              "| kind | median ms | p90 ms | runs |", "|---|---:|---:|---:|"]
     for kind, row in result["cold_ms"].items():
         lines.append(f"| {kind} | {row['median']:.0f} | {row['p90']:.0f} | {row['n']} |")
+    if "over_bare_ms" in result:
+        lines += ["", f"Container - bare container: {result['over_bare_ms']:+.0f} ms "
+                  f"({result['over_bare_ratio']}x); the bare image holds only the runtime "
+                  "(numpy, Pillow, LiteRT) and the model (benchmarks/container_bare.py)."]
     lines += ["", f"Container / in-process: {result['ratio']}x. Image {result['image_mb']} MB, "
               f"of which {result['over_base_mb']} MB over the base ({result['base']}); "
               f"/var/task {result['task_root_mb']} MB."]

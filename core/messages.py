@@ -5,17 +5,25 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import uuid
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qsl
+from typing import Any, NamedTuple
 
 from core import errors
+from core.record import Record
 
 
-@dataclass(frozen=True)
-class Invocation:
+def new_request_id() -> str:
+    """A random version-4 UUID as 32 hex digits, what ``uuid.uuid4().hex`` gives (from
+    ``os.urandom``), without importing ``uuid``, which imports ``platform`` at every start."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return raw.hex()
+
+
+class Invocation(NamedTuple):
     """What the platform says about the invocation that carried a request, as its adapter
     read it (raw values; the core decides what reaches the log line)."""
 
@@ -29,8 +37,8 @@ class Invocation:
 LOCAL = Invocation()  # a request served locally (the frozen default every Request shares)
 
 
-@dataclass(frozen=True)
-class Request:
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+class Request(Record):
     """One HTTP request. Header names are lower case; the body is always bytes."""
 
     method: str
@@ -38,7 +46,7 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    request_id: str = field(default_factory=new_request_id)
     deadline: float | None = None  # time.monotonic() by which an answer must be ready
     invocation: Invocation = LOCAL
     params: Mapping[str, str] = field(default_factory=dict)  # the route's {name} parameters
@@ -56,13 +64,14 @@ class Request:
         return self.deadline
 
 
-@dataclass
-class Response:
+@dataclass(init=False, repr=False, eq=False)  # those from Record
+class Response(Record):
     """One HTTP response; ``body`` is bytes, JSON unless the content type says otherwise."""
 
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass with eq
 
     @property
     def content_type(self) -> str:
@@ -158,6 +167,8 @@ def b64decode(data: str | bytes, what: str = "body") -> bytes:
 
 def parse_query(query: str) -> dict[str, str]:
     """A query string as a dict (the last value of a repeated name wins)."""
+    from urllib.parse import parse_qsl  # urllib.parse: off the cold path
+
     return dict(parse_qsl(query, keep_blank_values=True))
 
 

@@ -6,7 +6,8 @@ committed table differs from what the code generates (``make docs`` and the test
 * the settings table (docs/configuration.md) from ``core.config.Settings``' field metadata;
 * the error table (docs/api.md) from the classes of ``core/errors.py``;
 * the benchmark tables (docs/performance.md) from ``docs/data/bench.json``, the JSON that
-  ``make bench`` writes, rendered by ``benchmarks.report.markdown``;
+  ``make bench`` writes, rendered by ``benchmarks.report.markdown``, and the cold-start table
+  from ``docs/data/cold_zip.json`` (``benchmarks.cold_chart.markdown``);
 * the worst-case cost per hour under the shipped defaults (docs/security.md), from
   ``benchmarks/cost.py``'s prices and the bench's measured ms per request;
 * the cold-start tables from ``make bench-snapstart`` and ``make bench-platforms``
@@ -101,6 +102,17 @@ def bench_tables() -> str:
     if not BENCH_JSON.exists():
         return "No benchmark has been recorded yet: run `make bench`."
     return report.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8"))).strip()
+
+
+def cold_table() -> str:
+    """The cold starts of the last ``make bench-cold`` (docs/data/cold_zip.json)."""
+    from benchmarks import cold_chart
+
+    path = DOCS / "data" / "cold_zip.json"
+    record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if "verdicts" not in record:
+        return "No cold start has been recorded yet: run `make bench-cold`."
+    return cold_chart.markdown(record)
 
 
 def cost_table() -> str:
@@ -214,6 +226,7 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("configuration.md", "settings", settings_table),
     ("api.md", "errors", errors_table),
     ("performance.md", "bench", bench_tables),
+    ("performance.md", "cold", cold_table),
     ("architecture.md", "packages", package_map),
     ("security.md", "cost", cost_table),
     ("deploy-aws.md", "snapstart", recorded("cold_snapstart")),

@@ -40,6 +40,14 @@ FORBIDDEN: dict[str, str] = {
     "aws_lambda_powertools": "not used: its batch utility alone imports ~150 modules",
     "concurrent.futures": "thread pools for URL batches and hashing; created on first use "
                           "or replaced by a plain thread",
+    "socket": "the SIGTERM handler wakes on a pipe; sockets are the URL fetcher's",
+    "uuid": "request ids are version-4 UUIDs made from os.urandom (uuid imports platform)",
+    "random": "reseeded by SnapStart's restore hook, which imports it; nothing else draws",
+    "shutil": "the model store's cache (MODEL_URI only), with tempfile, bz2 and lzma",
+    "tempfile": "the model store's downloads (MODEL_URI only)",
+    "core.modelstore": "MODEL_URI only: a packaged model is read from the task root",
+    "core.api.openinference.codec": "the v2 protocol's wire codec, for the first /v2 request",
+    "PIL.WebPImagePlugin": "the WebP decoder and libwebp, for the first WebP image",
 }
 
 _REQUEST = """

@@ -7,9 +7,7 @@ The ALB passes query strings as sent, still percent-encoded, so they are decoded
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote_plus
 
 from aws_lambda.events import common
 from core.messages import Request, Response, decode_body
@@ -34,6 +32,8 @@ def to_request(event: Any, context: Any) -> Request:
     else:
         headers = common.joined(common.mapping(event.get("headers")))
         raw = common.last_values(common.mapping(event.get("queryStringParameters")))
+    from urllib.parse import unquote_plus  # urllib.parse: off the cold path
+
     query = {unquote_plus(k): unquote_plus(v) for k, v in raw.items()}
     body = decode_body(event.get("body"), event.get("isBase64Encoded") or False)
     path = common.decoded(event.get("path"))
@@ -44,6 +44,8 @@ def from_response(response: Response, event: Any) -> Any:
     """The ALB result, with a status description, and multi-value headers when asked."""
     result = common.proxy_result(response)
     try:
+        from http import HTTPStatus  # here: only ALB answers carry the phrase (0.6 ms import)
+
         phrase = HTTPStatus(response.status).phrase
     except ValueError:
         phrase = ""

@@ -6,7 +6,6 @@ import base64
 import dataclasses
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
 
 from core.messages import Request, Response, lower_headers
 
@@ -70,6 +69,8 @@ def strip_stage(path: str, stage: Any) -> str:
 def decoded(path: Any) -> str:
     """A path as its front door sent it, percent-encoded (REST APIs, ALB, Function URLs),
     decoded once, as the core takes paths (an HTTP API decodes the path itself)."""
+    from urllib.parse import unquote  # urllib.parse: off the cold path
+
     return unquote(str(path or "/"))
 
 

@@ -16,7 +16,12 @@ from dataclasses import replace
 from core import errors
 from core.api.apikey import require_key
 from core.api.deadline import request_deadline
-from core.api.model_loading import classifier_from_settings, warn_if_assumed, warn_if_unlabelled
+from core.api.model_loading import (
+    classifier_from_settings,
+    hash_fields,
+    warn_if_assumed,
+    warn_if_unlabelled,
+)
 from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
 from core.api.router import Router
@@ -225,7 +230,9 @@ class Service:
             log_json(logging.WARNING, "metrics_not_served", message=NOT_SERVED)
         if fields["cold_start"] and self.init:
             log_init(self.init, {"first_request_ms": fields["ms"],
-                                 "first_inference_ms": timings.as_ms().get("inference")},
+                                 "first_inference_ms": timings.as_ms().get("inference"),
+                                 **(hash_fields(self._pipeline.classifier) if self._pipeline
+                                    else {})},
                      self.settings, request)
 
     def _route_of(self, path: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,8 @@ from core.errors import ConfigError
 
 def allow_entry(entry: str) -> bool:
     """A URL_ALLOWLIST entry: a CIDR/IP, a host name, or a ``.suffix`` of host names."""
+    import ipaddress  # here: only a configured allowlist needs it
+
     try:
         ipaddress.ip_network(entry, strict=False)
         return True

@@ -10,8 +10,7 @@ are for consumers that truncate (``int()``) or count.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.errors import ConfigError
 
@@ -20,8 +19,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-@dataclass(frozen=True)
-class Range:
+class Range(NamedTuple):
     """``low`` (excluded when ``above``) up to ``high`` inclusive; ``whole``: no fraction."""
 
     low: float

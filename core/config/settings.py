@@ -17,6 +17,7 @@ from core.config.choices import METRICS_MODES, NORMALIZATIONS, OUTPUT_KINDS, RES
 from core.config.parsing import parse
 from core.config.ranges import Range, count, positive
 from core.errors import ConfigError
+from core.record import Record
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout, or the bundle's root
 DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"
@@ -56,8 +57,8 @@ HOUR = 3600.0
 GIB = 1 << 30
 
 
-@dataclass(frozen=True)
-class Settings:
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+class Settings(Record):
     """Every tunable of the service. Field metadata names the environment variable."""
 
     model_path: Path = field(default=DEFAULT_MODEL, metadata=_meta(

@@ -10,6 +10,7 @@ shuts the socket when the deadline passes while a server drips its response head
 
 from __future__ import annotations
 
+import _thread
 import ipaddress
 import itertools
 import socket
@@ -74,7 +75,7 @@ class _Reaper:
         self._cv = threading.Condition()
         self._watched: dict[int, tuple[float, HTTPConnection]] = {}
         self._keys = itertools.count()
-        self._thread: threading.Thread | None = None
+        self._started = False
         self._wake_at = float("inf")
 
     def add(self, deadline: float, connection: HTTPConnection) -> int:
@@ -82,10 +83,9 @@ class _Reaper:
         with self._cv:
             key = next(self._keys)
             self._watched[key] = (deadline, connection)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="fetch-deadline",
-                                                daemon=True)
-                self._thread.start()
+            if not self._started:  # a bare thread: Thread.start would wait for it to run
+                self._started = True
+                _thread.start_new_thread(self._run, ())
             if deadline < self._wake_at:
                 self._cv.notify()
         return key

@@ -14,7 +14,7 @@ import struct
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PIL import (
     BmpImagePlugin,  # noqa: F401 - registers the decoders we allow, and no others
@@ -23,7 +23,6 @@ from PIL import (
     ImageFile,
     JpegImagePlugin,  # noqa: F401
     PngImagePlugin,
-    WebPImagePlugin,  # noqa: F401
 )
 
 from core import errors
@@ -39,6 +38,9 @@ from core.images.rgb import SMOOTH, Box, converted_pixels, reduction, shrink_to_
 
 # Only these decoders are ever run on caller bytes (the JPEG one also opens phones' MPO files).
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+# Data without the WebP signature is opened without the WebP decoder, which only accepts that
+# signature anyway: its plugin (and libwebp) is then imported by the first WebP image only.
+_NOT_WEBP = tuple(name for name in ALLOWED_FORMATS if name != "WEBP")
 # Signatures of image formats we recognise but refuse (415, not 422).
 _REFUSED_SIGNATURES = (
     (b"%PDF", "PDF"), (b"%!PS", "PostScript/EPS"), (b"\xc5\xd0\xd3\xc6", "EPS"),
@@ -63,8 +65,7 @@ _DECODE_ERRORS: tuple[type[BaseException], ...] = (
 _BOMBS = (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError)
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     """An opened image in RGB with what resizing still needs to know: ``box`` is the region of
     ``image`` that covers the whole source picture (``source_size`` pixels), fractional after
     draft decoding or a box reduction."""
@@ -104,6 +105,16 @@ def decoder_errors(cpu_seconds: float | None, corrupt: str) -> Iterator[None]:
         raise errors.InvalidImage(corrupt) from exc
 
 
+def _formats_for(data: bytes) -> tuple[str, ...]:
+    """The allowed formats to try on ``data``: WebP's only when the data says RIFF...WEBP
+    (every name passed must be registered, or Pillow loads all of its plugins)."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        from PIL import WebPImagePlugin  # noqa: F401 - registers the WebP decoder
+
+        return ALLOWED_FORMATS
+    return _NOT_WEBP
+
+
 def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
           ) -> tuple[Image.Image, JpegShape | None]:
     if not data:
@@ -119,7 +130,7 @@ def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
     stream.start(cpu_seconds)  # from here: Pillow parses a PNG's chunks in Python while opening
     with decoder_errors(cpu_seconds, "the data is not a decodable JPEG, PNG, WebP, GIF or BMP "
                         "image"):
-        image = Image.open(stream, formats=ALLOWED_FORMATS)
+        image = Image.open(stream, formats=_formats_for(data))
         width, height = image.size
     if width <= 0 or height <= 0:
         raise errors.InvalidImage("the image has no pixels")

@@ -23,7 +23,7 @@ import re
 import struct
 import sys
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PIL import Image
 
@@ -42,8 +42,7 @@ _STANDALONE = {0x00, 0x01, *range(0xD0, 0xD8)}
 _SOF = {*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC}
 
 
-@dataclass(frozen=True)
-class JpegShape:
+class JpegShape(NamedTuple):
     """What the marker segments of a JPEG say, read without decoding."""
 
     width: int

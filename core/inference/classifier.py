@@ -11,6 +11,7 @@ tensor's quantisation into one gather (``core.inference.input_encoding``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,9 @@ from core.inference.tensor_info import TensorInfo
 
 if TYPE_CHECKING:
     from core.inference.background import Background
+
+MISMATCH = ("the model file is not the one its manifest names (sha256 mismatch; the model_hash "
+            "log line has the details)")
 
 
 class Classifier:
@@ -58,8 +62,13 @@ class Classifier:
         """The model's hex identity: the file's sha256, with its sidecars when it has any
         (``core.inference.external_data``)."""
         if not self._sha256:
-            self._sha256 = (self._hashing.result() if self._hashing
-                            else identity(self.model_path, self.sidecars))
+            if self._hashing is None:
+                self._sha256 = identity(self.model_path, self.sidecars)
+            else:
+                try:
+                    self._sha256 = self._hashing.result()  # waits for the background hash
+                except errors.ConfigError as exc:
+                    raise errors.ModelError(MISMATCH) from exc
         return self._sha256
 
     @property
@@ -74,12 +83,42 @@ class Classifier:
         if m.resize_shorter and m.resize_shorter < max(self._size):
             raise errors.ConfigError(f"preprocessing.resize_shorter {m.resize_shorter} is "
                                      f"smaller than the {self._size[0]}x{self._size[1]} crop")
-        if m.sha256 and m.sha256 != self.sha256:
-            files = " + ".join((self.model_path.name, *self.sidecars))
-            raise errors.ConfigError(
-                f"model {files} has sha256 {self.sha256}, which does not match its manifest's "
-                f"{m.sha256}: the manifest was written for other weights (another model, or an "
-                "older export); convert again, or correct or remove the manifest's sha256")
+        # the manifest's sha256 is checked by the hashing thread (core.inference.loader)
+
+    def start_hash(self, then: Callable[[], None] | None = None, delay: float = 0.0) -> None:
+        """Start the background sha256 (after ``delay`` seconds) if it has not started;
+        ``then`` runs on its thread when it ends (at once if it has)."""
+        if self._hashing is not None:
+            self._hashing.start(delay)
+            if then is not None:
+                self._hashing.then(then)
+        elif then is not None:
+            then()
+
+    def join_hash(self) -> None:
+        """Wait for the background sha256 (starting it) and what runs when it ends."""
+        if self._hashing is not None:
+            self._hashing.settle()
+
+    @property
+    def hashed(self) -> bool:
+        """Whether the background sha256 has ended, either way (never waits)."""
+        return self._hashing is None or self._hashing.done()
+
+    @property
+    def hash_ms(self) -> float | None:
+        """How long the background sha256 took, once it has ended."""
+        return round(self._hashing.seconds * 1000, 1) if self._hashing and self.hashed else None
+
+    def hash_failure(self) -> str | None:
+        """Why the file is not the manifest's, once the background sha256 has shown it."""
+        if self._hashing is None or not self._hashing.failed():
+            return None
+        try:
+            self._hashing.result()
+        except Exception as exc:  # the mismatch (ConfigError) or the file's read failing
+            return str(exc)
+        return None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -102,6 +141,8 @@ class Classifier:
         """Scores (N, labels) float32 for uint8 pixels (N, H, W, 3) at the input size;
         ``preprocessed``: the model's input tensor itself (normalised, in the model's layout
         and dtype), passed as is."""
+        if self._hashing is not None and self._hashing.failed():
+            raise errors.ModelError(MISMATCH)
         if not self._fits(pixels, preprocessed):
             raise errors.ModelError(f"pixels of shape {pixels.shape} do not fit the model")
         m = self.manifest

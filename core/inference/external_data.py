@@ -21,7 +21,6 @@ a line (the image build runs it: it needs nothing but the standard library and t
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -80,6 +79,8 @@ def identity(model: Path, files: tuple[str, ...]) -> str:
     graph = sha256_of(model)
     if not files:
         return graph
+    import hashlib  # as sha256_of: only where a hash is taken
+
     lines = [graph] + [f"{sha256_of(model.parent / name)}  {name}" for name in sorted(files)]
     return hashlib.sha256("".join(f"{line}\n" for line in lines).encode("utf-8")).hexdigest()
 

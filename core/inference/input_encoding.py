@@ -7,8 +7,7 @@ model's layout (NHWC or NCHW) and dtype.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -72,8 +71,7 @@ def uniform_linear(table: np.ndarray) -> tuple[np.floating[Any], np.floating[Any
     return line
 
 
-@dataclass(frozen=True)
-class Encoder:
+class Encoder(NamedTuple):
     """uint8 (N, H, W, 3) RGB -> the input tensor, through a per-channel lookup table.
 
     ``table[c][level]`` is the tensor value of pixel level ``level`` in tensor channel ``c``

@@ -16,7 +16,6 @@ Optional: ``input.name`` and ``input.layout`` (``auto``, ``NHWC``, ``NCHW``),
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -24,12 +23,13 @@ from typing import Any
 
 from core.config.choices import LAYOUTS, NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES, layout_name
 from core.errors import ConfigError
+from core.record import Record
 
 FORMAT = 1
 
 
-@dataclass(frozen=True)
-class Manifest:
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+class Manifest(Record):
     """Everything about one model that serving needs besides the weights."""
 
     file: str
@@ -102,6 +102,8 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 
 def sha256_of(path: Path) -> str:
     """The hex sha256 of a file, read in chunks."""
+    import hashlib  # here: OpenSSL loads on the hashing thread, not on the cold path
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import importlib
 import sys
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.errors import ConfigError
 
@@ -32,8 +31,7 @@ NAMES = tuple(candidate[0] for candidate in _CANDIDATES)
 _INSTALL = {TFLITE: "ai-edge-litert", ONNX: "onnxruntime (pip install '.[onnx]')"}
 
 
-@dataclass(frozen=True)
-class Runtime:
+class Runtime(NamedTuple):
     """An importable interpreter implementation."""
 
     name: str

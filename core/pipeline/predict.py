@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -31,8 +30,7 @@ if TYPE_CHECKING:
 Scores = dict[str, float]
 
 
-@dataclass(frozen=True)
-class PredictInput:
+class PredictInput(NamedTuple):
     """What to classify: exactly one of ``url``, ``image`` bytes or ``urls``."""
 
     url: str | None = None

@@ -5,17 +5,31 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
 class Timings:
-    """Seconds spent per step of one request, and facts for the request's log line."""
+    """Seconds spent per step of one request, and facts for the request's log line.
 
-    parts: dict[str, float] = field(default_factory=dict)
-    info: dict[str, Any] = field(default_factory=dict)
-    url: str | None = None
+    A plain class: a dataclass would be generated (and its methods compiled) at import."""
+
+    __slots__ = ("info", "parts", "url")
+
+    def __init__(self, parts: dict[str, float] | None = None,
+                 info: dict[str, Any] | None = None, url: str | None = None) -> None:
+        self.parts: dict[str, float] = {} if parts is None else parts
+        self.info: dict[str, Any] = {} if info is None else info
+        self.url = url
+
+    def __repr__(self) -> str:
+        return f"Timings(parts={self.parts!r}, info={self.info!r}, url={self.url!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Timings):
+            return NotImplemented
+        return (self.parts, self.info, self.url) == (other.parts, other.info, other.url)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaces
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:

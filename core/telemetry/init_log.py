@@ -3,9 +3,10 @@
 Written once per process, after its first answer, as ``event: cold_start``: the entry module's
 imports (``imports_ms``), the model's download from storage (``download_ms`` and the other
 ``download_*`` fields, only with MODEL_URI), its load (``load_ms``: ``create_ms`` for the
-runtime reading the file and building its interpreter or session, ``hash_ms`` for the sha256
-read on its own thread while that runs), ``source`` (``package`` or ``storage``), and the
-first request (``first_request_ms``, of it ``first_inference_ms``). In Lambda's log shape the
+runtime reading the file and building its interpreter or session), ``source`` (``package`` or
+``storage``), the first request (``first_request_ms``, of it ``first_inference_ms``), and the
+model's sha256, which starts after that answer: ``hash_pending`` (its ``model_hash`` line
+follows), or ``hash_ms`` when it had already ended. In Lambda's log shape the
 line also carries the phases as CloudWatch EMF metrics (namespace METRICS_NAMESPACE,
 dimension ``service``) unless METRICS is off.
 """

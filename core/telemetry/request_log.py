@@ -15,7 +15,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from core.config import Settings
 from core.messages import Request
@@ -87,6 +86,8 @@ def log_json(level: int, event: str, **fields: Any) -> None:
 
 def redact_url(url: str) -> str:
     """Scheme and host only: paths and query strings may carry signed-URL secrets."""
+    from urllib.parse import urlsplit  # urllib.parse: off the cold path
+
     try:
         parts = urlsplit(url)
         host = parts.hostname or "?"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # version "-" trace-id "-" parent-id "-" flags; a later version may append "-" fields.
 _TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?")
@@ -20,8 +20,7 @@ _ZERO_SPAN = "0" * 16
 _MAX_HEADER = 512  # no real trace header is longer; a longer one is not parsed at all
 
 
-@dataclass(frozen=True)
-class Trace:
+class Trace(NamedTuple):
     """The trace a request belongs to: W3C ids in lower-case hex."""
 
     trace_id: str  # 32 hex digits

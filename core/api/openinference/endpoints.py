@@ -10,25 +10,22 @@ as ``POST /predict``; ``core.api.service`` renders errors here as ``{"error": "m
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from core import errors
-from core.api.openinference.codec import (
-    EXTENSIONS,
-    InferRequest,
-    Tensor,
-    datatype_of,
-    decode_request,
-    encode_response,
-)
 from core.config import Settings
 from core.messages import Request, Response, b64decode, json_response
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
 
+if TYPE_CHECKING:
+    from core.api.openinference.codec import InferRequest, Tensor
+
 Handler = Callable[[Request, Timings], Response]
+# The wire codec (core.api.openinference.codec) is imported by the handlers that use it, on the
+# first /v2 request: a cold start that answers /predict never pays for it.
 IMAGE, SCORES, LABEL = "image", "scores", "label"
 SERVER_NAME = "serverless-classifier"
 
@@ -62,6 +59,8 @@ class OpenInference:
         """``GET /v2``: name, version, extensions."""
         from importlib import metadata  # imported here: it costs ~10 ms of every cold start
 
+        from core.api.openinference.codec import EXTENSIONS
+
         try:
             version = metadata.version(SERVER_NAME)
         except metadata.PackageNotFoundError:
@@ -85,6 +84,8 @@ class OpenInference:
 
     def model_metadata(self, request: Request, timings: Timings) -> Response:
         """``GET /v2/models/{name}[/versions/{version}]``: inputs and outputs."""
+        from core.api.openinference.codec import datatype_of
+
         classifier = self._model(request).classifier
         manifest = classifier.manifest
         platform = "onnxruntime_onnx" if classifier.format == "onnx" else "tflite"
@@ -100,6 +101,8 @@ class OpenInference:
 
     def infer(self, request: Request, timings: Timings) -> Response:
         """``POST /v2/models/{name}[/versions/{version}]/infer``."""
+        from core.api.openinference.codec import decode_request, encode_response
+
         pipeline = self._model(request)
         parsed = decode_request(request, self._settings.max_body_bytes,
                                 max_elements=self._settings.max_batch)
@@ -160,6 +163,8 @@ class OpenInference:
 
     def _from_tensor(self, pipeline: Pipeline, tensor: Tensor, timings: Timings,
                      deadline: float) -> np.ndarray:
+        from core.api.openinference.codec import datatype_of
+
         classifier = pipeline.classifier
         expected = datatype_of(classifier.input_dtype)
         size = classifier.input.shape[1:]
@@ -173,6 +178,8 @@ class OpenInference:
 
     def _outputs(self, parsed: InferRequest, scores: np.ndarray, labels: tuple[str, ...]
                  ) -> list[Tensor]:
+        from core.api.openinference.codec import Tensor
+
         wanted = parsed.outputs or {SCORES: parsed.binary_output, LABEL: parsed.binary_output}
         unknown = [name for name in wanted if name not in (SCORES, LABEL)]
         if unknown:
