@@ -1,7 +1,9 @@
-"""Command line: ``serve``, ``predict PATH_OR_URL``, ``info``, ``evaluate DIR``.
+"""Command line: ``serve``, ``predict PATH_OR_URL``, ``info``, ``evaluate DIR``,
+``batch SOURCE --out FILE``.
 
-``predict``, ``info`` and ``evaluate`` print only their result and errors unless ``-v`` (or
-``LOG_LEVEL``) asks for the log lines; ``serve`` logs every request."""
+``predict``, ``info``, ``evaluate`` and ``batch`` print only their result and errors (``batch``:
+its progress and one summary line) unless ``-v`` (or ``LOG_LEVEL``) asks for the log lines;
+``serve`` logs every request."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import errno
 import json
 import os
 import sys
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -78,6 +81,40 @@ def _evaluate(service: Service, args: argparse.Namespace) -> int:
     return 0
 
 
+def _batch(service: Service, args: argparse.Namespace) -> int:
+    from core.batch.command import Options, run_batch
+
+    # the log lines of -v would break the bar's line: it shows then only when asked for
+    progress: bool | None = getattr(args, "progress", None)
+    if progress is None and args.verbose:
+        progress = False
+    return run_batch(service.pipeline, Options(args.source, Path(args.out), args.workers,
+                                               progress))
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
+
+
+def _add_batch(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    batch = add("batch", "classify a folder, a list of URLs or an s3:// / gs:// prefix into "
+                "JSON lines (resumable)")
+    batch.add_argument("source", help="a folder of images, a text file of http(s) URLs (one a "
+                       "line), or an s3://BUCKET/PREFIX or gs://BUCKET/PREFIX")
+    batch.add_argument("--out", required=True, default=argparse.SUPPRESS,
+                       help="the JSON-lines file to append to; what it already holds is "
+                       "skipped (-: standard output, nothing skipped)")
+    batch.add_argument("--workers", type=_positive, default=2,
+                       help="threads that read and decode ahead while the model runs")
+    batch.add_argument("--progress", action=argparse.BooleanOptionalAction,
+                       default=argparse.SUPPRESS,
+                       help="show progress (default: when stderr is a terminal and without -v)")
+    batch.set_defaults(run=_batch)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``classifier`` (also ``python -m core``)."""
     parser = argparse.ArgumentParser(prog="classifier", description=__doc__)
@@ -111,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("directory")
     evaluate.add_argument("--json", help="also write the report here")
     evaluate.set_defaults(run=_evaluate)
+    _add_batch(add)
     return parser
 
 
@@ -130,3 +168,6 @@ def main(argv: list[str] | None = None) -> int:
     except (errors.ConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C before a command's own handling (the model load)
+        print("interrupted", file=sys.stderr)
+        return 130

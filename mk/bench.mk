@@ -33,6 +33,7 @@ COLD_LAMBDA_PYTHON ?= $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_
 bench: bench-shared bench-deps  ## Performance suite: table, build/bench/bench.json, docs/bench.png, then bench-cold
 	$(PY) -m benchmarks.suite $(BENCH_ARGS)
 	$(PY) -m benchmarks.onnx_bench $(ONNX_BENCH_ARGS)
+	$(PY) -m benchmarks.batch_throughput $(BATCH_BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-cold LAMBDA_PYTHON=$(COLD_LAMBDA_PYTHON)
 
 .PHONY: bench-cold

@@ -18,7 +18,10 @@ committed table differs from what the code generates (``make docs`` and the test
 * the default model's calibration figures (models/README.md, docs/models.md) from
   ``docs/data/calibration.json``, the JSON that ``python -m models.build.calibrate`` writes;
 * the default model's answers for the sample photos quoted in README.md, getting-started and
-  deploy-aws (``models.build.examples``), from the model itself.
+  deploy-aws (``models.build.examples``), from the model itself;
+* the batch throughput (docs/performance.md, its figure docs/batch-throughput.svg) and the
+  images-per-hour and cost estimates (docs/batch.md) from ``docs/data/batch.json``, the JSON
+  that ``make bench-batch`` writes, rendered by ``benchmarks.batch_report``.
 """
 
 from __future__ import annotations
@@ -121,6 +124,22 @@ def cost_table() -> str:
     return cost.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8")))
 
 
+def batch(part: str) -> Callable[[], str]:
+    """``benchmarks.batch_report``'s ``part`` ("results" or "estimates") of docs/data/batch.json."""
+    def block() -> str:
+        from benchmarks import batch_report
+
+        return batch_report.block(part, DOCS / "data")
+    return block
+
+
+def batch_figure() -> str | None:
+    """The SVG figure of the batch throughput (None: no data, no file)."""
+    from benchmarks import batch_report
+
+    return batch_report.figure(DOCS / "data")
+
+
 def recorded(name: str) -> Callable[[], str]:
     """The block ``benchmarks.<name>.document`` renders from docs/data/."""
     def block() -> str:
@@ -139,6 +158,7 @@ def calibration_table() -> str:
 COMPONENTS: tuple[tuple[str, str], ...] = (
     ("aws_lambda", "Lambda events"), ("gcp_function", "Cloud Functions"),
     ("azure_function", "Azure Functions"), ("core.cli", "CLI"),
+    ("core.batch", "local batch: sources, read-ahead, results file"),
     ("core.api", "routes, parsing, service, v2, page, WSGI, server"),
     ("core.jobs", "stored objects: S3, Cloud Storage, Azure Blob, files; results"),
     ("core.pipeline", "fetch, decode, resize, infer, timed"),
@@ -213,6 +233,12 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("performance.md", "cold-platforms", recorded("cold_platforms")),
     ("../models/README.md", "calibration", calibration_table),
     ("models.md", "calibration", calibration_table),
+    ("performance.md", "batch", batch("results")),
+    ("batch.md", "batch-estimates", batch("estimates")),
+)
+# (file under docs/, generator): whole generated files, such as figures
+FILES: tuple[tuple[str, Callable[[], str | None]], ...] = (
+    ("batch-throughput.svg", batch_figure),
 )
 
 
@@ -239,6 +265,10 @@ def stale() -> list[str]:
         text = (ROOT / page).read_text(encoding="utf-8")
         if examples.rewrite(text) != text:
             out.append(f"{page} (quoted answers of the default model)")
+    for name, make_file in FILES:
+        body, path = make_file(), DOCS / name
+        if body is not None and (not path.exists() or path.read_text(encoding="utf-8") != body):
+            out.append(f"docs/{name}")
     return out
 
 
@@ -253,6 +283,10 @@ def write() -> None:
     for page in examples.PAGES:
         path = ROOT / page
         path.write_text(examples.rewrite(path.read_text(encoding="utf-8")), encoding="utf-8")
+    for name, make_file in FILES:
+        body = make_file()
+        if body is not None:
+            (DOCS / name).write_text(body, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

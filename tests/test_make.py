@@ -45,7 +45,7 @@ def test_make_test_checks_root_before_installing() -> None:
 
 
 @pytest.mark.parametrize("target", ["install-aws", "install-gcp", "install-azure",
-                                    "install-convert", "install-onnx"])
+                                    "install-convert", "install-onnx", "install-batch"])
 def test_per_extra_installs(target: str) -> None:
     extra = target.removeprefix("install-")
     recipe = make("-n", target, "VENV=.venv-does-not-matter").stdout

@@ -18,7 +18,7 @@ from functools import cache
 
 from models.build import REPO_ROOT
 
-PAGES = ("README.md", "docs/getting-started.md", "docs/deploy-aws.md")
+PAGES = ("README.md", "docs/getting-started.md", "docs/deploy-aws.md", "docs/batch.md")
 SAMPLES = ("coat.jpg", "astronaut.jpg")
 PAIR = re.compile(r'(\\?"([a-z-]+)\\?": ?)([0-9][0-9.e-]*)')
 

@@ -22,6 +22,7 @@ COMMANDS = {
     "predict": ["predict", "PHOTO"],
     "info": ["info"],
     "evaluate": ["evaluate", "DIR"],
+    "batch": ["batch", "DIR", "--out", "OUT"],
 }
 
 
@@ -33,8 +34,9 @@ def photo(tmp_path: Path) -> Path:
 
 
 def argv(command: str, photo: Path) -> list[str]:
-    return [photo.as_posix() if a == "PHOTO" else photo.parent.as_posix() if a == "DIR" else a
-            for a in COMMANDS[command]]
+    named = {"PHOTO": photo.as_posix(), "DIR": photo.parent.as_posix(),
+             "OUT": (photo.parent / "results.jsonl").as_posix()}
+    return [named.get(a, a) for a in COMMANDS[command]]
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

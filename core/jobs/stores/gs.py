@@ -42,7 +42,13 @@ class GcsStore:
             gax.GoogleAPIError, GoogleAuthError, requests.RequestException)
         self._timeout = (settings.fetch_connect_timeout, settings.fetch_read_timeout)
         self._retry = DEFAULT_RETRY.with_timeout(settings.fetch_read_timeout * 3)
-        self._client: Any = storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT"))
+        try:
+            self._client: Any = storage.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT"))
+        except GoogleAuthError as exc:  # no credentials found where google-auth looks
+            raise errors.ConfigError(
+                "Cloud Storage needs credentials: none were found (run `gcloud auth "
+                "application-default login` or set GOOGLE_APPLICATION_CREDENTIALS; "
+                "STORAGE_EMULATOR_HOST for an emulator)") from exc
 
     def read(self, ref: ObjectRef, max_bytes: int, deadline: float) -> Blob:
         left = time_left(deadline, self._timeout[1])
