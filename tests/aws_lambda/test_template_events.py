@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.aws_lambda.test_template import TEMPLATES, evaluate, load
+from tests.aws_lambda.templates import TEMPLATES, load
+from tests.aws_lambda.test_template import evaluate
 
 EVENTS = {"EventsBucket", "EventsQueue", "EventsDeadLetterQueue", "EventsQueuePolicy",
           "EventFunction", "EventsQueueMapping"}
