@@ -10,3 +10,7 @@ $(CHROMIUM_STAMP): | $(PY)
 	@touch $@
 
 test-deps: chromium-installed
+
+.PHONY: docs-screenshot
+docs-screenshot: $(DEV_STAMP) chromium-installed  ## Take docs/page.png again (the demo page after classifying samples/coat.jpg)
+	$(PY) scripts/page_screenshot.py
