@@ -27,199 +27,33 @@ committed table differs from what the code generates (``make docs`` and the test
 from __future__ import annotations
 
 import argparse
-import ast
-import importlib
-import json
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import MISSING, fields
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core import errors  # noqa: E402
-from core.config import Settings  # noqa: E402
+HERE = Path(__file__).resolve().parent  # the generators live beside this file
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
 
-DOCS = ROOT / "docs"
-BENCH_JSON = DOCS / "data" / "bench.json"
-CALIBRATION_JSON = DOCS / "data" / "calibration.json"
-
-
-def _default_text(spec: Any) -> str:
-    if "default" in spec.metadata:
-        return str(spec.metadata["default"])
-    value = spec.default
-    if value is MISSING or value is None:
-        return "(none)"
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    if isinstance(value, tuple):
-        return f"`{','.join(str(v) for v in value)}`" if value else "empty"
-    if value == "":
-        return "empty"
-    return f"`{value}`"
-
-
-def settings_table() -> str:
-    """One row per ``Settings`` field: variable, default, allowed values (the range the
-    settings check enforces, from the same field metadata), meaning."""
-    rows = ["| variable | default | allowed | meaning |", "|---|---|---|---|"]
-    for spec in fields(Settings):
-        doc = spec.metadata.get("doc")
-        if not doc:
-            raise SystemExit(f"Settings.{spec.name} has no 'doc' in its field metadata")
-        values = spec.metadata.get("range")
-        allowed = values.text if values is not None else spec.metadata.get("allowed", "")
-        rows.append(f"| `{spec.metadata['env']}` | {_default_text(spec)} | {allowed} | {doc} |")
-    return "\n".join(rows)
-
-
-def _error_classes(base: type[errors.ServiceError]) -> Iterator[type[errors.ServiceError]]:
-    yield base
-    for sub in base.__subclasses__():
-        yield from _error_classes(sub)
-
-
-def errors_table() -> str:
-    """One row per error class that is answered (base classes marked ``sent = False`` are
-    never raised themselves): status, code, docstring (its first line)."""
-    rows = ["| status | code | when |", "|---:|---|---|"]
-    classes = sorted((c for c in set(_error_classes(errors.ServiceError)) - {errors.ServiceError}
-                      if c.__dict__.get("sent", True)), key=lambda c: (c.status, c.code))
-    for cls in classes:
-        doc = (cls.__doc__ or "").strip().splitlines()[0]
-        rows.append(f"| {cls.status} | `{cls.code}` | {doc} |")
-    return "\n".join(rows)
-
-
-def bench_tables() -> str:
-    """The tables of the last ``make bench`` (docs/data/bench.json)."""
-    from benchmarks import report
-
-    if not BENCH_JSON.exists():
-        return "No benchmark has been recorded yet: run `make bench`."
-    return report.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8"))).strip()
-
-
-def cold_table() -> str:
-    """The cold starts of the last ``make bench-cold`` (docs/data/cold_zip.json)."""
-    from benchmarks import cold_chart
-
-    path = DOCS / "data" / "cold_zip.json"
-    record = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    if "verdicts" not in record:
-        return "No cold start has been recorded yet: run `make bench-cold`."
-    return cold_chart.markdown(record)
-
-
-def cost_table() -> str:
-    """The worst case per hour under each cloud's defaults (benchmarks/cost.py)."""
-    from benchmarks import cost
-
-    if not BENCH_JSON.exists():
-        return "No benchmark has been recorded yet: run `make bench`."
-    return cost.markdown(json.loads(BENCH_JSON.read_text(encoding="utf-8")))
-
-
-def batch(part: str) -> Callable[[], str]:
-    """``benchmarks.batch_report``'s ``part`` ("results" or "estimates") of docs/data/batch.json."""
-    def block() -> str:
-        from benchmarks import batch_report
-
-        return batch_report.block(part, DOCS / "data")
-    return block
-
-
-def batch_figure() -> str | None:
-    """The SVG figure of the batch throughput (None: no data, no file)."""
-    from benchmarks import batch_report
-
-    return batch_report.figure(DOCS / "data")
-
-
-def recorded(name: str) -> Callable[[], str]:
-    """The block ``benchmarks.<name>.document`` renders from docs/data/."""
-    def block() -> str:
-        return str(importlib.import_module(f"benchmarks.{name}").document(DOCS / "data")).strip()
-    return block
-
-
-def calibration_table() -> str:
-    """The default model's calibration before and after its temperature."""
-    from models.build import calibration_docs
-
-    return calibration_docs.table(json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")))
-
-
-# The boxes of the package map, top to bottom, with what each holds.
-COMPONENTS: tuple[tuple[str, str], ...] = (
-    ("aws_lambda", "Lambda events"), ("gcp_function", "Cloud Functions"),
-    ("azure_function", "Azure Functions"), ("core.cli", "CLI"),
-    ("core.batch", "local batch: sources, read-ahead, results file"),
-    ("core.api", "routes, parsing, service, v2, page, WSGI, server"),
-    ("core.jobs", "stored objects: S3, Cloud Storage, Azure Blob, files; results"),
-    ("core.pipeline", "fetch, decode, resize, infer, timed"),
-    ("core.fetch", "URL policy, pinning, fetcher"),
-    ("core.images", "decode, limits, RGB, resize"),
-    ("core.inference", "classifier, LiteRT, ONNX Runtime, manifest"),
-    ("core.modelstore", "MODEL_URI: S3, Cloud Storage, Azure Blob, https"),
-    ("core.telemetry", "log line, formats, metrics, traces"),
-    ("core.messages", "Request, Response"), ("core.config", "Settings"),
-    ("core.errors", "the error hierarchy"),
+from gendocs_packages import COMPONENTS as COMPONENTS  # noqa: E402
+from gendocs_packages import package_edges as package_edges  # noqa: E402
+from gendocs_packages import package_map  # noqa: E402
+from gendocs_tables import (  # noqa: E402
+    DOCS,
+    batch,
+    batch_figure,
+    bench_tables,
+    calibration_table,
+    cold_table,
+    cost_table,
+    errors_table,
+    recorded,
+    settings_table,
 )
-
-
-def _component(module: str) -> str | None:
-    for name, _ in COMPONENTS:
-        if module == name or module.startswith(name + "."):
-            return name
-    return None
-
-
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imported_modules(path: Path) -> set[str]:
-    """Every module a file imports, wherever the import stands (functions included)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
-
-
-def package_edges() -> set[tuple[str, str]]:
-    """(importer, imported) between the map's boxes, from the source's import statements."""
-    edges: set[tuple[str, str]] = set()
-    for top in sorted({name.split(".")[0] for name, _ in COMPONENTS}):
-        for path in sorted((ROOT / top).rglob("*.py")):
-            source = _component(_module_name(path))
-            for module in imported_modules(path):
-                target = _component(module)
-                if source and target and target != source:
-                    edges.add((source, target))
-    return edges
-
-
-def package_map() -> str:
-    """The mermaid flowchart of the package map."""
-    ids = {name: name.replace(".", "_") for name, _ in COMPONENTS}
-    lines = ["```mermaid", "flowchart TD"]
-    lines += [f"    {ids[name]}[\"{name}<br/><small>{what}</small>\"]"
-              for name, what in COMPONENTS]
-    lines += [f"    {ids[a]} --> {ids[b]}" for a, b in sorted(
-        package_edges(), key=lambda e: ([n for n, _ in COMPONENTS].index(e[0]),
-                                         [n for n, _ in COMPONENTS].index(e[1])))]
-    return "\n".join([*lines, "```"])
-
 
 # (page, marker name, generator)
 TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (

@@ -5,17 +5,17 @@ Exceptions become responses here and nowhere else.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import replace
 
 from core import errors
+from core.api.answer_headers import add_headers
 from core.api.apikey import require_key
 from core.api.deadline import request_deadline
+from core.api.last_resort import last_resort as last_resort  # re-exported for the adapters
 from core.api.model_loading import (
     classifier_from_settings,
     hash_fields,
@@ -24,6 +24,7 @@ from core.api.model_loading import (
 )
 from core.api.openinference.endpoints import OpenInference, is_v2
 from core.api.predict_body import parse_predict
+from core.api.request_fields import model_fields, request_fields
 from core.api.router import Router
 from core.config import Settings
 from core.inference.classifier import Classifier
@@ -33,7 +34,7 @@ from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
 from core.pipeline.warmup import rehearse
 from core.telemetry.init_log import log_init
-from core.telemetry.request_log import cold_start, configure, log_json, log_request, redact_url
+from core.telemetry.request_log import configure, log_json, log_request
 
 Handler = Callable[[Request, Timings], Response]
 Observer = Callable[[dict[str, object]], None]  # told each request line's fields
@@ -189,39 +190,12 @@ class Service:
         return page_response()
 
     def _finish(self, request: Request, response: Response, timings: Timings) -> None:
-        response.headers.setdefault("X-Request-Id", request.request_id)
-        response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if timings.parts:
-            response.headers["Server-Timing"] = timings.header()
-        origin = self.settings.cors_allow_origin
-        if origin:
-            response.headers["Access-Control-Allow-Origin"] = origin
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = (
-                "Content-Type, Authorization" if self.settings.api_keys_sha256
-                else "Content-Type")
-            response.headers["Access-Control-Expose-Headers"] = "Server-Timing, X-Request-Id"
+        add_headers(request, response, timings, self.settings)
 
     def _log(self, request: Request, response: Response, timings: Timings,
              error: BaseException | None, seconds: float) -> None:
-        fields: dict[str, object] = {
-            "request_id": request.request_id, "method": request.method,
-            "route": self._route_of(request.path), "path": request.path[:100],
-            "status": response.status, "ms": round(seconds * 1000, 2),
-            "timings": timings.as_ms(), **timings.info, **self._model_fields(),
-            "cold_start": cold_start(),
-        }
-        if timings.url is not None:
-            fields["url"] = redact_url(timings.url)
-        level = logging.INFO
-        if isinstance(error, errors.ServiceError):
-            fields["error"] = error.code
-            level = logging.ERROR if error.status >= 500 else logging.WARNING
-        elif error is not None:
-            fields["error"] = "internal_error"
-            fields["exception"] = "".join(traceback.format_exception(error))[-4000:]
-            level = logging.ERROR
+        level, fields = request_fields(request, response, timings, error, seconds,
+                                       self._route_of(request.path), self._model_fields())
         log_request(level, fields, request, self.settings)
         for observer in self._observers:
             observer(fields)
@@ -251,32 +225,8 @@ class Service:
         if self._pipeline is None:
             return {}
         if self._model_info is None:
-            classifier = self._pipeline.classifier
-            self._model_info = {
-                "model": classifier.manifest.name, "model_version": classifier.manifest.version,
-                "runtime": classifier.runtime.name, "runtime_version": classifier.runtime.version}
+            self._model_info = model_fields(self._pipeline.classifier)
         return self._model_info
-
-
-_LAST_RESORT = b'{"error":{"code":"internal_error","message":"internal error"}}'
-_LAST_RESORT_V2 = b'{"error":"internal error"}'
-
-
-def last_resort(request: Request, fault: BaseException) -> Response:
-    """The answer when answering failed: a fixed JSON 500 and one ERROR line, built from
-    nothing the request holds but its id (made safe) and whether its path is the protocol's."""
-    request_id = errors.shown(getattr(request, "request_id", ""), 64)
-    try:
-        flat = is_v2(str(request.path))
-    except Exception:
-        flat = False
-    with contextlib.suppress(Exception):  # the log itself failed; the answer must still go out
-        log_json(logging.ERROR, "request", request_id=request_id, status=500,
-                 error="internal_error", fault=type(fault).__name__,
-                 exception="".join(traceback.format_exception(fault))[-4000:])
-    return Response(500, _LAST_RESORT_V2 if flat else _LAST_RESORT, {
-        "Content-Type": "application/json", "X-Request-Id": request_id,
-        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
 _default: Service | None = None

@@ -1,6 +1,8 @@
 """Configuration: one frozen ``Settings`` read from the environment in one place.
 
-Owns the settings (``settings``), the parsing of each variable's text (``parsing``) and the
+Owns the settings (``settings``, the model's fields first from ``model_settings``), each
+field's metadata (``metadata``), the computed defaults (``defaults``), the reading of the
+environment (``environment``), the parsing of each variable's text (``parsing``) and the
 words a model may be described with (``choices``). Sits at the bottom of the core beside
 ``core.errors`` and ``core.messages``.
 

@@ -1,4 +1,5 @@
-"""Settings: one frozen object read from the environment in one place.
+"""Settings: one frozen object read from the environment in one place
+(``core.config.environment``).
 
 An explicit argument wins over the environment: ``Settings.from_env(model_threads=1)``.
 A bad value raises ConfigError naming the variable and the value.
@@ -6,144 +7,28 @@ A bad value raises ConfigError naming the variable and the value.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
-from core.config.checks import RUNTIMES, check_settings
-from core.config.choices import METRICS_MODES, NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
-from core.config.parsing import parse
-from core.config.ranges import Range, count, positive
-from core.errors import ConfigError
-from core.record import Record
-
-ROOT = Path(__file__).resolve().parents[2]  # the checkout, or the bundle's root
-DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"
-_BUNDLED = ROOT / "models" / "default.txt"  # a bundle built with MODEL=... names its model here
-if _BUNDLED.is_file():
-    DEFAULT_MODEL = ROOT / _BUNDLED.read_text(encoding="utf-8").strip()
-DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
-
-
-def available_cpus() -> int:
-    """CPUs this process may run on (the affinity mask, not the machine's count)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _meta(env: str, doc: str, default: str | None = None, *, values: Range | None = None,
-          allowed: str | None = None, choices: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Field metadata: the variable, a one-line description, (in words) the default and the
-    values it may take: a number's range, a text's forms in words (``allowed``), or the words
-    it must be one of (``choices``: the settings check and the docs both read them)."""
-    meta: dict[str, Any] = {"env": env, "doc": doc}
-    if choices:
-        meta["choices"] = choices
-        allowed = ", ".join(f"`{word}`" for word in choices)
-    if default:
-        meta["default"] = default
-    if values is not None:
-        meta["range"] = values
-    if allowed:
-        meta["allowed"] = allowed
-    return meta
-
-
-HOUR = 3600.0
-GIB = 1 << 30
+from core.config.checks import check_settings
+from core.config.choices import METRICS_MODES
+from core.config.defaults import DEFAULT_MAX_PIXELS as DEFAULT_MAX_PIXELS
+from core.config.defaults import DEFAULT_MODEL as DEFAULT_MODEL
+from core.config.defaults import GIB, HOUR
+from core.config.defaults import ROOT as ROOT
+from core.config.defaults import available_cpus as available_cpus
+from core.config.environment import read_env
+from core.config.metadata import meta as _meta
+from core.config.model_settings import ModelSettings
+from core.config.ranges import count, positive
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
-class Settings(Record):
-    """Every tunable of the service. Field metadata names the environment variable."""
+class Settings(ModelSettings):
+    """Every tunable of the service. Field metadata names the environment variable; the
+    model's own fields come first, from ``ModelSettings``."""
 
-    model_path: Path = field(default=DEFAULT_MODEL, metadata=_meta(
-        "MODEL_PATH",
-        "the model file to serve (`.tflite` or `.onnx`), or its manifest `.json`",
-        "`models/clothing/model.tflite`"))
-    model_manifest: Path | None = field(default=None, metadata=_meta(
-        "MODEL_MANIFEST",
-        "the manifest (labels, input, preprocessing, output kind, sha256)",
-        "`<model>.json` or `model.json` beside it"))
-    model_labels: tuple[str, ...] = field(default=(), metadata=_meta(
-        "MODEL_LABELS",
-        "comma-separated labels in output order (overrides the manifest)",
-        "from the manifest"))
-    model_labels_file: Path | None = field(default=None, metadata=_meta(
-        "MODEL_LABELS_FILE",
-        "one label per line, when there is no manifest",
-        "`labels.txt` beside the model"))
-    model_normalization: str | None = field(
-        default=None, metadata=_meta(
-        "MODEL_NORMALIZATION",
-        "`mobilenet`/`xception`/`inception` (x/127.5-1), `resnet50`/`vgg16`/`caffe` (BGR, "
-        "mean subtracted), `efficientnet` (0..255), `torch` (ImageNet mean/std), `none`; "
-        "`auto` passes pixels straight into a quantised input",
-        "from the manifest (`auto`)", choices=NORMALIZATIONS))
-    model_resize: str | None = field(default=None, metadata=_meta(
-        "MODEL_RESIZE",
-        "resample filter",
-        "from the manifest (`bilinear`)", choices=RESAMPLE_NAMES))
-    model_output: str | None = field(default=None, metadata=_meta(
-        "MODEL_OUTPUT",
-        "what the model outputs: `sigmoid` is independent per-label scores (reported by "
-        "`GET /model`)",
-        "from the manifest", choices=OUTPUT_KINDS))
-    jpeg_draft: bool | None = field(default=None, metadata=_meta(
-        "JPEG_DRAFT",
-        "decode large JPEGs at reduced size (DCT scaling) before resizing",
-        "from the manifest (`true`)"))
-    model_threads: int = field(default_factory=available_cpus, metadata=_meta(
-        "MODEL_THREADS",
-        "interpreter threads",
-        "CPUs available to the process", values=count(1, 256)))
-    model_runtime: str = field(default="auto", metadata=_meta(
-        "MODEL_RUNTIME",
-        "`auto` (by the model file: LiteRT, then tflite-runtime, then TensorFlow for TFLite; "
-        "ONNX Runtime for ONNX), or that runtime", choices=RUNTIMES))
-    model_layout: str | None = field(default=None, metadata=_meta(
-        "MODEL_LAYOUT",
-        "`NHWC` or `NCHW`, for a model whose input shape does not say (both sizes 3)",
-        "from the model, else the manifest's `input.layout`"))
-    model_input_size: tuple[int, int] | None = field(default=None, metadata=_meta(
-        "MODEL_INPUT_SIZE",
-        "`224` or `WIDTHxHEIGHT`, for a model whose height and width are symbolic",
-        "from the model, else the manifest"))  # (height, width)
-    model_resize_shorter: int | None = field(default=None, metadata=_meta(
-        "MODEL_RESIZE_SHORTER",
-        "resize the shorter side to this, then center-crop to the input size (torchvision's "
-        "`Resize(S)` + `CenterCrop`); `0` resizes straight to the input size",
-        "from the manifest (`0`)", values=count(0, 65535)))
-    model_softmax: bool | None = field(default=None, metadata=_meta(
-        "MODEL_SOFTMAX",
-        "answer softmax probabilities for a model that outputs logits",
-        "from the manifest (`false`)"))
-    model_uri: str = field(default="", metadata=_meta(
-        "MODEL_URI",
-        "download the model (with its manifest, labels and external data from the same "
-        "prefix) from object storage once at start, into `MODEL_CACHE_DIR`, and serve it "
-        "instead of `MODEL_PATH`",
-        "empty (serve `MODEL_PATH`)",
-        allowed="`s3://BUCKET/KEY`, `gs://BUCKET/OBJECT`, "
-                "`https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB`, any `https://` URL"))
-    model_sha256: str = field(default="", metadata=_meta(
-        "MODEL_SHA256",
-        "the model's identity (`sha256` of `GET /model`, external data included) that the "
-        "download must match; required for a plain `https://` `MODEL_URI`",
-        "empty (not checked)", allowed="64 hex digits"))
-    model_cache_dir: Path | None = field(default=None, metadata=_meta(
-        "MODEL_CACHE_DIR",
-        "where `MODEL_URI` is downloaded to; a verified copy there is reused by the next start",
-        "`classifier-models` in the temp folder (`/tmp` on Lambda)",
-        allowed="a writable folder"))
-    model_download_timeout: float = field(default=30.0, metadata=_meta(
-        "MODEL_DOWNLOAD_TIMEOUT",
-        "`MODEL_URI`: seconds to connect to the store, and to wait for its next bytes",
-        values=positive(HOUR)))
     results_uri: str = field(default="", metadata=_meta(
         "RESULTS_URI",
         "storage and queue events, `classifier batch`: where each classified object's JSON "
@@ -271,19 +156,7 @@ class Settings(Record):
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read every field's variable from ``env`` (default os.environ); overrides win."""
-        source = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for spec in fields(cls):
-            if spec.name in overrides:
-                continue
-            var = spec.metadata["env"]
-            raw = source.get(var)
-            if raw is not None and raw.strip() != "":
-                values[spec.name] = parse(var, raw.strip(), spec.name)
-        unknown = set(overrides) - {spec.name for spec in fields(cls)}
-        if unknown:
-            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        values.update(overrides)
+        values = read_env(cls, env, overrides)
         settings = cls(**values)
         settings.validate()
         return settings

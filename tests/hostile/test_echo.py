@@ -71,5 +71,6 @@ def test_a_broken_log_still_answers(make_service: MakeService,
 
     monkeypatch.setattr("core.api.service.log_request", broken)
     monkeypatch.setattr("core.api.service.log_json", broken)
+    monkeypatch.setattr("core.api.last_resort.log_json", broken)
     response = service.handle(Request("GET", "/nowhere"))
     assert response.status == 500 and response.json()["error"]["code"] == "internal_error"
