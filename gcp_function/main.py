@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import time
+from collections.abc import Mapping
 from typing import IO
 
 import flask
@@ -153,7 +154,7 @@ def classify_event(event: CloudEvent) -> None:
 
 
 def on_event(jobs: Runner, event: CloudEvent, deadline: float,
-             log: dict[str, object]) -> Outcome:
+             log: Mapping[str, object]) -> Outcome:
     """The outcome of one event, by its type."""
     kind, data = str(event["type"]), event.get_data()
     if kind == STORAGE_FINALIZED:
@@ -179,7 +180,7 @@ def storage_object(data: object) -> ObjectRef:
 
 
 def on_message(jobs: Runner, data: object, deadline: float,
-               log: dict[str, object]) -> Outcome:
+               log: Mapping[str, object]) -> Outcome:
     """A Pub/Sub message: Cloud Storage's own notification of a finalized object, or a JSON
     message naming an image (``{"url": ...}`` or ``{"bucket": ..., "key": ...}``)."""
     message = data.get("message") if isinstance(data, dict) else None
