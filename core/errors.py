@@ -177,6 +177,35 @@ class URLTimeout(FetchFailed):
     code = "url_timeout"
 
 
+class StorageError(ServiceError):
+    """Reading or writing a stored object (an event's image, its result) failed."""
+
+    status = 502
+    code = "storage_error"
+    sent = False  # a base class, as Unprocessable
+
+
+class ObjectNotFound(StorageError):
+    """The stored object (or its bucket) does not exist (deleted before it was read)."""
+
+    status = 404
+    code = "object_not_found"
+
+
+class StorageForbidden(StorageError):
+    """The function's identity may not read the object or write the result."""
+
+    status = 403
+    code = "storage_forbidden"
+
+
+class StorageUnavailable(StorageError):
+    """The object store throttled, timed out, failed or could not be reached; retried."""
+
+    status = 503
+    code = "storage_unavailable"
+
+
 class DeadlineExceeded(ServiceError):
     """The platform's time limit was about to run out before an answer was ready."""
 

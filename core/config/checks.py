@@ -28,6 +28,7 @@ def check_settings(settings: Any) -> None:
     _check_model_choices(settings)
     _check_model_uri(settings)
     _check_api_keys(settings)
+    _check_results_uri(settings.results_uri)
     if settings.log_format not in LOG_FORMATS:
         raise ConfigError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
                           f"got {settings.log_format!r}")
@@ -77,3 +78,16 @@ def _check_model_uri(settings: Any) -> None:
     if not uri.startswith(MODEL_URI_SCHEMES):
         raise ConfigError(f"MODEL_URI must start with s3://, gs:// or https://, "
                           f"got {uri.split('?')[0][:100]!r}")
+
+
+_RESULTS = re.compile(r"(s3|gs)://[a-z0-9][a-z0-9._-]{1,254}(/.*)?"
+                      r"|https://[a-z0-9]+\.blob\.core\.windows\.net/[a-z0-9$][a-z0-9-]{1,62}(/.*)?"
+                      r"|(?![a-z][a-z0-9+.-]*://)[^\x00]+", re.IGNORECASE)
+
+
+def _check_results_uri(uri: str) -> None:
+    """RESULTS_URI: empty, an s3:// or gs:// bucket, an Azure container, or a local folder."""
+    if uri and not _RESULTS.fullmatch(uri):
+        raise ConfigError("RESULTS_URI must be s3://BUCKET/PREFIX/, gs://BUCKET/PREFIX/, "
+                          "https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX/ or a folder, "
+                          f"got {uri[:100]!r}")

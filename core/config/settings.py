@@ -143,6 +143,14 @@ class Settings:
         "MODEL_DOWNLOAD_TIMEOUT",
         "`MODEL_URI`: seconds to connect to the store, and to wait for its next bytes",
         values=positive(HOUR)))
+    results_uri: str = field(default="", metadata=_meta(
+        "RESULTS_URI",
+        "storage and queue events, `classifier batch`: where each classified object's JSON "
+        "result is written (a folder or prefix, ending in `/`); keep it outside the watched "
+        "prefix (results under it are never classified)",
+        "empty (events are refused: there is nowhere to write)",
+        allowed="`s3://BUCKET/PREFIX/`, `gs://BUCKET/PREFIX/`, "
+                "`https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX/`, a local folder"))
     max_body_bytes: int = field(default=6 * 1024 * 1024, metadata=_meta(
         "MAX_BODY_BYTES",
         "largest request body (413 above it; Lambda's own payload limit is 6 MB)",
