@@ -13,6 +13,7 @@ import os
 import re
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import azure.functions as func
@@ -21,11 +22,12 @@ from core import errors
 from core.api.deadline import request_deadline
 from core.api.service import Service, default_service, last_resort
 from core.errors import ConfigError
-from core.jobs.objects import AZURE_BLOB_SUFFIX, ObjectRef, bare_etag
-from core.jobs.results import Results
-from core.jobs.runner import Runner
 from core.messages import Invocation, Request, Response, lower_headers
 from core.telemetry.request_log import log_json
+
+if TYPE_CHECKING:  # the jobs core loads on the first event, never on the HTTP path
+    from core.jobs.objects import ObjectRef
+    from core.jobs.runner import Runner
 
 AUTH_LEVELS = {"anonymous": func.AuthLevel.ANONYMOUS, "function": func.AuthLevel.FUNCTION,
                "admin": func.AuthLevel.ADMIN}
@@ -141,6 +143,7 @@ def fallback(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
 
 BLOB_CREATED = "Microsoft.Storage.BlobCreated"
 SUBJECT = re.compile(r"/blobServices/default/containers/(?P<container>[^/]+)/blobs/(?P<blob>.+)")
+BLOB_HOST = ".blob.core.windows.net"
 ACCOUNT = re.compile(r"/providers/Microsoft\.Storage/storageAccounts/(?P<account>[^/]+)$", re.I)
 EMPTY_FILE_APIS = ("CreateFile",)  # Data Lake: the file's bytes come with a later FlushWithClose
 _runner: tuple[Service, Runner] | None = None
@@ -150,6 +153,9 @@ def runner() -> Runner:
     """The event function's runner on the module's service, made on the first event (a
     missing or malformed RESULTS_URI raises ConfigError there: Event Grid delivers the event
     again, so it is not lost once the setting is fixed)."""
+    from core.jobs.results import Results
+    from core.jobs.runner import Runner
+
     global _runner
     current = service
     if _runner is None or _runner[0] is not current:
@@ -186,6 +192,8 @@ def created_blob(event: func.EventGridEvent) -> ObjectRef | None:
     """The blob a BlobCreated event names (its container and name from the subject, its
     account from the topic, its ETag from the data); None for a Data Lake file created
     empty, whose content arrives with a later event."""
+    from core.jobs.objects import ObjectRef, bare_etag
+
     if event.event_type != BLOB_CREATED:
         raise errors.InvalidField(f"event type {errors.shown(event.event_type)} is not "
                                   f"{BLOB_CREATED}")
@@ -211,4 +219,4 @@ def blob_account(topic: str, url: str) -> str:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:  # not a URL: no account from it
         return ""
-    return host.removesuffix(AZURE_BLOB_SUFFIX) if host.endswith(AZURE_BLOB_SUFFIX) else ""
+    return host.removesuffix(BLOB_HOST) if host.endswith(BLOB_HOST) else ""

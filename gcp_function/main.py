@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import flask
 import functions_framework
@@ -24,11 +24,12 @@ from cloudevents.http import CloudEvent
 from core import errors
 from core.api.deadline import request_deadline
 from core.api.service import Service, default_service, last_resort
-from core.jobs.objects import ObjectRef
-from core.jobs.results import Results
-from core.jobs.runner import Outcome, Runner
 from core.messages import Invocation, Request, Response, lower_headers, parse_query, read_upto
 from core.telemetry.request_log import log_json
+
+if TYPE_CHECKING:  # the jobs core loads on the first event, never on the HTTP path
+    from core.jobs.objects import ObjectRef
+    from core.jobs.runner import Outcome, Runner
 
 service: Service = default_service()
 service.warm()  # the model loads during the instance's start, not on the first request
@@ -126,6 +127,9 @@ def runner() -> Runner:
     """The event function's runner on the module's service, made on the first event (a
     missing or malformed RESULTS_URI raises ConfigError there: the event is retried, not
     lost, once the setting is fixed)."""
+    from core.jobs.results import Results
+    from core.jobs.runner import Runner
+
     global _runner
     current = service
     if _runner is None or _runner[0] is not current:
@@ -168,6 +172,8 @@ def on_event(jobs: Runner, event: CloudEvent, deadline: float,
 def storage_object(data: object) -> ObjectRef:
     """The object a Cloud Storage event's data (StorageObjectData) names, with the generation
     and etag that tell this upload from a later one under the same name."""
+    from core.jobs.objects import ObjectRef
+
     fields = data if isinstance(data, dict) else {}
     bucket, name = fields.get("bucket"), fields.get("name")
     if not (isinstance(bucket, str) and bucket and isinstance(name, str) and name):

@@ -33,6 +33,8 @@ FORBIDDEN: dict[str, str] = {
     "tensorflow": "never at serving time: models are served by LiteRT or ONNX Runtime",
     "concurrent.futures": "thread pools for URL batches and hashing; created on first use "
                           "or replaced by a plain thread",
+    "core.jobs": "storage and queue events: their core loads on the first event, never for "
+                 "an HTTP request",
 }
 
 _REQUEST = """

@@ -26,7 +26,6 @@ import azure_function.function_app as function_app
 from core import errors
 from core.api.service import Service
 from core.inference.classifier import Classifier
-from core.jobs import stores
 from tests import images
 from tests import storage_servers as servers
 from tests.azure_function.context import Context
@@ -48,13 +47,12 @@ def azurite() -> Iterator[str]:
 
 @pytest.fixture
 def containers(azurite: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
-    """Fresh photo and result containers; the process's stores made anew for this Azurite."""
+    """Fresh photo and result containers in Azurite."""
     from azure.storage.blob import BlobServiceClient
 
     for name, value in servers.isolated_env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", azurite)
-    monkeypatch.setattr(stores, "_STORES", {})
     client, suffix = BlobServiceClient.from_connection_string(azurite), uuid.uuid4().hex[:8]
     return (client.create_container(f"{PHOTOS}-{suffix}"),
             client.create_container(f"{RESULTS}-{suffix}"))
@@ -207,7 +205,6 @@ def test_a_transient_storage_failure_raises_for_a_retry(
     closed = (f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey="
               f"{servers.AZURITE_KEY};BlobEndpoint={servers.CLOSED}/{ACCOUNT};")
     monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", closed)
-    monkeypatch.setattr(stores, "_STORES", {})
     with pytest.raises(errors.StorageUnavailable):
         deliver(event)
     assert results(containers[1]) == {}
