@@ -187,20 +187,22 @@ def storage_object(data: object) -> ObjectRef:
 
 def on_message(jobs: Runner, data: object, deadline: float,
                log: Mapping[str, object]) -> Outcome:
-    """A Pub/Sub message: Cloud Storage's own notification of a finalized object, or a JSON
-    message naming an image (``{"url": ...}`` or ``{"bucket": ..., "key": ...}``)."""
+    """A Pub/Sub message: Cloud Storage's own notification of a finalized object (its
+    attributes name it, whatever the payload format), or a JSON message naming an image
+    (``{"url": ...}`` or ``{"bucket": ..., "key": ...}``)."""
     message = data.get("message") if isinstance(data, dict) else None
     if not isinstance(message, dict):
         raise errors.InvalidField("a Pub/Sub event's data must hold its message")
     attributes = message.get("attributes")
-    notification = attributes.get("eventType") if isinstance(attributes, dict) else None
-    body = message_body(message.get("data"))
-    if notification is None:
-        return jobs.classify_message(body, deadline, log)
-    if notification != NOTIFICATION_FINALIZE:
-        raise errors.InvalidField(f"Cloud Storage notification {errors.shown(notification)} "
-                                  f"names no new object (only {NOTIFICATION_FINALIZE} does)")
-    return jobs.classify_object(storage_object(body), deadline, log)
+    notice = attributes if isinstance(attributes, dict) else {}
+    if not ("bucketId" in notice and "objectId" in notice and "eventType" in notice):
+        return jobs.classify_message(message_body(message.get("data")), deadline, log)
+    if notice["eventType"] != NOTIFICATION_FINALIZE:
+        raise errors.InvalidField(f"Cloud Storage notification {errors.shown(notice['eventType'])}"
+                                  f" names no new object (only {NOTIFICATION_FINALIZE} does)")
+    return jobs.classify_object(storage_object({
+        "bucket": notice["bucketId"], "name": notice["objectId"],
+        "generation": notice.get("objectGeneration")}), deadline, log)
 
 
 def message_body(data: object) -> object:

@@ -53,12 +53,13 @@ def pubsub_published(payload: bytes, attributes: dict[str, str] | None = None
     return headers, json.dumps(data).encode()
 
 
-def storage_notification(blob: Any) -> tuple[dict[str, str], bytes]:
-    """Cloud Storage's own Pub/Sub notification of ``blob`` (payload format JSON_API_V1: the
-    object resource as data, the event in the attributes), as a messagePublished event."""
+def storage_notification(blob: Any, payload: bool = True) -> tuple[dict[str, str], bytes]:
+    """Cloud Storage's own Pub/Sub notification of ``blob`` (the event in the attributes;
+    payload format JSON_API_V1, the object resource as data, or NONE), as a messagePublished
+    event."""
     _, resource = storage_finalized(blob)
-    return pubsub_published(resource, {
-        "eventType": "OBJECT_FINALIZE", "payloadFormat": "JSON_API_V1",
+    return pubsub_published(resource if payload else b"", {
+        "eventType": "OBJECT_FINALIZE", "payloadFormat": "JSON_API_V1" if payload else "NONE",
         "bucketId": blob.bucket.name, "objectId": blob.name,
         "objectGeneration": str(blob.generation),
         "notificationConfig": f"projects/_/buckets/{blob.bucket.name}/notificationConfigs/1"})

@@ -61,8 +61,9 @@ def message(payload: bytes, **attributes: str) -> dict[str, Any]:
     (PUBSUB, {"subscription": "projects/p/subscriptions/s"}, "invalid_field"),
     (PUBSUB, {"message": {"data": "%%%"}}, "invalid_json"),
     (PUBSUB, message(b"[1, 2]"), "invalid_field"),
-    (PUBSUB, message(b'{"bucket": "photos", "name": "a.jpg"}', eventType="OBJECT_DELETE"),
+    (PUBSUB, message(b"", eventType="OBJECT_DELETE", bucketId="photos", objectId="a.jpg"),
      "invalid_field"),
+    (PUBSUB, message(b"", eventType="OBJECT_FINALIZE"), "invalid_json"),  # not Cloud Storage's
 ])
 def test_an_event_that_names_nothing_is_acknowledged_with_a_warning(
         client: FlaskClient, kind: str, data: Any, code: str) -> None:

@@ -204,6 +204,9 @@ def test_a_cloud_storage_pubsub_notification(server: str, bucket: Any, service: 
     result = result_of(bucket, "notified/one.jpg")
     assert_same_scores(result, service, photo)
     assert result["source"]["version"] == str(blob.generation)
+    bare = upload(bucket, "notified/two.jpg", photo)  # payload format NONE: attributes only
+    assert deliver(server, cloudevents.storage_notification(bare, False)).status_code == 200
+    assert result_of(bucket, "notified/two.jpg")["scores"] == result["scores"]
 
 
 @pytest.mark.parametrize("payload", [b"not base64 json", b'{"neither": "url nor key"}'])
