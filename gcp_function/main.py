@@ -133,7 +133,13 @@ def runner() -> Runner:
     global _runner
     current = service
     if _runner is None or _runner[0] is not current:
-        _runner = (current, Runner(current.pipeline, Results.from_settings(current.settings)))
+        try:
+            results = Results.from_settings(current.settings)
+        except errors.ConfigError as exc:  # one line saying why every event fails until it is fixed
+            log_json(logging.ERROR, "object", platform="gcp", status="retry",
+                     error="config_error", message=str(exc))
+            raise
+        _runner = (current, Runner(current.pipeline, results))
     return _runner[1]
 
 

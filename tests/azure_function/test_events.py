@@ -25,6 +25,7 @@ from azure.functions.decorators.eventgrid import EventGridTrigger
 import azure_function.function_app as function_app
 from core import errors
 from core.api.service import Service
+from core.errors import ConfigError
 from core.inference.classifier import Classifier
 from tests import images
 from tests import storage_servers as servers
@@ -208,3 +209,10 @@ def test_a_transient_storage_failure_raises_for_a_retry(
     with pytest.raises(errors.StorageUnavailable):
         deliver(event)
     assert results(containers[1]) == {}
+
+
+def test_without_results_uri_the_event_fails_for_a_retry(
+        classifier: Classifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(function_app, "service", Service(make_settings(), classifier=classifier))
+    with pytest.raises(ConfigError, match="RESULTS_URI"):
+        deliver(blob_created(PHOTOS, "a.jpg", "0x1", 10))

@@ -81,3 +81,21 @@ def test_the_object_names_the_generation_as_google_sends_it(client: FlaskClient)
     as_number = main.storage_object({"bucket": "b", "name": "k", "generation": 1712})
     assert as_text.version == as_number.version == "1712" and as_text.etag == "e"
     assert main.storage_object({"bucket": "b", "name": "k"}).version is None
+
+
+def test_without_results_uri_the_event_fails_for_a_retry(client: FlaskClient,
+                                                        classifier: Classifier,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nowhere to write: the delivery fails (ConfigError naming RESULTS_URI), so a trigger
+    with retries keeps the event until the setting is fixed."""
+    monkeypatch.setattr(sys.modules["main"], "service",
+                        Service(make_settings(), classifier=classifier))
+    headers = {"ce-id": "e-2", "ce-specversion": "1.0", "ce-type": STORAGE,
+               "ce-source": "//storage.googleapis.com/projects/_/buckets/photos"}
+    with captured() as lines:
+        response = client.post("/", json={"bucket": "photos", "name": "a.jpg"},
+                               headers=headers)
+    assert response.status_code == 500
+    (line,) = lines.records()
+    assert line["level"] == "ERROR" and line["error"] == "config_error"
+    assert line["message"].startswith("RESULTS_URI is not set")
