@@ -32,7 +32,7 @@ from tests import storage_servers as servers
 from tests.azure_function.context import Context
 from tests.conftest import make_settings
 from tests.event_scores import assert_same_scores, predict_error
-from tests.gcp_function.cloudevents import fill
+from tests.gcp_function.sample_events import fill
 from tests.hostile.test_decode import png_declaring
 
 SAMPLE = json.loads((Path(__file__).parent / "events" / "blob_created.json").read_text())

@@ -24,7 +24,7 @@ from tests import images
 from tests import storage_servers as servers
 from tests.conftest import ROOT
 from tests.event_scores import assert_same_scores, predict_error
-from tests.gcp_function import cloudevents
+from tests.gcp_function import sample_events
 from tests.hostile.test_decode import png_declaring
 from tests.processes import free_port, stop
 
@@ -118,7 +118,7 @@ def test_a_finalized_photo_gets_the_scores_predict_answers(
         server: str, bucket: Any, service: Service) -> None:
     photo = images.jpeg(seed=1)
     blob = upload(bucket, "in/my photo+1.jpg", photo)
-    response = deliver(server, cloudevents.storage_finalized(blob))
+    response = deliver(server, sample_events.storage_finalized(blob))
     assert response.status_code == 200, response.text
     result = result_of(bucket, "in/my photo+1.jpg")
     assert_same_scores(result, service, photo)
@@ -132,24 +132,24 @@ def test_a_finalized_photo_gets_the_scores_predict_answers(
 
 def test_a_redelivered_event_writes_no_second_result(server: str, bucket: Any) -> None:
     blob = upload(bucket, "in/again.jpg", images.jpeg(seed=2))
-    event = cloudevents.storage_finalized(blob)
+    event = sample_events.storage_finalized(blob)
     assert deliver(server, event).status_code == 200
     first = {k: v for k, v in results(bucket).items() if "again.jpg" in k}
     assert deliver(server, event).status_code == 200  # the same event, delivered again
     second = {k: v for k, v in results(bucket).items() if "again.jpg" in k}
     assert list(first) == list(second) and len(first) == 1
     newer = upload(bucket, "in/again.jpg", images.jpeg(seed=3))  # a new generation: new result
-    assert deliver(server, cloudevents.storage_finalized(newer)).status_code == 200
+    assert deliver(server, sample_events.storage_finalized(newer)).status_code == 200
     assert len([k for k in results(bucket) if "again.jpg" in k]) == 2
 
 
 def test_the_loop_guard_never_classifies_a_result(server: str, bucket: Any) -> None:
     upload(bucket, "in/guarded.jpg", images.jpeg(seed=4))
-    deliver(server, cloudevents.storage_finalized(bucket.get_blob("in/guarded.jpg")))
+    deliver(server, sample_events.storage_finalized(bucket.get_blob("in/guarded.jpg")))
     before = results(bucket)
     written = [bucket.get_blob(name) for name in before]
     for blob in written:
-        assert deliver(server, cloudevents.storage_finalized(blob)).status_code == 200
+        assert deliver(server, sample_events.storage_finalized(blob)).status_code == 200
     assert results(bucket) == before
 
 
@@ -165,7 +165,7 @@ def test_an_image_that_can_never_be_classified_gets_an_error_result(
     """The error result holds the error /predict answers for the same bytes (the errors
     table's), and the delivery succeeds: no retry can change it."""
     blob = upload(bucket, f"bad/{name}", data)
-    response = deliver(server, cloudevents.storage_finalized(blob))
+    response = deliver(server, sample_events.storage_finalized(blob))
     assert response.status_code == 200, response.text  # returned: no retry
     result = result_of(bucket, f"bad/{name}")
     assert result["error"]["code"] == code and result["error"]["status"] == status
@@ -175,7 +175,7 @@ def test_an_image_that_can_never_be_classified_gets_an_error_result(
 
 def test_a_missing_object_gets_an_error_result(server: str, bucket: Any) -> None:
     blob = upload(bucket, "gone/soon.jpg", images.jpeg())
-    event = cloudevents.storage_finalized(blob)
+    event = sample_events.storage_finalized(blob)
     blob.delete()  # deleted before the function read it
     assert deliver(server, event).status_code == 200
     result = result_of(bucket, "gone/soon.jpg")
@@ -187,10 +187,10 @@ def test_pubsub_messages_naming_an_object_or_a_url(server: str, bucket: Any, ser
     photo = images.jpeg(seed=5)
     upload(bucket, "queued/one.jpg", photo)
     message = json.dumps({"bucket": PHOTOS, "key": "queued/one.jpg"}).encode()
-    assert deliver(server, cloudevents.pubsub_published(message)).status_code == 200
+    assert deliver(server, sample_events.pubsub_published(message)).status_code == 200
     assert_same_scores(result_of(bucket, "queued/one.jpg"), service, photo)
     url = image_server.url_for("/img/photo.jpg")
-    assert deliver(server, cloudevents.pubsub_published(
+    assert deliver(server, sample_events.pubsub_published(
         json.dumps({"url": url}).encode())).status_code == 200
     (by_url,) = [r for r in results(bucket).values() if r["source"]["uri"] == url]
     assert_same_scores(by_url, service, images.jpeg())
@@ -200,12 +200,12 @@ def test_a_cloud_storage_pubsub_notification(server: str, bucket: Any, service: 
                                              ) -> None:
     photo = images.jpeg(seed=6)
     blob = upload(bucket, "notified/one.jpg", photo)
-    assert deliver(server, cloudevents.storage_notification(blob)).status_code == 200
+    assert deliver(server, sample_events.storage_notification(blob)).status_code == 200
     result = result_of(bucket, "notified/one.jpg")
     assert_same_scores(result, service, photo)
     assert result["source"]["version"] == str(blob.generation)
     bare = upload(bucket, "notified/two.jpg", photo)  # payload format NONE: attributes only
-    assert deliver(server, cloudevents.storage_notification(bare, False)).status_code == 200
+    assert deliver(server, sample_events.storage_notification(bare, False)).status_code == 200
     assert result_of(bucket, "notified/two.jpg")["scores"] == result["scores"]
 
 
@@ -213,7 +213,7 @@ def test_a_cloud_storage_pubsub_notification(server: str, bucket: Any, service: 
 def test_a_message_naming_nothing_is_dropped(server: str, bucket: Any, server_log: Path,
                                              payload: bytes) -> None:
     before = results(bucket)
-    headers, body = cloudevents.pubsub_published(payload)
+    headers, body = sample_events.pubsub_published(payload)
     if payload.startswith(b"not"):
         data = json.loads(body)
         data["message"]["data"] = "%%%"
@@ -229,7 +229,7 @@ def test_the_model_loaded_once_for_every_event(server: str, bucket: Any,
                                                server_log: Path) -> None:
     for seed in range(3):
         blob = upload(bucket, f"many/{seed}.jpg", images.jpeg(seed=10 + seed))
-        assert deliver(server, cloudevents.storage_finalized(blob)).status_code == 200
+        assert deliver(server, sample_events.storage_finalized(blob)).status_code == 200
     lines = [json.loads(x) for x in server_log.read_text().splitlines() if x.startswith("{")]
     events = [x["event"] for x in lines]
     assert events.count("model_loaded") == 1 and events.count("object") >= 3
@@ -244,7 +244,7 @@ def test_a_transient_storage_failure_raises_for_a_retry(
     env = server_env(servers.CLOSED, FETCH_READ_TIMEOUT="1",
                      FETCH_CONNECT_TIMEOUT="1")
     with event_server(env, tmp_path / "log") as url:
-        response = deliver(url, cloudevents.storage_finalized(blob))
+        response = deliver(url, sample_events.storage_finalized(blob))
     assert response.status_code == 500
     assert results(bucket) == before
     lines = [json.loads(x) for x in (tmp_path / "log").read_text().splitlines()
