@@ -1,14 +1,19 @@
 """Azure Functions entry point (Python v2 programming model): translates to the core and back.
 
 Routes: POST /api/predict, GET /api/health, GET /api/model, and a catch-all so any other path or
-method gets the core's JSON 404/405 instead of the host's empty one. Tests may replace ``service``.
+method gets the core's JSON 404/405 instead of the host's empty one. ``classify_blob`` is an
+Event Grid trigger: each ``Microsoft.Storage.BlobCreated`` event's blob is classified and its
+result written under ``RESULTS_URI``. Tests may replace ``service``.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import azure.functions as func
@@ -18,6 +23,11 @@ from core.api.deadline import request_deadline
 from core.api.service import Service, default_service, last_resort
 from core.errors import ConfigError
 from core.messages import Invocation, Request, Response, lower_headers
+from core.telemetry.request_log import log_json
+
+if TYPE_CHECKING:  # the jobs core loads on the first event, never on the HTTP path
+    from core.jobs.objects import ObjectRef
+    from core.jobs.runner import Runner
 
 AUTH_LEVELS = {"anonymous": func.AuthLevel.ANONYMOUS, "function": func.AuthLevel.FUNCTION,
                "admin": func.AuthLevel.ADMIN}
@@ -129,3 +139,90 @@ def model(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
 def fallback(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
     """Any other path or method: the core's JSON 404 or 405."""
     return answer(req, context)
+
+
+BLOB_CREATED = "Microsoft.Storage.BlobCreated"
+SUBJECT = re.compile(r"/blobServices/default/containers/(?P<container>[^/]+)/blobs/(?P<blob>.+)")
+BLOB_HOST = ".blob.core.windows.net"
+ACCOUNT = re.compile(r"/providers/Microsoft\.Storage/storageAccounts/(?P<account>[^/]+)$", re.I)
+EMPTY_FILE_APIS = ("CreateFile",)  # Data Lake: the file's bytes come with a later FlushWithClose
+_runner: tuple[Service, Runner] | None = None
+
+
+def runner() -> Runner:
+    """The event function's runner on the module's service, made on the first event (a
+    missing or malformed RESULTS_URI raises ConfigError there: Event Grid delivers the event
+    again, so it is not lost once the setting is fixed)."""
+    from core.jobs.results import Results
+    from core.jobs.runner import Runner
+
+    global _runner
+    current = service
+    if _runner is None or _runner[0] is not current:
+        try:
+            results = Results.from_settings(current.settings)
+        except ConfigError as exc:  # one line saying why every event fails until it is fixed
+            log_json(logging.ERROR, "object", platform="azure", status="retry",
+                     error="config_error", message=str(exc))
+            raise
+        _runner = (current, Runner(current.pipeline, results))
+    return _runner[1]
+
+
+@app.function_name("classify_blob")
+@app.event_grid_trigger(arg_name="event")
+def classify_blob(event: func.EventGridEvent, context: func.Context) -> None:
+    """A blob was created: classify it and write its result under RESULTS_URI. A transient
+    failure (storage unavailable or throttled, out of time) raises, so Event Grid delivers the
+    event again; an image that can never be classified has its error result written, and an
+    event that names no blob is logged and dropped."""
+    jobs = runner()
+    deadline = request_deadline(jobs.settings, time.monotonic(), "azure")
+    log = {"platform": "azure", "event_id": event.id, "event_type": event.event_type,
+           "InvocationId": context.invocation_id}
+    try:
+        source = created_blob(event)
+    except errors.ServiceError as exc:  # the event itself names nothing: no retry can help
+        log_json(logging.WARNING, "object", **log, status="failed", error=exc.code,
+                 message=exc.message)
+        return
+    if source is None:
+        log_json(logging.INFO, "object", **log, status="skipped")
+        return
+    outcome = jobs.classify_object(source, deadline, log)
+    if outcome.status == "retry" and outcome.error is not None:
+        raise outcome.error
+
+
+def created_blob(event: func.EventGridEvent) -> ObjectRef | None:
+    """The blob a BlobCreated event names (its container and name from the subject, its
+    account from the topic, its ETag from the data); None for a Data Lake file created
+    empty, whose content arrives with a later event."""
+    from core.jobs.objects import ObjectRef, bare_etag
+
+    if event.event_type != BLOB_CREATED:
+        raise errors.InvalidField(f"event type {errors.shown(event.event_type)} is not "
+                                  f"{BLOB_CREATED}")
+    data = event.get_json()
+    fields = data if isinstance(data, dict) else {}
+    if fields.get("api") in EMPTY_FILE_APIS:
+        return None
+    subject = SUBJECT.fullmatch(event.subject or "")
+    account = blob_account(event.topic or "", str(fields.get("url") or ""))
+    if subject is None or not account:
+        raise errors.InvalidField("a BlobCreated event must name its account (topic or url), "
+                                  "container and blob (subject)")
+    return ObjectRef("azure", subject["container"], subject["blob"],
+                     etag=bare_etag(fields.get("eTag")), account=account)
+
+
+def blob_account(topic: str, url: str) -> str:
+    """The storage account: the topic's resource name, else the blob URL's host."""
+    found = ACCOUNT.search(topic)
+    if found:
+        return found["account"].lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # not a URL: no account from it
+        return ""
+    return host.removesuffix(BLOB_HOST) if host.endswith(BLOB_HOST) else ""

@@ -1,22 +1,35 @@
-"""Google Cloud Functions (gen2) entry point: translates Flask to the core and back.
+"""Google Cloud Functions (gen2) entry points: translate Flask and CloudEvents to the core.
 
-One deployed function answers every route (``/predict``, ``/health``, ``/model``): the core
-resolves paths. Deploy with ``--entry-point predict``. Tests may replace ``service``.
+``predict`` (``--entry-point predict``) answers every HTTP route (``/predict``, ``/health``,
+``/model``): the core resolves paths. ``classify_event`` (``--entry-point classify_event``) is
+the event function: a Cloud Storage object finalized, or a Pub/Sub message naming an image, is
+classified and its result written under ``RESULTS_URI``. Both share one module, so one bundle
+backs either function and the model loads once per instance. Tests may replace ``service``.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import json
+import logging
 import time
-from typing import IO
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING
 
 import flask
 import functions_framework
+from cloudevents.http import CloudEvent
 
 from core import errors
 from core.api.deadline import request_deadline
 from core.api.service import Service, default_service, last_resort
 from core.messages import Invocation, Request, Response, lower_headers, parse_query, read_upto
+from core.telemetry.request_log import log_json
+
+if TYPE_CHECKING:  # the jobs core loads on the first event, never on the HTTP path
+    from core.jobs.objects import ObjectRef
+    from core.jobs.runner import Outcome, Runner
 
 service: Service = default_service()
 service.warm()  # the model loads during the instance's start, not on the first request
@@ -100,3 +113,108 @@ def answer(request: flask.Request) -> flask.Response:
     except errors.ServiceError as exc:  # too large, or cut short
         return to_flask(current.reject(to_core(request, b"", started), exc))
     return to_flask(current.handle(to_core(request, body, started)))
+
+
+STORAGE_FINALIZED = "google.cloud.storage.object.v1.finalized"
+PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
+NOTIFICATION_FINALIZE = "OBJECT_FINALIZE"  # Cloud Storage's own Pub/Sub notifications
+
+
+_runner: tuple[Service, Runner] | None = None
+
+
+def runner() -> Runner:
+    """The event function's runner on the module's service, made on the first event (a
+    missing or malformed RESULTS_URI raises ConfigError there: the event is retried, not
+    lost, once the setting is fixed)."""
+    from core.jobs.results import Results
+    from core.jobs.runner import Runner
+
+    global _runner
+    current = service
+    if _runner is None or _runner[0] is not current:
+        try:
+            results = Results.from_settings(current.settings)
+        except errors.ConfigError as exc:  # one line saying why every event fails until it is fixed
+            log_json(logging.ERROR, "object", platform="gcp", status="retry",
+                     error="config_error", message=str(exc))
+            raise
+        _runner = (current, Runner(current.pipeline, results))
+    return _runner[1]
+
+
+@functions_framework.cloud_event
+def classify_event(event: CloudEvent) -> None:
+    """Classify what a Cloud Storage or Pub/Sub CloudEvent names and write its result under
+    ``RESULTS_URI`` (the name is the event function's entry point). A transient failure
+    (storage unavailable or throttled, out of time) raises, so the trigger delivers the event
+    again when it retries; anything else returns: an image that can never be classified has
+    its error result written, an event that names nothing is logged and dropped."""
+    jobs = runner()
+    deadline = request_deadline(jobs.settings, time.monotonic(), "gcp")
+    log = {"platform": "gcp", "event_id": str(event["id"]), "event_type": str(event["type"])}
+    try:
+        outcome = on_event(jobs, event, deadline, log)
+    except errors.ServiceError as exc:  # the event itself is malformed: no retry can help
+        log_json(logging.WARNING, "object", **log, status="failed", error=exc.code,
+                 message=exc.message)
+        return
+    if outcome.status == "retry" and outcome.error is not None:
+        raise outcome.error
+
+
+def on_event(jobs: Runner, event: CloudEvent, deadline: float,
+             log: Mapping[str, object]) -> Outcome:
+    """The outcome of one event, by its type."""
+    kind, data = str(event["type"]), event.get_data()
+    if kind == STORAGE_FINALIZED:
+        return jobs.classify_object(storage_object(data), deadline, log)
+    if kind == PUBSUB_PUBLISHED:
+        return on_message(jobs, data, deadline, log)
+    raise errors.InvalidField(f"event type {errors.shown(kind)} is not one this function "
+                              f"handles ({STORAGE_FINALIZED}, {PUBSUB_PUBLISHED})")
+
+
+def storage_object(data: object) -> ObjectRef:
+    """The object a Cloud Storage event's data (StorageObjectData) names, with the generation
+    and etag that tell this upload from a later one under the same name."""
+    from core.jobs.objects import ObjectRef
+
+    fields = data if isinstance(data, dict) else {}
+    bucket, name = fields.get("bucket"), fields.get("name")
+    if not (isinstance(bucket, str) and bucket and isinstance(name, str) and name):
+        raise errors.InvalidField("a Cloud Storage event's data must name its bucket and its "
+                                  "object (bucket, name)")
+    generation, etag = fields.get("generation"), fields.get("etag")
+    return ObjectRef("gs", bucket, name,
+                     version=str(generation) if isinstance(generation, (str, int)) else None,
+                     etag=etag if isinstance(etag, str) else None)
+
+
+def on_message(jobs: Runner, data: object, deadline: float,
+               log: Mapping[str, object]) -> Outcome:
+    """A Pub/Sub message: Cloud Storage's own notification of a finalized object (its
+    attributes name it, whatever the payload format), or a JSON message naming an image
+    (``{"url": ...}`` or ``{"bucket": ..., "key": ...}``)."""
+    message = data.get("message") if isinstance(data, dict) else None
+    if not isinstance(message, dict):
+        raise errors.InvalidField("a Pub/Sub event's data must hold its message")
+    attributes = message.get("attributes")
+    notice = attributes if isinstance(attributes, dict) else {}
+    if not ("bucketId" in notice and "objectId" in notice and "eventType" in notice):
+        return jobs.classify_message(message_body(message.get("data")), deadline, log)
+    if notice["eventType"] != NOTIFICATION_FINALIZE:
+        raise errors.InvalidField(f"Cloud Storage notification {errors.shown(notice['eventType'])}"
+                                  f" names no new object (only {NOTIFICATION_FINALIZE} does)")
+    return jobs.classify_object(storage_object({
+        "bucket": notice["bucketId"], "name": notice["objectId"],
+        "generation": notice.get("objectGeneration")}), deadline, log)
+
+
+def message_body(data: object) -> object:
+    """A Pub/Sub message's data: base64 of a JSON document."""
+    try:
+        return json.loads(base64.b64decode(data if isinstance(data, str) else "", validate=True))
+    except ValueError as exc:  # binascii.Error and JSONDecodeError are ValueErrors
+        raise errors.InvalidJSON("a Pub/Sub message's data must be the base64 of a JSON "
+                                 "document") from exc

@@ -71,8 +71,11 @@ def store_requirements(model_uri: str) -> list[str]:
         extra = EXTRAS.get(parse_uri(model_uri).store)
     except ConfigError as exc:
         raise BundleError(str(exc)) from exc
-    if extra is None:
-        return []
+    return [] if extra is None else extra_requirements(extra)
+
+
+def extra_requirements(extra: str) -> list[str]:
+    """The requirements of pyproject.toml's optional extra ``extra``."""
     with (ROOT / "pyproject.toml").open("rb") as handle:
         return list(tomllib.load(handle)["project"]["optional-dependencies"][extra])
 

@@ -9,6 +9,7 @@ import sys
 import sysconfig
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from tests import images
 from tests.conftest import ROOT
@@ -43,3 +44,20 @@ def answer_from_clean_directory(bundle: Path, child: str, tmp_path: Path) -> Non
     assert Path(answer["core"]).is_relative_to(bundle)
     assert answer["status"] == 200 and answer["health"] == 200
     assert answer["body"] and all(isinstance(v, float) for v in answer["body"].values())
+
+
+def run_in_bundle(bundle: Path, child: str, env: dict[str, str]) -> Any:
+    """The last stdout line (JSON) of ``child`` run in the bundle as above, with ``env``."""
+    site = sysconfig.get_paths()["purelib"]
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", child, "", str(bundle), site],
+        cwd=bundle, env={"PATH": "/usr/bin:/bin", "MODEL_THREADS": "1", **env},
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def requirement_lines(bundle: Path) -> list[str]:
+    """The bundle's requirements.txt, without comments and blank lines."""
+    text = (bundle / "requirements.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]

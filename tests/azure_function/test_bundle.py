@@ -7,7 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.bundles import answer_from_clean_directory, listing, load_bundler
+from tests.bundles import (
+    answer_from_clean_directory,
+    listing,
+    load_bundler,
+    requirement_lines,
+    run_in_bundle,
+)
 from tests.conftest import ROOT
 
 # Runs inside the bundle: sys.path is the bundle plus the venv's third-party packages, never
@@ -92,3 +98,39 @@ def test_sidecars_in_a_subfolder_ship_and_a_missing_one_stops_the_build(tmp_path
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("error: model model.onnx keeps its weights in weights/conv.bin")
     assert done.stderr.count("\n") == 1 and not (tmp_path / "again").exists()
+
+
+# The Event Grid function from the bundle: indexed beside the HTTP functions, and an event of
+# another type is logged and dropped without opening a store (no storage SDK is imported).
+EVENT_CHILD = """
+import json, sys
+bundle, site = sys.argv[2], sys.argv[3]
+sys.path[:] = [bundle, site] + [p for p in sys.path if p.startswith(sys.base_prefix)]
+import azure.functions as func
+import core
+import function_app
+
+class Context:  # the worker's func.Context: only what the function reads
+    invocation_id = "inv-1"
+
+functions = {f.get_function_name(): f for f in function_app.app.get_functions()}
+event = func.EventGridEvent(id="1", data={}, topic="", subject="/x", data_version="",
+                            event_type="Microsoft.Storage.BlobDeleted", event_time=None)
+functions["classify_blob"].get_user_function()(event, Context())
+print(json.dumps({"core": core.__file__, "functions": sorted(functions),
+                  "sdk": "azure.storage.blob" in sys.modules}))
+"""
+
+
+def test_the_blob_sdk_ships_only_with_the_event_function(tmp_path: Path) -> None:
+    bundler = load_bundler()
+    http = bundler.build("azure", tmp_path / "http")
+    assert not [line for line in requirement_lines(http) if "azure-storage" in line]
+    events = bundler.build("azure", tmp_path / "events", events=True)
+    assert requirement_lines(events) == [*requirement_lines(http), "azure-storage-blob>=12.19",
+                                         "azure-identity>=1.15"]
+    answer = run_in_bundle(events, EVENT_CHILD, {
+        "RESULTS_URI": "https://account.blob.core.windows.net/results/out/"})
+    assert Path(answer["core"]).is_relative_to(events)
+    assert answer["functions"] == ["classify_blob", "fallback", "health", "model", "predict"]
+    assert answer["sdk"] is False

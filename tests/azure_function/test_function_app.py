@@ -39,6 +39,11 @@ def registered(app: func.FunctionApp) -> dict[str, func.Function]:
     return {str(f.get_function_name()): f for f in app.get_functions()}
 
 
+def http_functions(app: func.FunctionApp) -> dict[str, func.Function]:
+    """The app's HTTP functions by name (the Event Grid function is in test_events.py)."""
+    return {name: f for name, f in registered(app).items() if f.is_http_function()}
+
+
 def trigger(function: func.Function) -> HttpTrigger:
     found = function.get_trigger()
     assert isinstance(found, HttpTrigger)
@@ -86,7 +91,9 @@ def load_fresh(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
 
 def test_routes_methods_and_function_key_auth_by_default(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    functions = registered(function_app.app)
+    assert set(registered(function_app.app)) == {"predict", "health", "model", "fallback",
+                                                 "classify_blob"}
+    functions = http_functions(function_app.app)
     assert set(functions) == {"predict", "health", "model", "fallback"}
     routes = {name: trigger(f).route for name, f in functions.items()}
     assert routes == {"predict": "predict", "health": "health", "model": "model",
@@ -95,16 +102,16 @@ def test_routes_methods_and_function_key_auth_by_default(
     assert methods == {"POST", "OPTIONS"}
     monkeypatch.delenv("AZURE_AUTH_LEVEL", raising=False)
     fresh = load_fresh(monkeypatch)
-    assert {trigger(f).auth_level for f in registered(fresh.app).values()} == {
+    assert {trigger(f).auth_level for f in http_functions(fresh.app).values()} == {
         AuthLevel.FUNCTION}
 
 
 def test_auth_level_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     module = load_fresh(monkeypatch, AZURE_AUTH_LEVEL="Function")
-    levels = {trigger(f).auth_level for f in registered(module.app).values()}
+    levels = {trigger(f).auth_level for f in http_functions(module.app).values()}
     assert levels == {AuthLevel.FUNCTION}
     module = load_fresh(monkeypatch, AZURE_AUTH_LEVEL="anonymous")
-    levels = {trigger(f).auth_level for f in registered(module.app).values()}
+    levels = {trigger(f).auth_level for f in http_functions(module.app).values()}
     assert levels == {AuthLevel.ANONYMOUS}
     with pytest.raises(ConfigError, match="AZURE_AUTH_LEVEL"):
         load_fresh(monkeypatch, AZURE_AUTH_LEVEL="public")

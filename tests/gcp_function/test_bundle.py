@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bundles import answer_from_clean_directory, listing, load_bundler
+from tests.bundles import (
+    answer_from_clean_directory,
+    listing,
+    load_bundler,
+    requirement_lines,
+    run_in_bundle,
+)
 from tests.conftest import ROOT
 
 # Runs inside the bundle: sys.path is the bundle plus the venv's third-party packages, never
@@ -74,3 +80,33 @@ def test_an_onnx_model_bundle_carries_onnxruntime_instead_of_litert(tmp_path: Pa
     assert "onnxruntime>=" in requirements and "ai-edge-litert" not in requirements
     assert "functions-framework" in requirements and "pillow>=12.3.0" in requirements
     answer_from_clean_directory(out, CHILD, tmp_path)
+
+
+# The event target from the bundle: an event of a type it does not handle is logged and
+# acknowledged, without opening a store (so no storage SDK is imported to do it).
+EVENT_CHILD = """
+import json, sys
+bundle, site = sys.argv[2], sys.argv[3]
+sys.path[:] = [bundle, site] + [p for p in sys.path if p.startswith(sys.base_prefix)]
+import functions_framework
+app = functions_framework.create_app(target="classify_event", source="main.py",
+                                     signature_type="cloudevent")
+import core
+headers = {"ce-id": "1", "ce-specversion": "1.0", "ce-source": "//storage.googleapis.com/x",
+           "ce-type": "google.cloud.storage.object.v1.deleted"}
+response = app.test_client().post("/", json={"bucket": "b", "name": "n"}, headers=headers)
+print(json.dumps({"core": core.__file__, "status": response.status_code,
+                  "sdk": "google.cloud.storage" in sys.modules}))
+"""
+
+
+def test_google_cloud_storage_ships_only_with_the_event_function(tmp_path: Path) -> None:
+    bundler = load_bundler()
+    http = bundler.build("gcp", tmp_path / "http")
+    assert not [line for line in requirement_lines(http) if "google-cloud" in line]
+    events = bundler.build("gcp", tmp_path / "events", events=True)
+    assert requirement_lines(events) == [*requirement_lines(http), "google-cloud-storage>=2.16"]
+    assert listing(events) == bundler.expected_files("gcp")
+    answer = run_in_bundle(events, EVENT_CHILD, {"RESULTS_URI": "gs://results/out/"})
+    assert Path(answer["core"]).is_relative_to(events)
+    assert answer == {**answer, "status": 200, "sdk": False}
