@@ -25,12 +25,13 @@ from core import errors
 from core.api.deadline import request_deadline
 from core.api.service import Service, default_service, last_resort
 from core.messages import Invocation, Request, Response, lower_headers, parse_query, read_upto
-from core.telemetry.request_log import log_json
+from core.telemetry.request_log import log_json, on_platform
 
 if TYPE_CHECKING:  # the jobs core loads on the first event, never on the HTTP path
     from core.jobs.objects import ObjectRef
     from core.jobs.runner import Outcome, Runner
 
+on_platform("gcp")  # non-request lines carry Cloud Logging's severity too
 service: Service = default_service()
 service.warm()  # the model loads during the instance's start, not on the first request
 

@@ -49,7 +49,7 @@ class Service:
     def __init__(self, settings: Settings | None = None,
                  classifier: Classifier | None = None) -> None:
         self.settings = settings or Settings.from_env()
-        configure(self.settings.log_level)
+        configure(self.settings.log_level, self.settings.log_format)
         self._classifier = classifier
         self._pipeline: Pipeline | None = None
         self._model_info: dict[str, object] | None = None  # for the log line, once loaded

@@ -18,7 +18,7 @@ from typing import Any
 
 from core.config import Settings
 from core.messages import Request
-from core.telemetry.log_formats import SHAPES, emf, format_for, platform_id
+from core.telemetry.log_formats import PLATFORM_FORMATS, SHAPES, emf, format_for, platform_id
 from core.telemetry.metrics import Aws
 
 LOGGER = logging.getLogger("classifier")
@@ -64,8 +64,26 @@ _NO_LOCK = contextlib.nullcontext()
 _requests = itertools.count()  # requests logged by this process (next() is atomic)
 
 
-def configure(level: str = "INFO") -> None:
+# Whether ``log_json`` lines carry Cloud Logging's ``severity`` beside ``level``: with
+# LOG_FORMAT=gcp, or with ``auto`` in a process the GCP adapter runs (``on_platform``).
+# Request lines take their platform's shape per request (core.telemetry.log_formats).
+_line_format = {"setting": "auto", "platform": "json"}
+
+
+def on_platform(platform: str) -> None:
+    """Declare the platform this process serves (an adapter calls it at import), so the lines
+    that are not a request's take its logging's level field too."""
+    _line_format["platform"] = PLATFORM_FORMATS.get(platform, "json")
+
+
+def _severity() -> bool:
+    chosen = _line_format["setting"]
+    return (_line_format["platform"] if chosen == "auto" else chosen) == "gcp"
+
+
+def configure(level: str = "INFO", log_format: str = "auto") -> None:
     """Send the service's log lines to stderr once, as bare JSON lines."""
+    _line_format["setting"] = log_format
     if not any(getattr(h, "_classifier", False) for h in LOGGER.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -79,8 +97,10 @@ def log_json(level: int, event: str, **fields: Any) -> None:
     """Log one structured line: ``{"ts", "level", "event", ...fields}``."""
     if not LOGGER.isEnabledFor(level):
         return
-    record = {"ts": round(time.time(), 3), "level": logging.getLevelName(level),
-              "event": event, **fields}
+    name = logging.getLevelName(level)
+    record = {"ts": round(time.time(), 3), "level": name, "event": event, **fields}
+    if _severity():  # Cloud Logging ranks a line by "severity" only
+        record["severity"] = name
     _emit(level, _encode(record))
 
 

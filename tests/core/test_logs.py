@@ -6,6 +6,8 @@ import io
 import json
 import logging
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +20,7 @@ from core.inference.classifier import Classifier
 from core.messages import Invocation, Request
 from core.telemetry import request_log as logs
 from tests import images
-from tests.conftest import make_settings
+from tests.conftest import ROOT, make_settings
 from tests.core import emf
 from tests.logcapture import Lines, captured
 
@@ -235,3 +237,28 @@ def test_settings_name_the_bad_variable() -> None:
                       ({"METRICS_NAMESPACE": "x" * 256}, "METRICS_NAMESPACE")):
         with pytest.raises(ConfigError, match=name):
             Settings.from_env(env=env)
+
+
+@pytest.mark.parametrize(("setting", "platform", "severity"), [
+    ("auto", "json", False), ("auto", "gcp", True), ("gcp", "json", True),
+    ("json", "gcp", False), ("lambda", "gcp", False)])
+def test_other_lines_carry_severity_where_cloud_logging_reads_them(
+        setting: str, platform: str, severity: bool, logged: Lines,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(logs._line_format, "platform", platform)
+    monkeypatch.setitem(logs._line_format, "setting", "auto")  # restored after the test
+    logs.configure("INFO", setting)
+    logs.log_json(logging.WARNING, "model_without_labels", model="m")
+    (record,) = logged.records()
+    assert record["level"] == "WARNING" and record["event"] == "model_without_labels"
+    assert record.get("severity") == ("WARNING" if severity else None)
+
+
+def test_the_gcp_adapter_declares_its_platform_at_import() -> None:
+    """A fresh interpreter: importing the GCP entry point makes its model_loaded line (written
+    at import, before any request) carry Cloud Logging's severity."""
+    done = subprocess.run([sys.executable, "-c", "import gcp_function.main"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=True)
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    [loaded] = [line for line in lines if line.get("event") == "model_loaded"]
+    assert loaded["severity"] == loaded["level"] == "INFO"
