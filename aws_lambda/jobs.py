@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import weakref
 from collections import Counter
 from typing import Any
 
@@ -29,24 +28,12 @@ from core import errors
 from core.api.deadline import request_deadline
 from core.api.service import Service
 from core.jobs.objects import ObjectRef
-from core.jobs.results import Results
-from core.jobs.runner import Outcome, Runner
+from core.jobs.runner import Outcome, Runner, runner_for
 from core.telemetry.request_log import log_json
-
-_runners: weakref.WeakKeyDictionary[Service, Runner] = weakref.WeakKeyDictionary()
 
 
 class RetryLater(Exception):
     """Some object of an async event failed for a transient reason: Lambda retries it."""
-
-
-def runner_for(service: Service) -> Runner:
-    """The service's runner, writing results to RESULTS_URI (ConfigError when unset)."""
-    found = _runners.get(service)
-    if found is None:
-        found = _runners[service] = Runner(service.pipeline,
-                                           Results.from_settings(service.settings))
-    return found
 
 
 def handle_storage_event(service: Service, event: Any, context: Any) -> Any:
@@ -54,7 +41,7 @@ def handle_storage_event(service: Service, event: Any, context: Any) -> Any:
     if sqs.matches(event):
         return _sqs(service, event, context)
     shape = eventbridge if eventbridge.matches(event) else s3_notification
-    runner = runner_for(service)  # ConfigError without RESULTS_URI: retried, then dropped
+    runner = runner_for(service.pipeline)  # ConfigError without RESULTS_URI: retried, then dropped
     try:
         refs = _refs(shape.objects(event))
     except ValueError as exc:  # names no object: nothing to retry
@@ -73,7 +60,7 @@ def handle_storage_event(service: Service, event: Any, context: Any) -> Any:
 def _sqs(service: Service, event: Any, context: Any) -> dict[str, list[dict[str, str]]]:
     messages = sqs.messages(event)
     try:
-        runner = runner_for(service)
+        runner = runner_for(service.pipeline)
     except errors.ConfigError as exc:  # every message stays on the queue, for the DLQ
         log_json(logging.ERROR, "event_config", error=str(exc), requestId=request_id(context))
         return sqs.failures([m.message_id for m in messages])

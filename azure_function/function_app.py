@@ -146,27 +146,13 @@ SUBJECT = re.compile(r"/blobServices/default/containers/(?P<container>[^/]+)/blo
 BLOB_HOST = ".blob.core.windows.net"
 ACCOUNT = re.compile(r"/providers/Microsoft\.Storage/storageAccounts/(?P<account>[^/]+)$", re.I)
 EMPTY_FILE_APIS = ("CreateFile",)  # Data Lake: the file's bytes come with a later FlushWithClose
-_runner: tuple[Service, Runner] | None = None
-
-
 def runner() -> Runner:
     """The event function's runner on the module's service, made on the first event (a
     missing or malformed RESULTS_URI raises ConfigError there: Event Grid delivers the event
     again, so it is not lost once the setting is fixed)."""
-    from core.jobs.results import Results
-    from core.jobs.runner import Runner
+    from core.jobs.runner import runner_for
 
-    global _runner
-    current = service
-    if _runner is None or _runner[0] is not current:
-        try:
-            results = Results.from_settings(current.settings)
-        except ConfigError as exc:  # one line saying why every event fails until it is fixed
-            log_json(logging.ERROR, "object", platform="azure", status="retry",
-                     error="config_error", message=str(exc))
-            raise
-        _runner = (current, Runner(current.pipeline, results))
-    return _runner[1]
+    return runner_for(service.pipeline, "azure")
 
 
 @app.function_name("classify_blob")

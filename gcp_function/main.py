@@ -121,27 +121,13 @@ PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 NOTIFICATION_FINALIZE = "OBJECT_FINALIZE"  # Cloud Storage's own Pub/Sub notifications
 
 
-_runner: tuple[Service, Runner] | None = None
-
-
 def runner() -> Runner:
     """The event function's runner on the module's service, made on the first event (a
     missing or malformed RESULTS_URI raises ConfigError there: the event is retried, not
     lost, once the setting is fixed)."""
-    from core.jobs.results import Results
-    from core.jobs.runner import Runner
+    from core.jobs.runner import runner_for
 
-    global _runner
-    current = service
-    if _runner is None or _runner[0] is not current:
-        try:
-            results = Results.from_settings(current.settings)
-        except errors.ConfigError as exc:  # one line saying why every event fails until it is fixed
-            log_json(logging.ERROR, "object", platform="gcp", status="retry",
-                     error="config_error", message=str(exc))
-            raise
-        _runner = (current, Runner(current.pipeline, results))
-    return _runner[1]
+    return runner_for(service.pipeline, "gcp")
 
 
 @functions_framework.cloud_event

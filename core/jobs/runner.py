@@ -18,6 +18,7 @@ import json
 import logging
 import time
 import traceback
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -48,6 +49,27 @@ class Outcome:
 def is_transient(error: errors.ServiceError) -> bool:
     """True when trying again later may succeed: 429 and every 5xx."""
     return error.status == 429 or error.status >= 500
+
+
+_runners: weakref.WeakKeyDictionary[Pipeline, Runner] = weakref.WeakKeyDictionary()
+
+
+def runner_for(pipeline: Pipeline, platform: str | None = None) -> Runner:
+    """The runner writing ``pipeline``'s results under RESULTS_URI, made on the first event
+    and kept for the pipeline's life. A missing or malformed RESULTS_URI raises ConfigError
+    on every call (the event is retried, not lost, once the setting is fixed); with
+    ``platform``, each such call also writes one ERROR ``object`` line saying why."""
+    found = _runners.get(pipeline)
+    if found is None:
+        try:
+            results = Results.from_settings(pipeline.settings)
+        except errors.ConfigError as exc:
+            if platform is not None:
+                log_json(logging.ERROR, "object", platform=platform, status="retry",
+                         error="config_error", message=str(exc))
+            raise
+        found = _runners[pipeline] = Runner(pipeline, results)
+    return found
 
 
 class Runner:
