@@ -24,6 +24,7 @@ from core import errors
 from core.batch.items import Item
 from core.jobs.objects import ObjectRef
 from core.jobs.results import record
+from core.jobs.runner import model_identity
 from core.jobs.stores import open_store
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
@@ -49,9 +50,7 @@ class Runner:
         self.settings = pipeline.settings
         self.workers = max(1, workers)
         self.ahead = 2 * self.workers
-        manifest = pipeline.classifier.manifest
-        self.model = {"name": manifest.name, "version": manifest.version,
-                      "sha256": pipeline.classifier.sha256}
+        self.model = model_identity(pipeline)
 
     def read(self, item: Item, deadline: float, timings: Timings) -> tuple[bytes, ObjectRef]:
         """The bytes of ``item`` and the object as read: a URL through the fetcher and URL

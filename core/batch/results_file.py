@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core import errors
+from core.jobs.runner import is_transient_status
 
 
 def is_final(record: Any) -> bool:
@@ -35,7 +36,7 @@ def is_final(record: Any) -> bool:
         return False
     status = error.get("status")
     if isinstance(status, int):
-        return not (status == 429 or status >= 500)
+        return not is_transient_status(status)
     return not is_transient(str(error.get("code", "")))
 
 
@@ -49,8 +50,7 @@ def _statuses(base: type[errors.ServiceError]) -> dict[str, int]:
 def is_transient(code: str) -> bool:
     """An error code worth another try: throttled, busy, timed out, or the service's own
     fault (429, 5xx in the errors table); a code not in the table counts as permanent."""
-    status = _statuses(errors.ServiceError).get(code, 400)
-    return status == 429 or status >= 500
+    return is_transient_status(_statuses(errors.ServiceError).get(code, 400))
 
 
 @dataclass

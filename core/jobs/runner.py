@@ -46,9 +46,21 @@ class Outcome:
     record: dict[str, Any] | None = None
 
 
-def is_transient(error: errors.ServiceError) -> bool:
+def is_transient_status(status: int) -> bool:
     """True when trying again later may succeed: 429 and every 5xx."""
-    return error.status == 429 or error.status >= 500
+    return status == 429 or status >= 500
+
+
+def is_transient(error: errors.ServiceError) -> bool:
+    """True when trying again later may succeed (``is_transient_status`` of its status)."""
+    return is_transient_status(error.status)
+
+
+def model_identity(pipeline: Pipeline) -> dict[str, str]:
+    """The model as a result names it: name, version and sha256."""
+    manifest = pipeline.classifier.manifest
+    return {"name": manifest.name, "version": manifest.version,
+            "sha256": pipeline.classifier.sha256}
 
 
 _runners: weakref.WeakKeyDictionary[Pipeline, Runner] = weakref.WeakKeyDictionary()
@@ -80,9 +92,7 @@ class Runner:
         self.pipeline = pipeline
         self.settings = pipeline.settings
         self.results = results
-        manifest = pipeline.classifier.manifest
-        self.model = {"name": manifest.name, "version": manifest.version,
-                      "sha256": pipeline.classifier.sha256}
+        self.model = model_identity(pipeline)
 
     def classify_object(self, source: ObjectRef, deadline: float,
                         log: Mapping[str, object] | None = None) -> Outcome:
