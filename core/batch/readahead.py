@@ -24,8 +24,7 @@ from core import errors
 from core.batch.items import Item
 from core.jobs.objects import ObjectRef
 from core.jobs.results import record
-from core.jobs.runner import model_identity
-from core.jobs.stores import open_store
+from core.jobs.runner import model_identity, read_source
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
 from core.telemetry.request_log import log_json
@@ -52,27 +51,13 @@ class Runner:
         self.ahead = 2 * self.workers
         self.model = model_identity(pipeline)
 
-    def read(self, item: Item, deadline: float, timings: Timings) -> tuple[bytes, ObjectRef]:
-        """The bytes of ``item`` and the object as read: a URL through the fetcher and URL
-        policy of ``{"url": ...}``, a file or stored object through its store, under
-        ``MAX_IMAGE_BYTES`` (as the storage events read them)."""
-        ref = item.ref
-        if ref.store == "url":
-            timings.url = ref.key
-            with timings.step("fetch"):
-                return self.pipeline.fetcher.fetch(ref.key, deadline), ref
-        with timings.step("read"):
-            blob = open_store(ref.store, self.settings).read(
-                ref, self.settings.max_image_bytes, deadline)
-        return blob.data, blob.ref
-
     def load(self, item: Item) -> Loaded:
         """Read and decode one item (a pool thread's task); its deadline starts here."""
         if item.error is not None:
             raise item.error
         deadline = time.monotonic() + self.settings.request_deadline_seconds
         timings = Timings()
-        data, ref = self.read(item, deadline, timings)
+        data, ref = read_source(self.pipeline, item.ref, deadline, timings)
         pixels = self.pipeline.prepare(data, timings, deadline, self.pipeline.allowance())
         return pixels, timings, deadline, ref
 

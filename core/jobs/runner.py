@@ -56,6 +56,20 @@ def is_transient(error: errors.ServiceError) -> bool:
     return is_transient_status(error.status)
 
 
+def read_source(pipeline: Pipeline, ref: ObjectRef, deadline: float,
+                timings: Timings) -> tuple[bytes, ObjectRef]:
+    """The bytes of ``ref`` and the object as read: a URL through the fetcher and URL policy
+    of ``{"url": ...}``, a file or stored object through its store under ``MAX_IMAGE_BYTES``."""
+    if ref.store == "url":
+        timings.url = ref.key
+        with timings.step("fetch"):
+            return pipeline.fetcher.fetch(ref.key, deadline), ref
+    settings = pipeline.settings
+    with timings.step("read"):
+        blob = open_store(ref.store, settings).read(ref, settings.max_image_bytes, deadline)
+    return blob.data, blob.ref
+
+
 def model_identity(pipeline: Pipeline) -> dict[str, str]:
     """The model as a result names it: name, version and sha256."""
     manifest = pipeline.classifier.manifest
@@ -174,15 +188,11 @@ class Runner:
 
     def _scores(self, source: ObjectRef, deadline: float,
                 timings: Timings) -> tuple[ObjectRef, dict[str, float]]:
-        if source.store == "url":
-            scores = self.pipeline.predict_input(PredictInput(url=source.key), timings, deadline)
-            return source, scores
-        with timings.step("read"):
-            blob = open_store(source.store, self.settings).read(
-                source, self.settings.max_image_bytes, deadline)
-        timings.info["source_bytes"] = len(blob.data)
-        scores = self.pipeline.predict_input(PredictInput(image=blob.data), timings, deadline)
-        return blob.ref, scores
+        data, read = read_source(self.pipeline, source, deadline, timings)
+        if source.store != "url":
+            timings.info["source_bytes"] = len(data)
+        scores = self.pipeline.predict_input(PredictInput(image=data), timings, deadline)
+        return read, scores
 
     def _log(self, outcome: Outcome, timings: Timings, seconds: float,
              extra: Mapping[str, object]) -> None:
