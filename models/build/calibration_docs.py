@@ -46,6 +46,15 @@ def _row(name: str, key: str, figures: dict[str, Any]) -> str:
     return f"| {name} | {before:.3f} | **{after:.3f}** |"
 
 
+def _reach(figures: dict[str, Any]) -> str:
+    grid = figures["lowest_ece"]
+    return (f"No single temperature does much better on these photos: over T from "
+            f"{grid['low']:.2f} to {grid['high']:.2f} (step {grid['step']}) the lowest validation "
+            f"ECE is {grid['ece']:.3f} (at T = {grid['temperature']:.3f}), and validation's own "
+            f"lowest-NLL temperature is {figures['nll_optimal_temperature']:.3f}; both were "
+            "computed after the fit, to report, not to choose T.")
+
+
 def table(record: dict[str, Any]) -> str:
     """The card's calibration table and the sentence saying where each figure comes from."""
     val, fit, model = record["validation"], record["fit"], record["model"]
@@ -67,7 +76,7 @@ def table(record: dict[str, Any]) -> str:
         "trained on 85% of it; validation was scored only afterwards, to report these figures. "
         f"On {val['images']} photos the ECE is noisy: were the scaled scores exactly right, "
         f"sampling alone would give a median ECE of {floor['median']:.3f} (90% of draws "
-        f"between {floor['p5']:.3f} and {floor['p95']:.3f}). "
+        f"between {floor['p5']:.3f} and {floor['p95']:.3f}). {_reach(val['any_temperature'])} "
         f"Folding it into the head leaves the file at {model['bytes_after']:,} bytes "
         f"(before: {model['bytes_before']:,}) and the invoke time at "
         f"{model['invoke_ratio']:.3f}x (median ratio of {model['invoke_rounds']} alternated rounds "

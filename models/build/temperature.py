@@ -98,3 +98,14 @@ def sampling_floor(scores: NDArray[np.floating[Any]], draws: int = 1000,
     low, median, high = np.percentile(values, [5, 50, 95])
     return {"median": round(float(median), 6), "p5": round(float(low), 6),
             "p95": round(float(high), 6)}
+
+
+def lowest_ece(logits: F64, labels: NDArray[np.int64], low: float = 0.3, high: float = 1.5,
+               step: float = 0.001) -> dict[str, float]:
+    """The lowest calibration error any temperature in ``[low, high]`` reaches (a grid with
+    ``step``), and that temperature: what temperature scaling at best can do on this set."""
+    grid = np.round(np.arange(low, high + step / 2, step), 6)
+    errors = [reliability(softmax(logits, float(t)), labels)["ece"] for t in grid]
+    best = int(np.argmin(errors))
+    return {"ece": round(float(errors[best]), 6), "temperature": float(grid[best]),
+            "low": low, "high": high, "step": step}

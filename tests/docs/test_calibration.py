@@ -37,6 +37,9 @@ def test_the_card_s_figures_are_the_data_file_s(path: Any) -> None:
     assert "15 equal-width bins" in row
     assert f"T = {DATA['temperature']:.3f}" in text
     assert "reliability.png" in path.read_text(encoding="utf-8")
+    reach = val["any_temperature"]
+    assert f"lowest validation ECE is {reach['lowest_ece']['ece']:.3f}" in text
+    assert reach["lowest_ece"]["ece"] <= val["after"]["ece"]
 
 
 @pytest.mark.parametrize("split", ["fit", "validation"])

@@ -146,3 +146,27 @@ def test_the_sampling_floor_is_near_zero_for_many_images_and_larger_for_few() ->
     few = temp.sampling_floor(scores[:100], draws=50)
     assert many["p5"] <= many["median"] <= many["p95"] < 0.03
     assert few["median"] > 2 * many["median"]
+
+
+def test_lowest_ece_is_the_grid_minimum_by_an_independent_ece() -> None:
+    rng = np.random.default_rng(3)
+    logits = rng.standard_normal((400, 4)) * 2.0
+    labels = np.array([rng.choice(4, p=p) for p in numpy_softmax(logits, 0.7)], dtype=np.int64)
+    found = temp.lowest_ece(logits, labels, low=0.3, high=1.5, step=0.01)
+    at = found["temperature"]
+    assert 0.3 <= at <= 1.5
+    independent = calibration_error(numpy_softmax(logits, at).astype(np.float32), labels)
+    assert found["ece"] == pytest.approx(independent, abs=1e-5)
+    for t in np.round(np.arange(0.3, 1.5001, 0.01), 6):
+        assert found["ece"] <= calibration_error(
+            numpy_softmax(logits, float(t)).astype(np.float32), labels) + 1e-5
+
+
+def test_scaled_scores_give_back_the_unscaled_logits_up_to_a_constant() -> None:
+    rng = np.random.default_rng(4)
+    logits = rng.standard_normal((50, 10)) * 4.0
+    shipped_t = 0.644
+    recovered = temp.logits_of(numpy_softmax(logits, shipped_t)) * shipped_t
+    for t in (0.5, 0.644, 1.0, 1.3):
+        np.testing.assert_allclose(numpy_softmax(recovered, t), numpy_softmax(logits, t),
+                                   atol=1e-9)
