@@ -70,25 +70,45 @@ def build(kind: str, model: Path, tag: str) -> dict[str, str]:
     return {"ours": ours, "bare": bare}
 
 
-def once(image: str, event: dict[str, str], log: Path) -> float:
-    """Milliseconds from ``docker run`` of ``image`` to its first answer; then it is removed.
-    A Runtime API server per start: a stopped runtime's pending /next must not take the event."""
+def once(image: str, event: dict[str, str], log: Path) -> cold_container.Run:
+    """One start of ``image``: ``whole``, ms from ``docker run`` to its first answer, and
+    ``cpu``, the container's CPU time by then (None where its cgroup cannot be read); then it
+    is removed. A Runtime API server per start: a stopped runtime's pending /next must not take
+    the event."""
     name = f"classifier-bench-{uuid.uuid4().hex[:10]}"
+    cidfile = WORK / f"{name}.cid"
     with RuntimeApi() as api, log.open("ab") as out:
-        argv = ["docker", "run", "--rm", "--name", name, "--read-only", "--tmpfs", "/tmp",
-                "--network", "host", f"--env=AWS_LAMBDA_RUNTIME_API={api.address}",
+        argv = ["docker", "run", "--rm", "--name", name, "--cidfile", str(cidfile),
+                "--read-only", "--tmpfs", "/tmp", "--network", "host",
+                f"--env=AWS_LAMBDA_RUNTIME_API={api.address}",
                 *(f"--env={k}={v}" for k, v in ENV.items()), image]
         started = time.perf_counter()
         child = subprocess.Popen(argv, stdout=out, stderr=out)
         try:
             outcome = api.invoke(event, timeout_s=300)
             elapsed = time.perf_counter() - started
+            cpu = cpu_ms(cidfile.read_text().strip())
         finally:
             subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
             child.wait(timeout=60)
+            cidfile.unlink(missing_ok=True)
     if outcome.kind != "response":
         raise RuntimeError(f"{image}: {outcome.kind} {outcome.body[:200]!r}; see {log}")
-    return round(elapsed * 1000, 1)
+    return {"whole": round(elapsed * 1000, 1), "cpu": cpu}
+
+
+def cpu_ms(container: str) -> float | None:
+    """The container's CPU time so far (user + system, every process), from its cgroup:
+    cgroup v1 with the cgroupfs driver, or v2 with the systemd one; None elsewhere."""
+    v1 = Path("/sys/fs/cgroup/cpuacct/docker") / container / "cpuacct.usage"
+    v2 = Path("/sys/fs/cgroup/system.slice") / f"docker-{container}.scope" / "cpu.stat"
+    try:
+        if v1.is_file():
+            return round(int(v1.read_text()) / 1e6, 1)
+        usage = dict(line.split() for line in v2.read_text().splitlines())
+        return round(int(usage["usage_usec"]) / 1e3, 1)
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def sizes(image: str, base: str) -> dict[str, float]:
