@@ -1,17 +1,20 @@
-"""The Lambda container's cold start beside the in-process one, and the image's size.
+"""Cold start of the Lambda container image: ours beside a bare image, per model, interleaved.
 
-Both kinds answer the same direct invocation (a base64 JPEG, no download) through the real
-runtime client against the suite's Runtime API server on 127.0.0.1, the event queued before the
-start. ``in-process``: ``python -m awslambdaric lambda_function.lambda_handler`` from this
-checkout, process start to first answer. ``container``: ``docker run`` of the image (read-only
-root, tmpfs /tmp, host network), container start to first answer; ``bare container``: the
-same for an image of the same base holding only the runtime and the model, with a handler that
-loads it at import and decodes, resizes and invokes (``benchmarks.container_bare``). Rounds
-interleave the kinds.
-The image is docker/Dockerfile built by docker/build.sh on the stand-in base that
-`make test-deps` builds (or on the real base where one can be pulled: PYTHON_TAG).
+Each start is ``docker run`` of an image (read-only root, tmpfs /tmp, host network) answering a
+direct invocation (a base64 JPEG, no download) through the base's runtime client against a
+Runtime API server on 127.0.0.1, the event queued before the start: container start to the
+first answer. Per model, ``ours`` is docker/Dockerfile built by docker/build.sh with that model
+(``MODEL=``, the runtime following the model) and ``bare`` an image of the same base holding
+only that runtime's packages and the model, with a handler that loads it at import and decodes,
+resizes and runs per event (``benchmarks.container_bare``). Models: the default, the ONNX
+MobileNetV2 of ``benchmarks.cold_models`` and, when it is there, the lesson's Xception (the file
+``benchmarks.cold_zip`` finds). Every pair alternates within one run, the order flipping every
+round (``benchmarks.cold_container``, which also judges the goals and renders the docs' table).
+The bases are the stand-ins that `make test-deps` builds (or the real ones where they can be
+pulled: PYTHON_TAG).
 
-``python -m benchmarks.container [--runs 5]`` prints the table; ``make bench`` includes it.
+``python -m benchmarks.container [--runs 9]`` writes ``docs/data/cold_container.json``;
+``make bench-container`` (part of ``make bench``) then regenerates the docs.
 """
 
 from __future__ import annotations
@@ -28,15 +31,22 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from benchmarks import container_bare
-from benchmarks.common import PY, ROOT, WORK, quantiles
-from tests import images
+from benchmarks import cold_container, cold_models, container_bare
+from benchmarks.cold_zip import PHOTO, XCEPTION
+from benchmarks.common import DEFAULT_MODEL, OUT, PY, ROOT
 from tests.aws_lambda.runtime_api import RuntimeApi
 
 BASE = "public.ecr.aws/lambda/python"
-TAG = "classifier-lambda:bench-x86_64"
 ENV = {"MODEL_THREADS": "1", "AWS_LAMBDA_FUNCTION_NAME": "classifier"}
-KINDS = ("in-process (awslambdaric)", "container (docker run)", "bare container (docker run)")
+WORK = OUT / "container"
+
+
+def models() -> dict[str, Path]:
+    """The models measured: the default, the ONNX one (built when missing), the Xception."""
+    found = {"default": DEFAULT_MODEL,
+             "onnx": cold_models.ensure(OUT / "cold-zip" / "mobilenet_v2.onnx")}
+    xception = next((p for p in XCEPTION if p.is_file()), None)
+    return found if xception is None else {**found, "xception": xception}
 
 
 def python_tag() -> str:
@@ -47,45 +57,58 @@ def python_tag() -> str:
     return tags[0].removesuffix("-x86_64") if tags else os.environ.get("PYTHON_TAG", "3.12")
 
 
-def build() -> tuple[str, str]:
-    """(image tag, base tag): docker/build.sh, cached by the engine's layer cache."""
-    tag = python_tag()
-    env = {**os.environ, "ARCH": "x86_64", "TAG": TAG, "PYTHON_TAG": tag}
+def build(kind: str, model: Path, tag: str) -> dict[str, str]:
+    """Our image and the bare one for ``model``: docker/build.sh, cached by the engine."""
+    ours = f"classifier-lambda:bench-{kind}-x86_64"
+    env = {**os.environ, "ARCH": "x86_64", "TAG": ours, "PYTHON_TAG": tag, "PYTHON": PY}
+    if model != DEFAULT_MODEL:
+        env["MODEL"] = str(model)
     subprocess.run(["bash", "docker/build.sh"], cwd=ROOT, env=env, check=True, timeout=1800,
                    stdout=subprocess.DEVNULL)
-    return TAG, f"{BASE}:{tag}-x86_64"
+    base = f"{BASE}:{tag}-x86_64"
+    bare = container_bare.build(ours, base, model, f"classifier-lambda:bench-bare-{kind}-x86_64")
+    return {"ours": ours, "bare": bare}
 
 
-def commands(api: RuntimeApi, image: str, bare: str) -> dict[str, list[str]]:
-    """argv of each kind; the in-process one runs with ENV added to this environment."""
-    settings = [f"--env={k}={v}" for k, v in ENV.items()]
-    run = ["docker", "run", "--rm", "--read-only", "--tmpfs", "/tmp", "--network", "host",
-           f"--env=AWS_LAMBDA_RUNTIME_API={api.address}", *settings]
-    return {KINDS[0]: [PY, "-m", "awslambdaric", "lambda_function.lambda_handler"],
-            KINDS[1]: [*run, image], KINDS[2]: [*run, bare]}
-
-
-def once(kind: str, argv: list[str], api: RuntimeApi, event: dict[str, str], log: Path) -> float:
-    """Seconds from the start of ``argv`` to the first answer; the process is then stopped."""
-    env = {**os.environ, **ENV, "AWS_LAMBDA_RUNTIME_API": api.address,
-           "PYTHONPATH": str(ROOT), "LAMBDA_TASK_ROOT": str(ROOT / "aws_lambda")}
+def once(image: str, event: dict[str, str], log: Path) -> cold_container.Run:
+    """One start of ``image``: ``whole``, ms from ``docker run`` to its first answer, and
+    ``cpu``, the container's CPU time by then (None where its cgroup cannot be read); then it
+    is removed. A Runtime API server per start: a stopped runtime's pending /next must not take
+    the event."""
     name = f"classifier-bench-{uuid.uuid4().hex[:10]}"
-    if argv[0] == "docker":
-        argv = [*argv[:3], "--name", name, *argv[3:]]
-    with log.open("ab") as out:
+    cidfile = WORK / f"{name}.cid"
+    with RuntimeApi() as api, log.open("ab") as out:
+        argv = ["docker", "run", "--rm", "--name", name, "--cidfile", str(cidfile),
+                "--read-only", "--tmpfs", "/tmp", "--network", "host",
+                f"--env=AWS_LAMBDA_RUNTIME_API={api.address}",
+                *(f"--env={k}={v}" for k, v in ENV.items()), image]
         started = time.perf_counter()
-        child = subprocess.Popen(argv, cwd=ROOT / "aws_lambda", env=env, stdout=out, stderr=out)
+        child = subprocess.Popen(argv, stdout=out, stderr=out)
         try:
             outcome = api.invoke(event, timeout_s=300)
             elapsed = time.perf_counter() - started
+            cpu = cpu_ms(cidfile.read_text().strip())
         finally:
-            if argv[0] == "docker":
-                subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
-            child.terminate()
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True, timeout=60)
             child.wait(timeout=60)
+            cidfile.unlink(missing_ok=True)
     if outcome.kind != "response":
-        raise RuntimeError(f"{kind}: {outcome.kind} {outcome.body[:200]!r}; see {log}")
-    return elapsed
+        raise RuntimeError(f"{image}: {outcome.kind} {outcome.body[:200]!r}; see {log}")
+    return {"whole": round(elapsed * 1000, 1), "cpu": cpu}
+
+
+def cpu_ms(container: str) -> float | None:
+    """The container's CPU time so far (user + system, every process), from its cgroup:
+    cgroup v1 with the cgroupfs driver, or v2 with the systemd one; None elsewhere."""
+    v1 = Path("/sys/fs/cgroup/cpuacct/docker") / container / "cpuacct.usage"
+    v2 = Path("/sys/fs/cgroup/system.slice") / f"docker-{container}.scope" / "cpu.stat"
+    try:
+        if v1.is_file():
+            return round(int(v1.read_text()) / 1e6, 1)
+        usage = dict(line.split() for line in v2.read_text().splitlines())
+        return round(int(usage["usage_usec"]) / 1e3, 1)
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def sizes(image: str, base: str) -> dict[str, float]:
@@ -100,57 +123,51 @@ def sizes(image: str, base: str) -> dict[str, float]:
             "task_root_mb": round(int(du.stdout.split()[0]) * 1024 / 1e6, 1)}
 
 
-def measure(runs: int = 5) -> dict[str, Any]:
-    """Median cold starts (ms) per kind, their ratio, and the sizes; or why not measured."""
+def measure(images: dict[str, dict[str, str]], runs: int) -> cold_container.Samples:
+    """Every kind's pair, interleaved: each start's milliseconds per kind and side."""
+    event = {"image": base64.b64encode(PHOTO.read_bytes()).decode()}
+    samples: cold_container.Samples = {kind: {"ours": [], "bare": []} for kind in images}
+    for kind, side in cold_container.schedule(list(images), runs):
+        log = WORK / f"{kind}-{side}.log"
+        samples[kind][side].append(once(images[kind][side], event, log))
+    return samples
+
+
+def engine() -> str | None:
+    """Why no container can run here, or None."""
     if shutil.which("docker") is None or subprocess.run(
             ["docker", "info"], capture_output=True).returncode != 0:
-        return {"skipped": "no Docker engine (make test-deps installs and starts one)"}
-    image, base = build()
-    bare = container_bare.build(image, base)
-    event = {"image": base64.b64encode(images.jpeg()).decode()}
-    WORK.mkdir(parents=True, exist_ok=True)
-    times: dict[str, list[float]] = {}
-    for _ in range(runs):
-        for kind in KINDS:
-            # a server per start: a stopped runtime's pending /next must not take the event
-            with RuntimeApi() as api:
-                log = WORK / f"container-{kind.split()[0]}.log"
-                argv = commands(api, image, bare)[kind]
-                times.setdefault(kind, []).append(once(kind, argv, api, event, log) * 1000)
-    cold = {kind: quantiles(values) for kind, values in times.items()}
-    medians = [row["median"] for row in cold.values()]
-    return {"image": image, "base": base, "cold_ms": cold,
-            "ratio": round(medians[1] / medians[0], 2),
-            "over_bare_ms": round(medians[1] - medians[2], 1),
-            "over_bare_ratio": round(medians[1] / medians[2], 3), **sizes(image, base)}
-
-
-def table(result: dict[str, Any]) -> list[str]:
-    """Markdown lines for the report."""
-    if "skipped" in result:
-        return [f"Container cold start not measured: {result['skipped']}."]
-    lines = ["Lambda container (docker/Dockerfile on the stand-in base, x86_64) beside the "
-             "same handler in process, start to first answer:", "",
-             "| kind | median ms | p90 ms | runs |", "|---|---:|---:|---:|"]
-    for kind, row in result["cold_ms"].items():
-        lines.append(f"| {kind} | {row['median']:.0f} | {row['p90']:.0f} | {row['n']} |")
-    if "over_bare_ms" in result:
-        lines += ["", f"Container - bare container: {result['over_bare_ms']:+.0f} ms "
-                  f"({result['over_bare_ratio']}x); the bare image holds only the runtime "
-                  "(numpy, Pillow, LiteRT) and the model (benchmarks/container_bare.py)."]
-    lines += ["", f"Container / in-process: {result['ratio']}x. Image {result['image_mb']} MB, "
-              f"of which {result['over_base_mb']} MB over the base ({result['base']}); "
-              f"/var/task {result['task_root_mb']} MB."]
-    return lines
+        return "no Docker engine (make test-deps installs and starts one)"
+    return None
 
 
 def main() -> int:
+    """Build, measure, print and record."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.container")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--kinds", nargs="+", choices=list(cold_container.LABELS),
+                        default=list(cold_container.LABELS), help="measure only these models")
+    parser.add_argument("--out", type=Path,
+                        default=ROOT / "docs" / "data" / "cold_container.json")
     args = parser.parse_args()
-    result = measure(args.runs)
-    print("\n".join(table(result)))
-    print(json.dumps(result), file=sys.stderr)
+    if (why := engine()) is not None:
+        print(f"container cold start not measured: {why}", file=sys.stderr)
+        return 0
+    WORK.mkdir(parents=True, exist_ok=True)
+    tag = python_tag()
+    wanted = {kind: path for kind, path in models().items() if kind in args.kinds}
+    images = {kind: build(kind, path, tag) for kind, path in wanted.items()}
+    load = [round(x, 2) for x in os.getloadavg()]
+    samples = measure(images, args.runs)
+    base = f"{BASE}:{tag}-x86_64"
+    record: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": args.runs,
+        "load": load, "load_after": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(), "base": base, "images": images,
+        "sizes": {kind: sizes(pair["ours"], base) for kind, pair in images.items()},
+        "verdicts": cold_container.judge(samples), "runs_ms": samples}
+    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    print(cold_container.markdown(record))
     return 0
 
 

@@ -126,10 +126,6 @@ def markdown(results: dict[str, Any]) -> str:
     for model, block in results["models"].items():
         if block.get("cold"):
             out += [*cold_table(model, block["cold"]), ""]
-    if "container" in results:
-        from benchmarks.container import table
-
-        out += [*table(results["container"]), ""]
     out += ["### Runtime size", "", *size_table(results["sizes"]), "",
             "### Concurrency", "", *load_table(results["load"]), ""]
     out += log_table(results.get("logging"))

@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold, container, latency, load, logcost, oip, report, sizes, targets, xmodel
+from benchmarks import cold, latency, load, logcost, oip, report, sizes, targets, xmodel
 from benchmarks.common import (
     DEFAULT_MODEL,
     KIH_DIR,
@@ -149,8 +149,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["logging"] = logcost.in_child(quick=args.quick)
         print("  v2 binary infer beside POST /predict ...", file=sys.stderr, flush=True)
         results["oip"] = oip.measure([folder / n for n in small[:8]], args.oip_pairs)
-        print("  Lambda container cold start ...", file=sys.stderr, flush=True)
-        results["container"] = container.measure(args.cold_runs)
         print("  load test ...", file=sys.stderr, flush=True)
         urls = [f"{images.url}/{n}" for n in small[: args.load_images]]
         results["load"] = concurrency(images, urls, args.load_requests, args.threads)

@@ -30,12 +30,13 @@ bench-deps: $(DEV_STAMP) $(REF_STAMP) $(KIH_DIR)/.installed  ## Install the refe
 # zips carry bytecode for the Python that runs them.
 COLD_LAMBDA_PYTHON ?= $(shell $(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 
-bench: bench-shared bench-deps  ## Performance suite: table, build/bench/bench.json, docs/bench.png, then the cold starts and the metrics cost
+bench: bench-shared bench-deps  ## Performance suite: table, build/bench/bench.json, docs/bench.png, then the cold starts (zip, SnapStart, container, GCP/Azure) and the metrics cost
 	$(PY) -m benchmarks.suite $(BENCH_ARGS)
 	$(PY) -m benchmarks.onnx_bench $(ONNX_BENCH_ARGS)
 	$(PY) -m benchmarks.batch_throughput $(BATCH_BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-cold LAMBDA_PYTHON=$(COLD_LAMBDA_PYTHON)
 	$(MAKE) --no-print-directory bench-snapstart LAMBDA_PYTHON=$(COLD_LAMBDA_PYTHON)
+	$(MAKE) --no-print-directory bench-container
 	$(MAKE) --no-print-directory bench-platforms
 	$(MAKE) --no-print-directory bench-metrics
 

@@ -33,8 +33,12 @@ image-standin: image-engine $(SAM_STAMP)  ## Build the stand-in base images the 
 	@docker image prune -f >/dev/null 2>&1 || true  # cleanup only: a prune already under way is fine
 	@buildah rmi --prune >/dev/null 2>&1 || true
 
-bench-container: image-standin $(DEV_STAMP)  ## Lambda container cold start beside in-process; image size
-	$(PY) -m benchmarks.container
+# The ONNX model is benchmarks.cold_models' (build/bench/cold-zip/); the lesson's Xception is
+# measured when ../shared/models/xception.tflite or build/bench/perf/ (`make bench`) holds it.
+CONTAINER_BENCH_ARGS ?=
+bench-container: image-standin $(DEV_STAMP)  ## Lambda image cold starts (default, ONNX, Xception), ours vs a bare image, interleaved: docs/data/cold_container.json, docs/performance.md
+	$(PY) -m benchmarks.container $(CONTAINER_BENCH_ARGS)
+	$(PY) scripts/gendocs.py
 
 # tests/docker/test_qemu.py runs the arm64 image's root filesystem under qemu user-mode
 # emulation (no binfmt_misc registration: it runs qemu-aarch64-static itself).

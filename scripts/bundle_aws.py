@@ -15,21 +15,23 @@ machine's Python and architecture, offline (the tests use it to import and run t
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
-import py_compile
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
-from importlib import metadata
 from pathlib import Path
 
+# scripts/ is not a package: its folder is put on sys.path for the modules beside this one
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import model_set  # scripts/ is not a package: its folder is put on sys.path above
+import bundle_local
+import model_set
+from bundle_bytecode import compile_bytecode
+from bundle_bytecode import target_interpreter as target_interpreter
+from bundle_local import requirement_names as requirement_names
+from bundle_local import runtime_distributions as runtime_distributions
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = ROOT / "docker" / "requirements-lambda.txt"
@@ -46,7 +48,6 @@ LIMIT_BYTES = 250 * 1024 * 1024  # Lambda's limit on a function's unzipped deplo
 # model tools, vendor SDK shims and the ahead-of-time compiler (about 32 MB unzipped in all).
 PRUNE = ("ai_edge_litert/libLiteRtWebGpuAccelerator.so", "ai_edge_litert/tools",
          "ai_edge_litert/vendors", "ai_edge_litert/aot")
-_SKIP = re.compile(r"(^|/)(__pycache__)(/|$)|\.pyc$")
 
 
 def pip_command(arch: str, python_version: str, target: Path,
@@ -59,48 +60,6 @@ def pip_command(arch: str, python_version: str, target: Path,
     return [sys.executable, "-m", "pip", "install", "--disable-pip-version-check", "-q",
             "--no-compile", "--only-binary=:all:", "--implementation", "cp", "--python-version",
             python_version, *platforms, "--target", str(target), "-r", str(requirements)]
-
-
-def requirement_names(path: Path = REQUIREMENTS) -> list[str]:
-    """The distribution names in a requirements file."""
-    names = []
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            names.append(re.split(r"[\s<>=!~;\[]", line, maxsplit=1)[0])
-    return names
-
-
-def runtime_distributions(names: list[str]) -> list[metadata.Distribution]:
-    """The installed distributions of ``names`` and everything they require (no extras)."""
-    from packaging.requirements import Requirement  # pytest's dependency; only for --source local
-
-    found: dict[str, metadata.Distribution] = {}
-    todo = list(names)
-    while todo:
-        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
-        if name in found:
-            continue
-        dist = metadata.distribution(name)
-        found[name] = dist
-        for text in dist.requires or []:
-            requirement = Requirement(text)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                todo.append(requirement.name)
-    return list(found.values())
-
-
-def copy_installed(target: Path, requirements: Path = REQUIREMENTS) -> None:
-    """Copy the running environment's runtime set (files and dist-info) into ``target``."""
-    for dist in runtime_distributions(requirement_names(requirements)):
-        for file in dist.files or []:
-            relative = Path(str(file))
-            if relative.parts[:1] == ("..",) or _SKIP.search(relative.as_posix()):
-                continue  # console scripts outside site-packages, bytecode caches
-            source = Path(str(dist.locate_file(file)))
-            if source.is_file():
-                (target / relative).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target / relative)
 
 
 def copy_app(target: Path, model: Path | None = None) -> None:
@@ -140,57 +99,6 @@ def prune(staging: Path) -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-
-
-def version_of(python: str) -> str | None:
-    """``X.Y`` of the interpreter at ``python``, or None when it does not run."""
-    try:
-        result = subprocess.run(
-            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True, text=True, timeout=60, check=False)
-    except OSError:
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
-
-
-def target_interpreter(python_version: str, explicit: str | None = None) -> str | None:
-    """A Python of the target's version: this one, else ``explicit`` (``--bytecode-python``) or
-    ``pythonX.Y`` on PATH, each checked by running it (a shim of another version does not count).
-    """
-    if python_version == f"{sys.version_info.major}.{sys.version_info.minor}" and not explicit:
-        return sys.executable
-    candidate = explicit or shutil.which(f"python{python_version}")
-    if candidate and version_of(candidate) == python_version:
-        return candidate
-    if explicit:
-        raise SystemExit(f"error: --bytecode-python {explicit} is not Python {python_version}")
-    return None
-
-
-def compile_bytecode(staging: Path, python_version: str, explicit: str | None = None) -> bool:
-    """Byte-compile everything for the target's Python, whatever Python runs this script.
-
-    /var/task is read-only, so Python cannot cache bytecode there: without .pyc files every
-    cold start compiles the core, NumPy and Pillow again. Bytecode is version-specific, so it
-    is made by an interpreter of the target's version (``target_interpreter``); the rule when
-    there is none: the zip ships sources only, and says so. ``unchecked-hash`` pycs stay valid
-    whatever the zip does to timestamps.
-    """
-    python = target_interpreter(python_version, explicit)
-    if python is None:
-        running = f"{sys.version_info.major}.{sys.version_info.minor}"
-        print(f"note: no bytecode: no Python {python_version} here to compile with (this is "
-              f"{running}); the zip ships sources only, compiled again at every cold start. "
-              f"Pass --bytecode-python (make: BYTECODE_PYTHON=/path/to/python{python_version}) "
-              f"or build for this Python (LAMBDA_PYTHON={running}).", file=sys.stderr)
-        return False
-    if python == sys.executable:
-        mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
-        compileall.compile_dir(staging, quiet=1, workers=0, invalidation_mode=mode)
-    else:
-        subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode",
-                        "unchecked-hash", str(staging)], check=False, stdout=subprocess.DEVNULL)
-    return True
 
 
 def size_line(out: Path, zipped: int, unzipped: int, bytecode: str | None) -> str:
@@ -234,7 +142,7 @@ def build(out: Path, source: str, arch: str, python_version: str,
         staging = Path(tmp)
         requirements = requirements_for(model, runtimes, Path(req), model_uri)
         if source == "local":
-            copy_installed(staging, requirements)
+            bundle_local.copy_installed(staging, requirements)
         else:
             subprocess.run(pip_command(arch, python_version, staging, requirements), check=True)
         shutil.rmtree(staging / "bin", ignore_errors=True)

@@ -65,6 +65,7 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("security.md", "cost", cost_table),
     ("deploy-aws.md", "snapstart", recorded("cold_snapstart")),
     ("performance.md", "cold-platforms", recorded("cold_platforms")),
+    ("performance.md", "cold-container", recorded("cold_container")),
     ("../models/README.md", "calibration", calibration_table),
     ("models.md", "calibration", calibration_table),
     ("performance.md", "batch", batch("results")),

@@ -47,6 +47,7 @@ FORBIDDEN: dict[str, str] = {
     "tempfile": "the model store's downloads (MODEL_URI only)",
     "core.modelstore": "MODEL_URI only: a packaged model is read from the task root",
     "core.api.openinference.codec": "the v2 protocol's wire codec, for the first /v2 request",
+    "core.api.openinference.tensor_data": "the v2 codec's reading of tensor data, with it",
     "PIL.WebPImagePlugin": "the WebP decoder and libwebp, for the first WebP image",
 }
 

@@ -52,3 +52,15 @@ def test_the_model_loads_at_import_once_for_every_invocation() -> None:
     requests = [line for line in logs if line.get("route") == "/predict"]
     assert [line["cold_start"] for line in requests] == [True, False, False, False]
     assert events.count("cold_start") == 1
+
+
+def test_the_cold_start_line_has_every_phase_of_the_lambda_one() -> None:
+    _, logs = worker_lines()
+    [line] = [x for x in logs if x.get("event") == "cold_start"]
+    assert line["source"] == "package"
+    for phase in ("imports_ms", "load_ms", "create_ms", "init_ms", "first_request_ms",
+                  "first_inference_ms"):
+        assert isinstance(line[phase], float) and line[phase] > 0, phase
+    # the imports end before the model loads: model_loaded carries them too
+    [loaded] = [x for x in logs if x.get("event") == "model_loaded"]
+    assert loaded["imports_ms"] == line["imports_ms"]

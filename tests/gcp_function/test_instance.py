@@ -2,7 +2,8 @@
 
 functions-framework imports the source (``create_app``) before gunicorn listens, so the model
 must be loaded by the time the port accepts a connection, with no request sent; then many
-requests, some at once on the server's threads, still find that one model.
+requests, some at once on the server's threads, still find that one model, and the first answer
+writes the instance's ``cold_start`` line with the same phases as Lambda's.
 """
 
 from __future__ import annotations
@@ -73,3 +74,8 @@ def test_one_model_load_serves_every_request(tmp_path: Path) -> None:
     answered = [line for line in lines if "httpRequest" in line]
     assert len(answered) == 8
     assert sorted(line["cold_start"] for line in answered) == [False] * 7 + [True]
+    [init] = [line for line in lines if line.get("event") == "cold_start"]
+    assert init["source"] == "package"
+    for phase in ("imports_ms", "load_ms", "create_ms", "init_ms", "first_request_ms",
+                  "first_inference_ms"):  # the Lambda line's phases
+        assert isinstance(init[phase], float) and init[phase] > 0, phase

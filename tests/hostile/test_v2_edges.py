@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.api.openinference import codec
+from core.api.openinference import codec, tensor_data
 from core.api.service import Service
 from core.messages import Request, Response
 from tests import images
@@ -111,13 +111,13 @@ def test_the_image_count_is_checked_before_bytes_are_unpacked(
                                      "parameters": {"binary_data_size": 4 * count}}]}).encode()
     body = header + struct.pack("<I", 0) * count
     unpacked: list[int] = []
-    original = codec._unpack_bytes
+    original = tensor_data.unpack_bytes
 
     def spy(chunk: memoryview, total: int, where: str) -> list[bytes]:
         unpacked.append(total)
         return original(chunk, total, where)
 
-    monkeypatch.setattr(codec, "_unpack_bytes", spy)
+    monkeypatch.setattr(tensor_data, "unpack_bytes", spy)
     response = infer(service, body, {codec.HEADER.lower(): str(len(header))})
     assert response.status == 400, response.body
     assert "1 to 16" in flat_error(response)

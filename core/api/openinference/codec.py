@@ -19,13 +19,12 @@ from typing import Any
 import numpy as np
 
 from core import errors
+from core.api.openinference.tensor_data import NUMERIC as NUMERIC
+from core.api.openinference.tensor_data import Elements, from_binary, from_json
 from core.messages import Request, Response
 
 HEADER = "Inference-Header-Content-Length"
 EXTENSIONS = ("binary_tensor_data",)
-NUMERIC = {"BOOL": np.bool_, "UINT8": np.uint8, "UINT16": np.uint16, "UINT32": np.uint32,
-           "UINT64": np.uint64, "INT8": np.int8, "INT16": np.int16, "INT32": np.int32,
-           "INT64": np.int64, "FP16": np.float16, "FP32": np.float32, "FP64": np.float64}
 MAX_TENSORS = 16  # inputs or outputs in one request
 MAX_RANK = 8
 # The product of a shape's sizes (an empty dimension counted as 1) stays below this, so an empty
@@ -35,7 +34,6 @@ _HEADER_DIGITS = 12  # a length of a terabyte; more digits than this is never a 
 _ESCAPED_SURROGATE = re.compile(r"\\[uU][dD][89a-fA-F]")  # \ud800-\udfff, the only way JSON text
 #                                                       can carry a surrogate
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # one encoder, made once
-Elements = np.ndarray | list[bytes] | list[str]
 
 
 @dataclass(frozen=True)
@@ -193,78 +191,15 @@ def _input(item: dict[str, Any], where: str, binary: memoryview, offset: int,
     if size is None:
         if "data" not in item:
             raise errors.InvalidField(f"{where} needs 'data' or a binary_data_size parameter")
-        return Tensor(name, datatype, tuple(shape), _from_json(item["data"], datatype, shape,
+        return Tensor(name, datatype, tuple(shape), from_json(item["data"], datatype, shape,
                                                                where)), 0
     if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= len(binary) - offset:
         raise errors.InvalidField(f"{where}'s binary_data_size must fit the binary data")
     if "data" in item:
         raise errors.InvalidField(f"{where} has both 'data' and binary data")
     chunk = binary[offset:offset + size]
-    return Tensor(name, datatype, tuple(shape), _from_binary(chunk, datatype, shape, where),
+    return Tensor(name, datatype, tuple(shape), from_binary(chunk, datatype, shape, where),
                   True), size
-
-
-def _from_binary(chunk: memoryview, datatype: str, shape: list[int], where: str) -> Elements:
-    count = math.prod(shape)
-    if datatype == "BYTES":
-        return _unpack_bytes(chunk, count, where)
-    dtype = np.dtype(NUMERIC[datatype]).newbyteorder("<")
-    if len(chunk) != count * dtype.itemsize:
-        raise errors.InvalidField(f"{where} has {len(chunk)} bytes of data; shape {shape} of "
-                                  f"{datatype} takes {count * dtype.itemsize}")
-    return _finite(np.frombuffer(chunk, dtype=dtype).reshape(shape), where)
-
-
-def _unpack_bytes(chunk: memoryview, count: int, where: str) -> list[bytes]:
-    elements: list[bytes] = []
-    offset = 0
-    while offset < len(chunk) and len(elements) < count:
-        if offset + 4 > len(chunk):
-            raise errors.InvalidField(f"{where}'s BYTES data ends inside a length prefix")
-        (length,) = struct.unpack_from("<I", chunk, offset)
-        if offset + 4 + length > len(chunk):
-            raise errors.InvalidField(f"{where}'s BYTES element {len(elements)} runs past its "
-                                      "data")
-        elements.append(bytes(chunk[offset + 4:offset + 4 + length]))
-        offset += 4 + length
-    if len(elements) != count or offset != len(chunk):
-        raise errors.InvalidField(f"{where}'s BYTES data does not hold exactly {count} elements")
-    return elements
-
-
-def _from_json(data: Any, datatype: str, shape: list[int], where: str) -> Elements:
-    count = math.prod(shape)
-    if datatype == "BYTES":
-        flat = _flatten(data, len(shape), where)
-        if len(flat) != count or not all(isinstance(x, str) for x in flat):
-            raise errors.InvalidField(f"{where}'s 'data' must hold {count} strings")
-        return [str(x) for x in flat]
-    try:
-        values = np.asarray(data)
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise errors.InvalidField(f"{where}'s 'data' is not a list of numbers") from exc
-    target = np.dtype(NUMERIC[datatype])
-    kinds = {"b": "b", "u": "iu", "i": "iu", "f": "iuf"}[target.kind]
-    if values.size != count or values.dtype.kind not in kinds:
-        raise errors.InvalidField(f"{where}'s 'data' must hold {count} {datatype} values")
-    limits = np.iinfo(target.name) if target.kind in "iu" else None
-    if limits and count and not limits.min <= values.min() <= values.max() <= limits.max:
-        raise errors.InvalidField(f"{where}'s 'data' has values outside {datatype}")
-    return _finite(values.astype(target).reshape(shape), where)
-
-
-def _flatten(data: Any, depth: int, where: str) -> list[Any]:
-    if not isinstance(data, list):
-        raise errors.InvalidField(f"{where}'s 'data' must be a list")
-    if depth > 1 and any(isinstance(x, list) for x in data):
-        return [y for x in data for y in _flatten(x, depth - 1, where)]
-    return data
-
-
-def _finite(values: np.ndarray, where: str) -> np.ndarray:
-    if values.dtype.kind == "f" and not np.isfinite(values).all():
-        raise errors.InvalidField(f"{where}'s data holds NaN or infinity")
-    return values
 
 
 def encode_response(doc: dict[str, Any], outputs: list[Tensor]) -> Response:
