@@ -13,17 +13,16 @@ from __future__ import annotations
 import _thread
 import itertools
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from functools import cache
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
 from core.fetch.target import Address, Target, host_header
+from core.fetch.tls import tls_context
 
 __all__ = ["LOCAL", "Address", "PinnedPools", "Target", "clip", "host_header", "tls_context"]
 
@@ -37,15 +36,6 @@ def clip(timeout: tuple[float, float], deadline: float | None) -> tuple[float, f
         return timeout
     remaining = max(0.001, deadline - time.monotonic())
     return (min(timeout[0], remaining), min(timeout[1], remaining))
-
-
-@cache
-def tls_context() -> ssl.SSLContext:
-    """One verifying TLS context per process: certifi's CA bundle, host names checked
-    (certifi is imported here, by the first https fetch: a plain http one never needs it)."""
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 class _Reaper:

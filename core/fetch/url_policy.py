@@ -120,6 +120,17 @@ class UrlPolicy:
                         "the image URL points to a non-public address (not in URL_ALLOWLIST)")
         return Target(url, host, port, addresses, scheme)
 
+    def check_first(self, url: str) -> Target:
+        """``check(url)``, then for an https URL the process's TLS context made: what the
+        first URL needs besides urllib3, run on a thread beside its import
+        (``core.pipeline.predict.Pipeline.fetch``)."""
+        target = self.check(url)
+        if target.scheme == "https":
+            from core.fetch.tls import tls_context  # ssl: imported on this thread, not before
+
+            tls_context()
+        return target
+
     def _parse(self, url: str) -> tuple[str, str, int]:
         if any(ord(c) <= 32 or ord(c) == 127 or c == "\\" for c in url):
             raise errors.URLNotAllowed("the image URL contains spaces or control characters")

@@ -88,23 +88,24 @@ class Pipeline:
 
     def fetch(self, url: str, deadline: float) -> bytes:
         """The body of ``url``. Before the fetcher exists, the URL's check (its host's DNS
-        lookup among it) runs on a thread of its own while this one imports urllib3 (about 35
-        ms of CPU on the first URL): the lookup's wait overlaps that work instead of following
-        it. The fetch then connects to the addresses that check validated, as always."""
+        lookup among it) and, for https, the TLS context (~20 ms of OpenSSL loading certifi's
+        roots) are made on a thread of their own while this one imports urllib3 (~35 ms of
+        CPU): their waits and GIL-free work overlap that import instead of following it. The
+        fetch then connects to the addresses that check validated, as always."""
         if self._fetcher is not None:
             return self._fetcher.fetch(url, deadline)
         from core.fetch.url_policy import UrlPolicy  # without urllib3
 
         started = time.monotonic()  # FETCH_DEADLINE counts the lookup, as in Fetcher.fetch
         policy = UrlPolicy(self.settings)
-        checking = Background(policy.check, url)
+        checking = Background(policy.check_first, url)
         fetcher = self._create_fetcher(policy)
         return fetcher.fetch(url, deadline, started, checked=checking.result())
 
     def reset_connections(self) -> None:
         """Drop every keep-alive connection and the TLS context (SnapStart's restore hooks)."""
         if self._fetcher is not None:
-            from core.fetch.pinning import tls_context
+            from core.fetch.tls import tls_context
 
             self._fetcher.close()
             tls_context.cache_clear()

@@ -1,15 +1,18 @@
-"""The first URL of a process: its host's lookup overlaps urllib3's set-up, never repeated.
+"""The first URL of a process: its host's lookup (and, for https, the TLS context) overlap
+urllib3's set-up; the lookup is never repeated.
 
-Mechanism, not time: the lookup must have begun before the fetcher (whose module imports
-urllib3, ~35 ms of CPU in a fresh process) is created, the host is resolved once, and the fetch
-connects to the address that lookup validated. The resolver is a stand-in (no DNS may be queried
-here): it answers one made-up name with 127.0.0.1, where a real server serves the photo.
+Mechanism, not time: the lookup, and for https the TLS context, must have begun before the
+fetcher (whose module imports urllib3, ~35 ms of CPU in a fresh process) is created, the host is
+resolved once, and the fetch connects to the address that lookup validated. The resolver is a
+stand-in (no DNS may be queried here): it answers one made-up name with 127.0.0.1, where a real
+server serves the photo.
 """
 
 from __future__ import annotations
 
 import json
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -20,8 +23,10 @@ from urllib.parse import urlsplit
 import pytest
 from pytest_httpserver import HTTPServer
 
+from core import errors
 from core.api.service import Service
 from core.fetch.fetcher import Fetcher
+from core.fetch.pinning import tls_context
 from core.fetch.url_policy import UrlPolicy
 from core.inference.classifier import Classifier
 from core.pipeline.predict import PredictInput
@@ -85,6 +90,41 @@ def test_the_first_lookup_runs_while_the_fetcher_is_set_up(
     assert len(resolver.threads) == 2 and resolver.threads[1] == threading.get_ident()
 
 
+def test_the_first_https_urls_tls_context_is_made_while_the_fetcher_is_set_up(
+        classifier: Classifier, resolver: Resolver, monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: the fetch itself is refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    make = ssl.create_default_context
+    made = threading.Event()
+    makers: list[int] = []
+
+    def making(*args: Any, **kwargs: Any) -> ssl.SSLContext:
+        makers.append(threading.get_ident())
+        made.set()
+        return make(*args, **kwargs)
+
+    create = Fetcher.__init__
+    began_first: list[bool] = []
+
+    def setting_up(self: Fetcher, *args: Any, **kwargs: Any) -> None:
+        began_first.append(made.wait(10))
+        create(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", making)
+    monkeypatch.setattr(Fetcher, "__init__", setting_up)
+    tls_context.cache_clear()
+    try:
+        pipeline = Service(make_settings(), classifier=classifier).pipeline
+        with pytest.raises(errors.URLUnreachable):
+            pipeline.fetch(f"https://{NAME}:{port}/a.jpg", time.monotonic() + 30)
+        assert began_first == [True]
+        assert makers and threading.get_ident() not in makers
+        assert tls_context().verify_mode is ssl.CERT_REQUIRED
+    finally:
+        tls_context.cache_clear()
+
+
 def test_a_checked_url_is_not_resolved_again_but_its_redirect_is(
         httpserver: HTTPServer, resolver: Resolver) -> None:
     data = images.png_rgba()
@@ -107,7 +147,7 @@ def test_a_check_for_another_url_is_not_taken(httpserver: HTTPServer,
     assert len(resolver.threads) == 2
 
 
-def test_checking_a_url_needs_no_urllib3_and_plain_http_no_certifi() -> None:
+def test_checking_an_http_url_needs_no_urllib3_nor_ssl_and_fetching_it_no_certifi() -> None:
     script = ("import json, sys\nimport core.fetch.url_policy\n"
               "from core.config import Settings\n"
               "env = {'ALLOW_PRIVATE_URLS': 'true'}\n"
@@ -121,4 +161,5 @@ def test_checking_a_url_needs_no_urllib3_and_plain_http_no_certifi() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     checked, fetching = json.loads(done.stdout.strip().splitlines()[-1])
     assert not [m for m in checked if m == "urllib3" or m.startswith("urllib3.")]
+    assert "ssl" not in checked  # the request's thread starts the lookup without it
     assert "urllib3" in fetching and "certifi" not in fetching
