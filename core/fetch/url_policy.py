@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from core import errors
 from core.config import Settings
-from core.fetch.target import Address, Target
+from core.fetch.target import Address, Target, host_header
 
 if TYPE_CHECKING:
     import urllib3
@@ -178,7 +178,7 @@ class UrlPolicy:
         import urllib3  # here, not at import: ``check`` runs without urllib3
         from urllib3.util import parse_url
 
-        from core.fetch.pinning import LOCAL, clip, host_header
+        from core.fetch.pinning import LOCAL, clip
 
         path = parse_url(target.url).request_uri  # percent-encodes what needs it
         headers = {**headers, "Host": host_header(target)}
