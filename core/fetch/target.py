@@ -8,14 +8,14 @@ host name can then be resolved while urllib3 is being imported (``core.pipeline.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from typing import NamedTuple
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-@dataclass(frozen=True)
-class Target:
-    """A URL that passed the policy, with the addresses its host resolved to."""
+class Target(NamedTuple):
+    """A URL that passed the policy, with the addresses its host resolved to (a named tuple:
+    a frozen dataclass would compile its methods on the first URL's path, ~0.5 ms)."""
 
     url: str
     host: str
