@@ -58,28 +58,31 @@ class Fetcher:
         for pools in every:
             pools.close()
 
-    def fetch(self, url: str, deadline: float | None = None, started: float | None = None
-              ) -> bytes:
+    def fetch(self, url: str, deadline: float | None = None, started: float | None = None,
+              checked: Target | None = None) -> bytes:
         """The body of ``url`` (after at most N checked redirects), as bytes.
 
         ``deadline`` is the caller's (the platform's time limit, as time.monotonic()); when it,
         rather than FETCH_DEADLINE, cuts the download short, the answer is 504
         ``deadline_exceeded`` (the platform's fault), not 422 ``url_timeout`` (the host's).
         FETCH_DEADLINE counts from ``started`` (a batch's start: its URLs share one deadline),
-        or from now.
+        or from now. ``checked``: what this fetcher's policy's ``check(url)`` returned, when the
+        caller has run it already (its resolution is then not done again).
         """
         own = (time.monotonic() if started is None else started) + self.settings.fetch_deadline
         try:
-            return self._follow(url, own if deadline is None else min(deadline, own))
+            return self._follow(url, own if deadline is None else min(deadline, own), checked)
         except errors.URLTimeout as exc:
             if deadline is not None and deadline <= own and time.monotonic() >= deadline - 0.05:
                 raise errors.DeadlineExceeded(
                     "the time limit ran out while downloading the image") from exc
             raise
 
-    def _follow(self, url: str, deadline: float) -> bytes:
+    def _follow(self, url: str, deadline: float, checked: Target | None) -> bytes:
         for _ in range(self.settings.fetch_max_redirects + 1):
-            target = self.policy.check(url)
+            if checked is None or checked.url != url:
+                checked = self.policy.check(url)
+            target, checked = checked, None  # each redirect target is checked here
             response = self._get(target, deadline)
             body = None
             try:

@@ -11,42 +11,23 @@ shuts the socket when the deadline passes while a server drips its response head
 from __future__ import annotations
 
 import _thread
-import ipaddress
 import itertools
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
-from functools import cache
 
-import certifi
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
 
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+from core.fetch.target import Address, Target, host_header
+from core.fetch.tls import tls_context
+
+__all__ = ["LOCAL", "Address", "PinnedPools", "Target", "clip", "host_header", "tls_context"]
+
 LOCAL = threading.local()
 _MAX_POOLS = 8  # per thread; the oldest is closed beyond this
-
-
-@dataclass(frozen=True)
-class Target:
-    """A URL that passed the policy, with the addresses its host resolved to."""
-
-    url: str
-    host: str
-    port: int
-    addresses: tuple[Address, ...]
-    scheme: str = "http"
-
-
-def host_header(target: Target) -> str:
-    """The Host header value for ``target`` (port only when not the scheme's default)."""
-    host = f"[{target.host}]" if ":" in target.host else target.host
-    default = 443 if target.scheme == "https" else 80
-    return host if target.port == default else f"{host}:{target.port}"
 
 
 def clip(timeout: tuple[float, float], deadline: float | None) -> tuple[float, float]:
@@ -55,12 +36,6 @@ def clip(timeout: tuple[float, float], deadline: float | None) -> tuple[float, f
         return timeout
     remaining = max(0.001, deadline - time.monotonic())
     return (min(timeout[0], remaining), min(timeout[1], remaining))
-
-
-@cache
-def tls_context() -> ssl.SSLContext:
-    """One verifying TLS context per process: certifi's CA bundle, host names checked."""
-    return ssl.create_default_context(cafile=certifi.where())
 
 
 class _Reaper:

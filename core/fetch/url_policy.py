@@ -1,7 +1,8 @@
 """Which image URLs may be fetched, and the one place a fetch connects: the SSRF seam.
 
 ``check`` validates a URL (scheme, credentials, port, host notation), resolves its host ONCE and
-refuses it when any address is non-public (IPv4 forms embedded in IPv6 are unwrapped first).
+refuses it when any address is non-public (IPv4 forms embedded in IPv6 are unwrapped first);
+it needs no urllib3, which this module imports only in ``get``.
 ``get`` then connects to that validated address and nothing else: it takes a pool that
 ``core.fetch.pinning.PinnedPools`` bound to the pinned IP, while the Host header, TLS SNI and the
 certificate check use the original host name, so DNS rebinding between check and connect cannot
@@ -13,14 +14,17 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import urllib3
-from urllib3.util import parse_url
 
 from core import errors
 from core.config import Settings
-from core.fetch.pinning import LOCAL, Address, PinnedPools, Target, clip, host_header
+from core.fetch.target import Address, Target, host_header
+
+if TYPE_CHECKING:
+    import urllib3
+
+    from core.fetch.pinning import PinnedPools
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -116,6 +120,17 @@ class UrlPolicy:
                         "the image URL points to a non-public address (not in URL_ALLOWLIST)")
         return Target(url, host, port, addresses, scheme)
 
+    def check_first(self, url: str) -> Target:
+        """``check(url)``, then for an https URL the process's TLS context made: what the
+        first URL needs besides urllib3, run on a thread beside its import
+        (``core.pipeline.predict.Pipeline.fetch``)."""
+        target = self.check(url)
+        if target.scheme == "https":
+            from core.fetch.tls import tls_context  # ssl: imported on this thread, not before
+
+            tls_context()
+        return target
+
     def _parse(self, url: str) -> tuple[str, str, int]:
         if any(ord(c) <= 32 or ord(c) == 127 or c == "\\" for c in url):
             raise errors.URLNotAllowed("the image URL contains spaces or control characters")
@@ -160,6 +175,11 @@ class UrlPolicy:
         most); ``deadline`` (time.monotonic()) also bounds a server that drips its headers.
         urllib3's own errors propagate; core.fetch.fetcher translates them.
         """
+        import urllib3  # here, not at import: ``check`` runs without urllib3
+        from urllib3.util import parse_url
+
+        from core.fetch.pinning import LOCAL, clip
+
         path = parse_url(target.url).request_uri  # percent-encodes what needs it
         headers = {**headers, "Host": host_header(target)}
         error: urllib3.exceptions.HTTPError | None = None

@@ -18,6 +18,7 @@ from core.config import Settings
 from core.images.budget import shared_budget
 from core.images.decode import open_image
 from core.images.resize import decode_target, fit_image
+from core.inference.background import Background
 from core.inference.classifier import Classifier
 from core.pipeline.batch import FETCH_SHARE, Batch, timed
 from core.pipeline.gate import ModelGate
@@ -25,6 +26,7 @@ from core.pipeline.timings import Timings
 
 if TYPE_CHECKING:
     from core.fetch.fetcher import Fetcher
+    from core.fetch.url_policy import UrlPolicy
     from core.pipeline.pool import LazyPool
 
 Scores = dict[str, float]
@@ -74,18 +76,36 @@ class Pipeline:
     def fetcher(self) -> Fetcher:
         """The URL fetcher, created on the first URL: urllib3 and TLS stay off the cold path
         of image uploads (importing them costs about 30 ms and 5 MB)."""
-        if self._fetcher is None:
-            with self._fetcher_lock:
-                if self._fetcher is None:
-                    from core.fetch.fetcher import Fetcher
+        return self._fetcher or self._create_fetcher(None)
 
-                    self._fetcher = Fetcher(self.settings)
-        return self._fetcher
+    def _create_fetcher(self, policy: UrlPolicy | None) -> Fetcher:
+        with self._fetcher_lock:
+            if self._fetcher is None:
+                from core.fetch.fetcher import Fetcher
+
+                self._fetcher = Fetcher(self.settings, policy)
+            return self._fetcher
+
+    def fetch(self, url: str, deadline: float) -> bytes:
+        """The body of ``url``. Before the fetcher exists, the URL's check (its host's DNS
+        lookup among it) and, for https, the TLS context (~20 ms of OpenSSL loading certifi's
+        roots) are made on a thread of their own while this one imports urllib3 (~35 ms of
+        CPU): their waits and GIL-free work overlap that import instead of following it. The
+        fetch then connects to the addresses that check validated, as always."""
+        if self._fetcher is not None:
+            return self._fetcher.fetch(url, deadline)
+        from core.fetch.url_policy import UrlPolicy  # without urllib3
+
+        started = time.monotonic()  # FETCH_DEADLINE counts the lookup, as in Fetcher.fetch
+        policy = UrlPolicy(self.settings)
+        checking = Background(policy.check_first, url)
+        fetcher = self._create_fetcher(policy)
+        return fetcher.fetch(url, deadline, started, checked=checking.result())
 
     def reset_connections(self) -> None:
         """Drop every keep-alive connection and the TLS context (SnapStart's restore hooks)."""
         if self._fetcher is not None:
-            from core.fetch.pinning import tls_context
+            from core.fetch.tls import tls_context
 
             self._fetcher.close()
             tls_context.cache_clear()
@@ -99,7 +119,7 @@ class Pipeline:
         if parsed.url is not None:
             timings.url = parsed.url
             with timings.step("fetch"):
-                data = self.fetcher.fetch(parsed.url, deadline)
+                data = self.fetch(parsed.url, deadline)
         else:
             data = parsed.image or b""
         pixels = self.prepare(data, timings, deadline, self.allowance())
