@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from core.errors import ConfigError
+from core.record import Record
 
 _VARINT, _I64, _LEN, _I32 = 0, 1, 2, 5
 _STRINGS = {2: "producer_name", 3: "producer_version", 4: "domain"}
@@ -35,8 +36,8 @@ _MAX_DEPTH = 32  # subgraphs nested deeper than this are refused, not recursed i
 Buffer = bytes | mmap.mmap
 
 
-@dataclass(frozen=True)
-class OnnxHeader:
+@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+class OnnxHeader(Record):
     """What an ONNX file says about itself besides its graph."""
 
     ir_version: int = 0
