@@ -124,7 +124,7 @@ def _scan(handle: BinaryIO, size: int) -> OnnxHeader:
             raise _Bad(f"wire type {wire}")
     if handle.tell() != size or not graph or not opsets:
         raise _Bad("no graph and opset were found")
-    return OnnxHeader(opsets=opsets, **values)  # type: ignore[arg-type]
+    return OnnxHeader(opsets=opsets, **values)
 
 
 def _varint_at(data: Buffer, pos: int, end: int) -> tuple[int, int]:
