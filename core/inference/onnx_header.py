@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import mmap
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import BinaryIO
 
 from core.errors import ConfigError
-from core.record import Record
+from core.record import Record, frozen_record
 
 _VARINT, _I64, _LEN, _I32 = 0, 1, 2, 5
 _STRINGS = {2: "producer_name", 3: "producer_version", 4: "domain"}
@@ -36,7 +36,7 @@ _MAX_DEPTH = 32  # subgraphs nested deeper than this are refused, not recursed i
 Buffer = bytes | mmap.mmap
 
 
-@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+@frozen_record(init=False, repr=False, eq=False)  # those four from Record
 class OnnxHeader(Record):
     """What an ONNX file says about itself besides its graph."""
 
