@@ -3,9 +3,9 @@
 ``@dataclass`` compiles an ``__init__``, ``__repr__``, ``__eq__`` and ``__hash__`` for every
 class it decorates, at import: for ``Settings`` (sixty fields), ``Request``, ``Response`` and
 ``Manifest`` that took about 3 ms of every cold start. A class that takes these from
-``Record`` and is decorated ``@dataclass(init=False, repr=False, eq=False)`` (``frozen=True``
-where it was) keeps everything else of a dataclass (``fields``, ``replace``, the frozen
-``__setattr__``) and behaves the same: construction by position or keyword with the fields'
+``Record`` and is decorated ``@dataclass(init=False, repr=False, eq=False)`` (``@frozen_record``,
+below, where it was frozen) keeps everything else of a dataclass (``fields``, ``replace``, the
+frozen ``__setattr__``) and behaves the same: construction by position or keyword with the fields'
 defaults and default factories, ``__post_init__``, the same repr, equality and hash.
 
 ``frozen=True`` compiles two more, ``__setattr__`` and ``__delattr__``, whose source names every
