@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from core import errors
-from core.record import Record
+from core.record import Record, frozen_record
 
 
 def new_request_id() -> str:
@@ -37,7 +37,7 @@ class Invocation(NamedTuple):
 LOCAL = Invocation()  # a request served locally (the frozen default every Request shares)
 
 
-@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+@frozen_record(init=False, repr=False, eq=False)  # those four from Record
 class Request(Record):
     """One HTTP request. Header names are lower case; the body is always bytes."""
 

@@ -49,6 +49,12 @@ FORBIDDEN: dict[str, str] = {
     "core.api.openinference.codec": "the v2 protocol's wire codec, for the first /v2 request",
     "core.api.openinference.tensor_data": "the v2 codec's reading of tensor data, with it",
     "PIL.WebPImagePlugin": "the WebP decoder and libwebp, for the first WebP image",
+    "aws_lambda.events.s3_notification": "a storage event's shape, imported by the first event "
+                                         "with Records or source (an HTTP or direct one has "
+                                         "neither)",
+    "aws_lambda.events.eventbridge": "the same, for EventBridge's S3 events",
+    "aws_lambda.events.sqs": "the same, for SQS batches",
+    "core.pipeline.warmup": "the warm-up inference of SnapStart's before_snapshot hook only",
 }
 
 _REQUEST = """

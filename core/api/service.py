@@ -32,7 +32,6 @@ from core.messages import Request, Response, error_response, json_response
 from core.pipeline.pool import LazyPool
 from core.pipeline.predict import Pipeline
 from core.pipeline.timings import Timings
-from core.pipeline.warmup import rehearse
 from core.telemetry.init_log import log_init
 from core.telemetry.request_log import configure, log_json, log_request
 
@@ -109,6 +108,8 @@ class Service:
         ``inference``, also run one on a synthetic image, outside the request path."""
         pipeline = self.pipeline
         if inference:
+            from core.pipeline.warmup import rehearse  # SnapStart's hook only
+
             rehearse(pipeline)
 
     def handle(self, request: Request) -> Response:

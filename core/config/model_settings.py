@@ -3,7 +3,7 @@ where it is downloaded from. ``Settings`` (core.config.settings) starts with the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from core.config.checks import RUNTIMES
@@ -11,10 +11,10 @@ from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
 from core.config.defaults import DEFAULT_MODEL, HOUR, available_cpus
 from core.config.metadata import meta as _meta
 from core.config.ranges import count, positive
-from core.record import Record
+from core.record import Record, frozen_record
 
 
-@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+@frozen_record(init=False, repr=False, eq=False)  # those four from Record
 class ModelSettings(Record):
     """The model's fields of ``Settings``; not used on its own."""
 

@@ -8,7 +8,7 @@ A bad value raises ConfigError naming the variable and the value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any
 
 from core.config.checks import check_settings
@@ -22,9 +22,10 @@ from core.config.environment import read_env
 from core.config.metadata import meta as _meta
 from core.config.model_settings import ModelSettings
 from core.config.ranges import count, positive
+from core.record import frozen_record
 
 
-@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+@frozen_record(init=False, repr=False, eq=False)  # those four from Record
 class Settings(ModelSettings):
     """Every tunable of the service. Field metadata names the environment variable; the
     model's own fields come first, from ``ModelSettings``."""

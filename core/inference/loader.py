@@ -1,8 +1,8 @@
 """Loading a model: its manifest and labels resolved, the runtime chosen by the file, checked.
 
 The file's first bytes decide: a TFLite flatbuffer runs on LiteRT (``core.inference.litert``),
-an ONNX model on ONNX Runtime (``core.inference.onnx_runtime``, imported only for ONNX files so
-a TFLite deployment never loads it).
+an ONNX model on ONNX Runtime (``core.inference.onnx_runtime``); each module is imported only
+for its own format, so a TFLite deployment never loads ONNX's and an ONNX one not LiteRT's.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from core.errors import ConfigError
 from core.inference.background import Background
 from core.inference.classifier import Classifier
 from core.inference.external_data import identity, sidecars
-from core.inference.litert import TFLiteClassifier
 from core.inference.model_files import resolve_spec
 from core.inference.runtimes import ONNX, find_runtime, model_format
 
@@ -46,6 +45,8 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
 
             classifier: Classifier = OnnxClassifier.open(path, rt, manifest, threads or 1)
         else:
+            from core.inference.litert import TFLiteClassifier  # as ONNX's: its format only
+
             classifier = TFLiteClassifier.open(path, rt, manifest, threads or 1)
         created = time.perf_counter()
         classifier._hashing = hashing

@@ -17,18 +17,18 @@ Optional: ``input.name`` and ``input.layout`` (``auto``, ``NHWC``, ``NCHW``),
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, field, replace
 from pathlib import Path
 from typing import Any
 
 from core.config.choices import LAYOUTS, NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES, layout_name
 from core.errors import ConfigError
-from core.record import Record
+from core.record import Record, frozen_record
 
 FORMAT = 1
 
 
-@dataclass(frozen=True, init=False, repr=False, eq=False)  # those four from Record
+@frozen_record(init=False, repr=False, eq=False)  # those four from Record
 class Manifest(Record):
     """Everything about one model that serving needs besides the weights."""
 

@@ -9,12 +9,14 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+# The patterns are compiled on first use (``re`` caches them): a request without trace
+# headers, and a cold start, never pays for compiling them.
 # version "-" trace-id "-" parent-id "-" flags; a later version may append "-" fields.
-_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?")
+_TRACEPARENT = r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?"
 # TRACE_ID/SPAN_ID;o=OPTIONS, the span id in decimal (an unsigned 64-bit number).
-_CLOUD_TRACE = re.compile(r"([0-9a-fA-F]{32})(?:/([0-9]{1,20}))?(?:;o=([0-9]+))?")
+_CLOUD_TRACE = r"([0-9a-fA-F]{32})(?:/([0-9]{1,20}))?(?:;o=([0-9]+))?"
 # Root=1-{8 hex: epoch seconds}-{24 hex}
-_XRAY_ROOT = re.compile(r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}")
+_XRAY_ROOT = r"1-[0-9a-fA-F]{8}-[0-9a-fA-F]{24}"
 _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
 _MAX_HEADER = 512  # no real trace header is longer; a longer one is not parsed at all
@@ -32,7 +34,7 @@ def from_traceparent(value: str | None) -> Trace | None:
     """The W3C Trace Context ``traceparent`` header (version 00 and later); None if malformed."""
     if not value or len(value) > _MAX_HEADER:
         return None
-    match = _TRACEPARENT.fullmatch(value.strip())
+    match = re.fullmatch(_TRACEPARENT, value.strip())
     if match is None:
         return None
     version, trace_id, span_id, flags, rest = match.groups()
@@ -47,7 +49,7 @@ def from_cloud_trace(value: str | None) -> Trace | None:
     """Google's ``X-Cloud-Trace-Context: TRACE_ID/SPAN_ID;o=1``; the span id becomes hex."""
     if not value or len(value) > _MAX_HEADER:
         return None
-    match = _CLOUD_TRACE.fullmatch(value.strip())
+    match = re.fullmatch(_CLOUD_TRACE, value.strip())
     if match is None:
         return None
     trace_id, span, options = match.groups()
@@ -68,7 +70,7 @@ def xray_root(value: str | None) -> str | None:
         return None
     for part in value.split(";"):
         key, _, item = part.strip().partition("=")
-        if key == "Root" and _XRAY_ROOT.fullmatch(item):
+        if key == "Root" and re.fullmatch(_XRAY_ROOT, item):
             return item.lower()
     return None
 
