@@ -14,3 +14,12 @@ Packages, each owning one concern, from the top down (a package imports only tho
 ``core.cli`` (``python -m core``, the ``classifier`` command) stands beside the cloud adapters,
 above ``core.api``. The contract is checked by ``tests/test_layers.py`` (``make check``).
 """
+
+import os
+
+# numpy's OpenBLAS starts a thread per CPU when numpy is imported, and they spin: about 40-100 ms
+# of CPU in a fresh process (measured in the Lambda zip), which a Lambda sandbox's fraction of a
+# vCPU pays in wall time, for matrix products the classifier never makes (its numpy work is
+# element-wise; LiteRT and ONNX Runtime run their own thread pools). Set before any core module
+# imports numpy; a value in the environment wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
