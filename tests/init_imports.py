@@ -32,6 +32,7 @@ FORBIDDEN: dict[str, str] = {
     "prometheus_client": "the local and container server's GET /metrics (METRICS=prometheus), "
                          "never part of a serverless function",
     "onnxruntime": "ONNX models only; a TFLite model runs on LiteRT",
+    "ai_edge_litert": "TFLite models only; an ONNX model runs on ONNX Runtime",
     "tensorflow": "never at serving time: models are served by LiteRT or ONNX Runtime",
     "core.jobs": "classifying stored objects (storage and queue events) only; loaded by the "
                  "first such event",
@@ -86,6 +87,23 @@ assert answer and "error" not in answer, answer
 """,
 }
 
+# The same on an ONNX model (``modules(..., model=...)``): the floor is ONNX Runtime's own.
+PROBES["bare_onnx"] = """
+import io
+import numpy as np
+from PIL import Image
+import onnxruntime as ort
+options = ort.SessionOptions()
+options.intra_op_num_threads = 1
+session = ort.InferenceSession(MODEL_PATH, options, providers=["CPUExecutionProvider"])
+inp = session.get_inputs()[0]
+h, w = inp.shape[2:4]
+with Image.open(io.BytesIO(open(PHOTO, "rb").read())) as p:
+    px = np.asarray(p.convert("RGB").resize((w, h)), dtype=np.float32)
+session.run(None, {inp.name: px.transpose(2, 0, 1)[np.newaxis] / 255})
+""".replace("PHOTO", repr(str(PHOTO)))
+PROBES["aws_lambda_onnx"] = PROBES["aws_lambda"]
+
 _SERVICE_REQUEST = _REQUEST + """
 import json
 from core.messages import Request
@@ -100,18 +118,21 @@ PROBES["azure_function"] = "import azure.functions\n" + "SPLIT\n" + \
     "from azure_function import function_app\n" + _SERVICE_REQUEST.replace("MODULE", "function_app")
 
 
-def modules(probe: str) -> frozenset[str]:
-    """The modules a fresh interpreter has imported after running ``PROBES[probe]``.
+def modules(probe: str, model: Path | None = None) -> frozenset[str]:
+    """The modules a fresh interpreter has imported after running ``PROBES[probe]``, serving
+    ``model`` (``MODEL_PATH``) when given, else the default model.
 
     The code before a ``SPLIT`` line is the platform's own framework: its modules count as
     floor, the rest of the probe's are returned."""
     framework, _, code = PROBES[probe].rpartition("SPLIT\n")
+    code = code.replace("MODEL_PATH", repr(str(model)))
     script = "import sys, json\n" + framework + "before = set(sys.modules)\n" + code + \
         "print(json.dumps(sorted(set(sys.modules) - before)))\n"
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=False,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
-                               "LOG_LEVEL": "WARNING"})
+                               "LOG_LEVEL": "WARNING",
+                               **({"MODEL_PATH": str(model)} if model else {})})
     if done.returncode != 0:
         raise RuntimeError(f"probe {probe} failed:\n{done.stderr[-3000:]}")
     return frozenset(json.loads(done.stdout.strip().splitlines()[-1]))

@@ -4,9 +4,12 @@ Module sets, not times: the speed targets live in benchmarks/cold.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.init_imports import FORBIDDEN, forbidden, modules
+from tests.onnx_graphs import COURSE_2025, Graph, build, write_manifest
 
 
 @pytest.fixture(scope="module")
@@ -33,3 +36,17 @@ def test_the_check_catches_a_forbidden_import() -> None:
     """The comparison flags a forbidden submodule the floor lacks, and its reason."""
     found = forbidden(frozenset({"concurrent.futures.thread", "json"}), frozenset({"json"}))
     assert found == {"concurrent.futures.thread": FORBIDDEN["concurrent.futures"]}
+
+
+def test_an_onnx_model_s_cold_path_imports_no_litert(tmp_path: Path) -> None:
+    """The same on an ONNX model, beside ONNX Runtime's own floor: LiteRT (and everything else
+    forbidden) stays out; the floor's onnxruntime is allowed."""
+    model = build(tmp_path / "model.onnx", Graph(classes=4, head="softmax"))
+    write_manifest(model, **{**COURSE_2025, "labels": ["a", "b", "c", "d"],
+                             "output": "probabilities"})
+    onnx_floor = modules("bare_onnx", model)
+    assert "onnxruntime" in onnx_floor and "ai_edge_litert" not in onnx_floor
+    ours = modules("aws_lambda_onnx", model)
+    assert "onnxruntime" in ours  # the probe served the ONNX model
+    found = forbidden(ours, onnx_floor)
+    assert not found, "\n".join(f"{name}: {reason}" for name, reason in found.items())
