@@ -62,6 +62,8 @@ def resolve_spec(model_path: StrPath, manifest_path: StrPath | None,
     if unknown:
         raise ConfigError(f"unknown model option(s): {', '.join(sorted(unknown))}")
     model_path = pure(model_path)
+    if not name(model_path):  # "." or "/": a folder, with no file name to look beside
+        raise ConfigError(f"MODEL_PATH {model_path} does not exist")
     explicit = pure(manifest_path) if manifest_path is not None else None
     if suffix(model_path) == ".json":
         explicit = model_path

@@ -133,6 +133,13 @@ def test_missing_model_names_the_path(tmp_path: Path) -> None:
         load_classifier(tmp_path / "nope.tflite")
 
 
+@pytest.mark.parametrize("folder", [".", "/", "./"])
+def test_a_folder_without_a_file_name_is_refused_as_any_folder(folder: str) -> None:
+    """MODEL_PATH=. names no file: the same one line as any other folder, not a trace."""
+    with pytest.raises(errors.ConfigError, match=r"^MODEL_PATH (\.|/) does not exist$"):
+        load_classifier(folder)
+
+
 def test_not_a_model_is_a_config_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(b"not a flatbuffer at all")
