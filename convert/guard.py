@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.config import DEFAULT_MODEL
 
-EMBEDDED_DIR = DEFAULT_MODEL.parent
+EMBEDDED_DIR = Path(DEFAULT_MODEL).parent
 
 
 def overwrites_embedded(out: Path) -> bool:

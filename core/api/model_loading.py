@@ -24,7 +24,7 @@ def classifier_from_settings(settings: Settings,
         from core.modelstore import download_model
 
         got = download_model(settings, external_data.named, external_data.identity)
-        settings = replace(settings, model_path=got.path)
+        settings = replace(settings, model_path=str(got.path))
         if init is not None:
             init.update(model_uri=got.uri, sha256=got.identity, download_bytes=got.bytes,
                         download_reused=got.reused, download_ms=round(got.seconds * 1000, 1))

@@ -4,13 +4,16 @@ how many CPUs the process may use, and the units the ranges are written in."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]  # the checkout, or the bundle's root
-DEFAULT_MODEL = ROOT / "models" / "clothing" / "model.tflite"
-_BUNDLED = ROOT / "models" / "default.txt"  # a bundle built with MODEL=... names its model here
-if _BUNDLED.is_file():
-    DEFAULT_MODEL = ROOT / _BUNDLED.read_text(encoding="utf-8").strip()
+from core.paths import join, parent
+
+# Paths are text (core.paths): pathlib stays off the cold path.
+ROOT = parent(parent(parent(os.path.realpath(__file__))))  # the checkout, or the bundle's root
+DEFAULT_MODEL = join(ROOT, "models", "clothing", "model.tflite")
+_BUNDLED = join(ROOT, "models", "default.txt")  # a bundle built with MODEL=... names its model here
+if os.path.isfile(_BUNDLED):
+    with open(_BUNDLED, encoding="utf-8") as _pointer:
+        DEFAULT_MODEL = join(ROOT, _pointer.read().strip())
 DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
 
 HOUR = 3600.0

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from core.config.parsing import parse
+from core.config.parsing import PATH_FIELDS, parse
 from core.errors import ConfigError
 
 
@@ -27,5 +27,7 @@ def read_env(cls: Any, env: Mapping[str, str] | None,
     unknown = set(overrides) - {spec.name for spec in fields(cls)}
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-    values.update(overrides)
+    # a path given as an os.PathLike (pathlib.Path) is kept as its text, as a variable's is
+    values.update({name: os.fspath(value) if name in PATH_FIELDS and isinstance(value, os.PathLike)
+                   else value for name, value in overrides.items()})
     return values

@@ -4,7 +4,6 @@ where it is downloaded from. ``Settings`` (core.config.settings) starts with the
 from __future__ import annotations
 
 from dataclasses import field
-from pathlib import Path
 
 from core.config.checks import RUNTIMES
 from core.config.choices import NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES
@@ -18,11 +17,11 @@ from core.record import Record, frozen_record
 class ModelSettings(Record):
     """The model's fields of ``Settings``; not used on its own."""
 
-    model_path: Path = field(default=DEFAULT_MODEL, metadata=_meta(
+    model_path: str = field(default=DEFAULT_MODEL, metadata=_meta(
         "MODEL_PATH",
         "the model file to serve (`.tflite` or `.onnx`), or its manifest `.json`",
         "`models/clothing/model.tflite`"))
-    model_manifest: Path | None = field(default=None, metadata=_meta(
+    model_manifest: str | None = field(default=None, metadata=_meta(
         "MODEL_MANIFEST",
         "the manifest (labels, input, preprocessing, output kind, sha256)",
         "`<model>.json` or `model.json` beside it"))
@@ -30,7 +29,7 @@ class ModelSettings(Record):
         "MODEL_LABELS",
         "comma-separated labels in output order (overrides the manifest)",
         "from the manifest"))
-    model_labels_file: Path | None = field(default=None, metadata=_meta(
+    model_labels_file: str | None = field(default=None, metadata=_meta(
         "MODEL_LABELS_FILE",
         "one label per line, when there is no manifest",
         "`labels.txt` beside the model"))
@@ -92,7 +91,7 @@ class ModelSettings(Record):
         "the model's identity (`sha256` of `GET /model`, external data included) that the "
         "download must match; required for a plain `https://` `MODEL_URI`",
         "empty (not checked)", allowed="64 hex digits"))
-    model_cache_dir: Path | None = field(default=None, metadata=_meta(
+    model_cache_dir: str | None = field(default=None, metadata=_meta(
         "MODEL_CACHE_DIR",
         "where `MODEL_URI` is downloaded to; a verified copy there is reused by the next start",
         "`classifier-models` in the temp folder (`/tmp` on Lambda)",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from core.config.choices import layout_name, parse_size
 from core.errors import ConfigError
+from core.paths import pure
 
 
 def allow_entry(entry: str) -> bool:
@@ -64,7 +64,7 @@ def _size(text: str) -> tuple[int, int]:
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "model_path": Path, "model_manifest": Path, "model_labels_file": Path,
+    "model_path": pure, "model_manifest": pure, "model_labels_file": pure,
     "model_labels": _csv, "url_allowlist": _csv, "api_key_open_routes": _csv,
     "api_keys_sha256": _digests, "allowed_ports": _ports,
     "jpeg_draft": _bool, "allow_private_urls": _bool,
@@ -79,8 +79,12 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "request_deadline_seconds": float,
     "lambda_deadline_margin_ms": int, "azure_deadline_seconds": float,
     "metrics": _metrics, "log_format": str.lower,
-    "model_sha256": str.lower, "model_cache_dir": Path, "model_download_timeout": float,
+    "model_sha256": str.lower, "model_cache_dir": pure, "model_download_timeout": float,
 }
+
+
+# The fields holding a file or folder: text spelled as pathlib spells it (core.paths).
+PATH_FIELDS = frozenset(name for name, parser in _PARSERS.items() if parser is pure)
 
 
 def parse(var: str, raw: str, name: str) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.inference.classifier import Classifier
+from core.paths import name
 
 SETTINGS = {"normalization": "MODEL_NORMALIZATION", "resize": "MODEL_RESIZE",
             "layout": "MODEL_LAYOUT", "output": "MODEL_OUTPUT"}
@@ -60,7 +61,7 @@ def warning(classifier: Classifier) -> str:
         return ""
     named = "; ".join(f"{key}={value} ({_meaning(key, value, classifier)}; set "
                       f"{SETTINGS[key]})" for key, value in values.items())
-    text = (f"model {classifier.model_path.name} has no manifest, so it is served on assumed "
+    text = (f"model {name(classifier.model_path)} has no manifest, so it is served on assumed "
             f"values: {named}")
     tips = _advice(values, classifier)
     return text + (". " + ". ".join(tips) if tips else "") + \

@@ -12,7 +12,6 @@ tensor's quantisation into one gather (``core.inference.input_encoding``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,7 +37,7 @@ class Classifier:
 
     format = "tflite"
 
-    def __init__(self, runtime: Runtime, manifest: Manifest, model_path: Path,
+    def __init__(self, runtime: Runtime, manifest: Manifest, model_path: str,
                  inp: TensorInfo, out: TensorInfo) -> None:
         self.runtime = runtime
         self.manifest = manifest
@@ -46,7 +45,7 @@ class Classifier:
         self._hashing: Background[str] | None = None
         self._sha256 = ""
         self.sidecars: tuple[str, ...] = ()  # external data files, relative to the model's folder
-        self.manifest_file: Path | None = None  # the manifest read, if any (set by the loader)
+        self.manifest_file: str | None = None  # the manifest read, if any (set by the loader)
         self.given: frozenset[str] = frozenset()  # manifest fields a setting or argument gave
         # the load's parts in ms: create (the runtime reads the file and builds its
         # interpreter or session), hash (sha256 on its own thread, overlapping create)

@@ -23,31 +23,35 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from core.errors import ConfigError
 from core.inference.manifest import sha256_of
+from core.paths import StrPath, join, name, parent, pure
 
 
-def _is_tflite(path: Path) -> bool:
-    with path.open("rb") as handle:
+def _is_tflite(path: str) -> bool:
+    with open(path, "rb") as handle:
         return handle.read(8)[4:8] == b"TFL3"
 
 
-def _relative(model: Path, location: str) -> str:
-    """``location`` as a '/'-separated path inside the model's folder; ConfigError otherwise."""
-    posix = PurePosixPath(location.replace("\\", "/"))
-    if (posix.is_absolute() or PureWindowsPath(location).drive or ".." in posix.parts
-            or not posix.parts or posix.as_posix() == "."):
-        raise ConfigError(f"model {model.name} names external data {location!r}, which is "
+def _relative(model: str, location: str) -> str:
+    """``location`` as a '/'-separated path inside the model's folder; ConfigError otherwise.
+    Refused: a root (``/``, ``\\`` or a UNC share), a drive (any character before a colon,
+    ``C:``, as Windows paths read from Python 3.12), a ``..`` part, or no part at all; empty
+    and ``.`` parts are dropped."""
+    posix = location.replace("\\", "/")
+    parts = [part for part in posix.split("/") if part not in ("", ".")]
+    if posix.startswith("/") or location[1:2] == ":" or ".." in parts or not parts:
+        raise ConfigError(f"model {name(model)} names external data {location!r}, which is "
                           "absolute or outside the model's folder; only files in the model's "
                           "folder are read (save the model with a relative location)")
-    return posix.as_posix()
+    return "/".join(parts)
 
 
-def named(model: Path) -> tuple[str, ...]:
+def named(model: StrPath) -> tuple[str, ...]:
     """The external data files the model's graph names, relative to its folder and sorted,
     whether or not they exist yet (none for TFLite); ConfigError for a refused location."""
+    model = pure(model)
     try:
         if _is_tflite(model):
             return ()
@@ -58,44 +62,47 @@ def named(model: Path) -> tuple[str, ...]:
     return tuple(sorted({_relative(model, location) for location in external_locations(model)}))
 
 
-def sidecars(model: Path) -> tuple[str, ...]:
+def sidecars(model: StrPath) -> tuple[str, ...]:
     """The external data files of the model at ``model``, relative to its folder and sorted
     (none for a TFLite model); ConfigError for a refused location or a missing file."""
+    model = pure(model)
     found = named(model)
-    for name in found:
-        path = model.parent / name
-        if not path.is_file():
-            raise ConfigError(f"model {model.name} keeps its weights in {name}, which is "
-                              f"missing from {model.parent}; put it beside the model (as "
+    for file in found:
+        path = join(parent(model), file)
+        if not os.path.isfile(path):
+            raise ConfigError(f"model {name(model)} keeps its weights in {file}, which is "
+                              f"missing from {parent(model)}; put it beside the model (as "
                               "torch.onnx.export wrote it)")
         if not os.access(path, os.R_OK):
-            raise ConfigError(f"model {model.name} keeps its weights in {name}, which this "
+            raise ConfigError(f"model {name(model)} keeps its weights in {file}, which this "
                               f"process may not read; make it readable (chmod a+r {path})")
     return tuple(found)
 
 
-def identity(model: Path, files: tuple[str, ...]) -> str:
+def identity(model: StrPath, files: tuple[str, ...]) -> str:
     """The model's hex identity: see the module's rule (the file's sha256 without sidecars)."""
     graph = sha256_of(model)
     if not files:
         return graph
     import hashlib  # as sha256_of: only where a hash is taken
 
-    lines = [graph] + [f"{sha256_of(model.parent / name)}  {name}" for name in sorted(files)]
+    folder = parent(pure(model))
+    lines = [graph] + [f"{sha256_of(join(folder, file))}  {file}" for file in sorted(files)]
     return hashlib.sha256("".join(f"{line}\n" for line in lines).encode("utf-8")).hexdigest()
 
 
-def total_bytes(model: Path, files: tuple[str, ...]) -> int:
+def total_bytes(model: StrPath, files: tuple[str, ...]) -> int:
     """The bytes of the model file and its sidecars."""
-    return model.stat().st_size + sum((model.parent / name).stat().st_size for name in files)
+    folder = parent(pure(model))
+    return os.path.getsize(model) + sum(os.path.getsize(join(folder, file)) for file in files)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Check each model's sidecars; print them, or one error line (exit 2)."""
     try:
         for arg in argv if argv is not None else sys.argv[1:]:
-            for name in sidecars(Path(arg)):
-                print(name)
+            for file in sidecars(arg):
+                print(file)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,6 @@ the tensor's own scale and zero point.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,7 +35,7 @@ class TFLiteClassifier(Classifier):
     """A TFLite flatbuffer on LiteRT (or tflite-runtime, or tensorflow.lite)."""
 
     def __init__(self, interpreter: Any, runtime: Runtime, manifest: Manifest,
-                 model_path: Path) -> None:
+                 model_path: str) -> None:
         inp = interpreter.get_input_details()[0]
         out = interpreter.get_output_details()[0]
         super().__init__(runtime, manifest, model_path, _tensor_info(inp), _tensor_info(out))
@@ -52,10 +51,10 @@ class TFLiteClassifier(Classifier):
         self._shared_table = bool((self._table == self._table[0]).all())
 
     @classmethod
-    def open(cls, path: Path, rt: Runtime, manifest: Manifest, threads: int) -> TFLiteClassifier:
+    def open(cls, path: str, rt: Runtime, manifest: Manifest, threads: int) -> TFLiteClassifier:
         """The interpreter on ``path``; a file it cannot load is a ConfigError."""
         try:
-            interpreter = rt.create(str(path), threads)
+            interpreter = rt.create(path, threads)
         except (ValueError, RuntimeError, OSError) as exc:
             raise errors.ConfigError(f"cannot load model {path}: {exc}") from exc
         return cls(interpreter, rt, manifest, path)

@@ -8,7 +8,6 @@ for its own format, so a TFLite deployment never loads ONNX's and an ONNX one no
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
@@ -17,9 +16,10 @@ from core.inference.classifier import Classifier
 from core.inference.external_data import identity, sidecars
 from core.inference.model_files import resolve_spec
 from core.inference.runtimes import ONNX, find_runtime, model_format
+from core.paths import StrPath, name
 
 
-def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None = None,
+def load_classifier(model_path: StrPath, *, manifest_path: StrPath | None = None,
                     labels: tuple[str, ...] | list[str] | None = None,
                     threads: int | None = None, runtime: str = "auto",
                     wait_for_hash: bool = True, **overrides: Any) -> Classifier:
@@ -30,10 +30,9 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
     here). Without, nothing is hashed yet: ``Classifier.start_hash`` starts it at the lowest
     CPU priority (the service does after its first answer), ``sha256`` waits for it, and once
     it has shown another file than the manifest's, ``predict`` refuses."""
-    path, manifest, manifest_file = resolve_spec(Path(model_path), manifest_path, labels,
-                                                 overrides)
+    path, manifest, manifest_file = resolve_spec(model_path, manifest_path, labels, overrides)
     fmt = model_format(path)
-    rt = find_runtime(runtime, fmt, path.name)
+    rt = find_runtime(runtime, fmt, name(path))
     found = sidecars(path) if fmt == ONNX else ()  # a missing or escaping one stops here
     # 0.33 s for the 84 MB Xception here, which a service's cold start does not wait for
     hashing = Background(checked_identity, path, found, manifest.sha256,
@@ -64,12 +63,12 @@ def load_classifier(model_path: str | Path, *, manifest_path: str | Path | None 
     return classifier
 
 
-def checked_identity(path: Path, found: tuple[str, ...], expected: str) -> str:
+def checked_identity(path: str, found: tuple[str, ...], expected: str) -> str:
     """The model's identity (``external_data.identity``); ConfigError when the manifest
     names another sha256."""
     digest = identity(path, found)
     if expected and digest != expected:
-        files = " + ".join((path.name, *found))
+        files = " + ".join((name(path), *found))
         raise ConfigError(
             f"model {files} has sha256 {digest}, which does not match its manifest's "
             f"{expected}: the manifest was written for other weights (another model, or an "

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, field, replace
-from pathlib import Path
 from typing import Any
 
 from core.config.choices import LAYOUTS, NORMALIZATIONS, OUTPUT_KINDS, RESAMPLE_NAMES, layout_name
 from core.errors import ConfigError
+from core.paths import StrPath, pure
 from core.record import Record, frozen_record
 
 FORMAT = 1
@@ -100,21 +100,23 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
         raise ConfigError(f"manifest {name} must be one of {', '.join(choices)}, got {value!r}")
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(path: StrPath) -> str:
     """The hex sha256 of a file, read in chunks."""
     import hashlib  # here: OpenSSL loads on the hashing thread, not on the cold path
 
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def load_manifest(path: Path) -> Manifest:
+def load_manifest(path: StrPath) -> Manifest:
     """Read and validate a manifest file; a bad file raises ConfigError naming it."""
+    path = pure(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            data = json.loads(handle.read())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read model manifest {path}: {exc}") from exc
     if not isinstance(data, dict):
@@ -179,6 +181,7 @@ def _flag(value: Any, name: str) -> bool:
     return value
 
 
-def write_manifest(manifest: Manifest, path: Path) -> None:
+def write_manifest(manifest: Manifest, path: StrPath) -> None:
     """Write a manifest as pretty JSON (the format ``load_manifest`` reads)."""
-    path.write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(manifest.to_json(), indent=2) + "\n")

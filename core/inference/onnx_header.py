@@ -16,12 +16,13 @@ ResNet-sized export has about 300).
 from __future__ import annotations
 
 import mmap
+import os
 from collections.abc import Iterator
 from dataclasses import field
-from pathlib import Path
 from typing import BinaryIO
 
 from core.errors import ConfigError
+from core.paths import StrPath, name, pure
 from core.record import Record, frozen_record
 
 _VARINT, _I64, _LEN, _I32 = 0, 1, 2, 5
@@ -233,13 +234,14 @@ def _locations(data: Buffer) -> list[str]:
     return found
 
 
-def external_locations(path: Path) -> tuple[str, ...]:
+def external_locations(path: StrPath) -> tuple[str, ...]:
     """Every external data ``location`` the ONNX file's tensors name, in the graph's order
     (repeats removed); ConfigError when the file cannot be read as ONNX. The file is mapped,
     not read: only the fields' headers are touched, never the inline weights."""
+    path = pure(path)
     try:
-        with path.open("rb") as handle:
-            if path.stat().st_size == 0:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
                 raise _Bad("the file is empty")
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 # the walk skips the weights by their lengths: 1 ms on a 9 MB MobileNetV2
@@ -251,17 +253,18 @@ def external_locations(path: Path) -> tuple[str, ...]:
         raise _not_onnx(path, exc) from exc
 
 
-def read_header(path: Path) -> OnnxHeader:
+def read_header(path: StrPath) -> OnnxHeader:
     """The header of the ONNX file ``path``; ConfigError when it is not an ONNX model."""
+    path = pure(path)
     try:
-        with path.open("rb") as handle:
-            return _scan(handle, path.stat().st_size)
+        with open(path, "rb") as handle:
+            return _scan(handle, os.fstat(handle.fileno()).st_size)
     except OSError as exc:
         raise ConfigError(f"cannot read model {path}: {exc}") from exc
     except (_Bad, UnicodeDecodeError) as exc:
         raise _not_onnx(path, exc) from exc
 
 
-def _not_onnx(path: Path, exc: Exception) -> ConfigError:
-    return ConfigError(f"cannot load model {path.name}: neither a TFLite flatbuffer (no TFL3 "
+def _not_onnx(path: str, exc: Exception) -> ConfigError:
+    return ConfigError(f"cannot load model {name(path)}: neither a TFLite flatbuffer (no TFL3 "
                        f"identifier) nor an ONNX model ({exc})")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import threading
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +21,7 @@ from core.inference.manifest import Manifest
 from core.inference.onnx_header import OnnxHeader, read_header
 from core.inference.runtimes import Runtime
 from core.inference.tensor_info import TensorInfo
+from core.paths import name
 
 _DTYPES: dict[str, Any] = {"tensor(float)": np.float32, "tensor(float16)": np.float16,
                            "tensor(uint8)": np.uint8, "tensor(double)": np.float64}
@@ -111,7 +111,7 @@ class OnnxClassifier(Classifier):
     format = "onnx"
     serial = LOCKED  # the shared session runs requests side by side unless LOCKED
 
-    def __init__(self, session: Any, runtime: Runtime, manifest: Manifest, model_path: Path,
+    def __init__(self, session: Any, runtime: Runtime, manifest: Manifest, model_path: str,
                  header: OnnxHeader) -> None:
         super().__init__(runtime, manifest, model_path, _input(session, manifest),
                          _output(session, manifest))
@@ -125,15 +125,15 @@ class OnnxClassifier(Classifier):
             self._warm_up()
 
     @classmethod
-    def open(cls, path: Path, rt: Runtime, manifest: Manifest, threads: int) -> OnnxClassifier:
+    def open(cls, path: str, rt: Runtime, manifest: Manifest, threads: int) -> OnnxClassifier:
         """A CPU session on ``path``; a file ONNX Runtime cannot load is a ConfigError."""
         header = read_header(path)
         ort = importlib.import_module("onnxruntime")
         try:
-            session = rt.interpreter_class(str(path), sess_options=session_options(ort, threads),
+            session = rt.interpreter_class(path, sess_options=session_options(ort, threads),
                                            providers=["CPUExecutionProvider"])
         except Exception as exc:  # ONNX Runtime's own exception types vary by version
-            raise errors.ConfigError(f"cannot load model {path.name}: ONNX Runtime says "
+            raise errors.ConfigError(f"cannot load model {name(path)}: ONNX Runtime says "
                                      f"{_first_line(exc)}") from exc
         return cls(session, rt, manifest, path, header)
 
@@ -146,7 +146,7 @@ class OnnxClassifier(Classifier):
         try:
             raw = self._run(np.zeros((1, height, width, 3), np.uint8))
         except errors.ModelError as exc:
-            raise errors.ConfigError(f"model {self.model_path.name} fails on a blank image: "
+            raise errors.ConfigError(f"model {name(self.model_path)} fails on a blank image: "
                                      f"{exc.__cause__ or exc}") from exc
         out = self.output
         self.output = TensorInfo((-1, raw.shape[1]), out.dtype, 0.0, 0, out.name)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import importlib
 import sys
 from functools import cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from core.errors import ConfigError
+from core.paths import StrPath, pure, suffix
+from core.paths import name as file_name
 
 TFLITE, ONNX = "tflite", "onnx"
 FORMAT_NAMES = {TFLITE: "TFLite", ONNX: "ONNX"}
@@ -70,23 +71,24 @@ def _version(distribution: str) -> str:
         return "unknown"
 
 
-def model_format(path: Path) -> str:
+def model_format(path: StrPath) -> str:
     """``tflite`` when the file carries the TFLite identifier, else ``onnx``.
 
     A ``.tflite`` or ``.onnx`` name that the bytes contradict is refused (a renamed file is a
     mistake worth one line at start-up); any other name goes by the bytes alone.
     """
+    path = pure(path)
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             head = handle.read(8)
     except OSError as exc:
         raise ConfigError(f"cannot read model {path}: {exc}") from exc
     found = TFLITE if head[4:8] == b"TFL3" else ONNX
-    claimed = {".tflite": TFLITE, ".onnx": ONNX}.get(path.suffix.lower(), found)
+    claimed = {".tflite": TFLITE, ".onnx": ONNX}.get(suffix(path).lower(), found)
     if claimed != found:
         what = "a TFLite flatbuffer (TFL3 identifier)" if found == TFLITE else \
             "not a TFLite flatbuffer (no TFL3 identifier)"
-        raise ConfigError(f"cannot load model {path.name}: the name says "
+        raise ConfigError(f"cannot load model {file_name(path)}: the name says "
                           f"{FORMAT_NAMES[claimed]} but the file is {what}")
     return found
 

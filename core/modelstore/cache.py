@@ -23,9 +23,11 @@ from core.errors import ConfigError
 DEFAULT_FOLDER = "classifier-models"
 
 
-def cache_root(configured: Path | None) -> Path:
+def cache_root(configured: str | None) -> Path:
     """``MODEL_CACHE_DIR``, else ``classifier-models`` in the temp folder (Lambda: /tmp)."""
-    return configured if configured is not None else Path(tempfile.gettempdir()) / DEFAULT_FOLDER
+    if configured is not None:
+        return Path(configured)
+    return Path(tempfile.gettempdir()) / DEFAULT_FOLDER
 
 
 class Cache:

@@ -11,8 +11,10 @@ import pytest
 
 import convert.guard
 from convert.cli import main
-from core.config import DEFAULT_MODEL
+from core import config
 from core.inference.manifest import sha256_of
+
+DEFAULT_MODEL = Path(config.DEFAULT_MODEL)  # the setting's default (text), as a Path here
 
 FAST = ["--samples", "2", "--latency-runs", "1"]
 

@@ -16,15 +16,17 @@ from pathlib import Path
 
 import pytest
 
+from core import config
 from core.api.model_loading import hash_fields
 from core.api.service import Service
-from core.config import DEFAULT_MODEL
 from core.errors import ModelError
 from core.inference import external_data, loader
 from core.messages import Request, Response
 from tests.conftest import make_settings
 from tests.init_imports import PHOTO
 from tests.logcapture import captured
+
+DEFAULT_MODEL = Path(config.DEFAULT_MODEL)  # the setting's default (text), as a Path here
 
 SHA256 = hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest()  # the reference, by hashlib
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import Field, fields
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 
-from core.config import DEFAULT_MODEL, Settings, available_cpus, env_name
+from core.config import DEFAULT_MODEL, ROOT, Settings, available_cpus, env_name
 from core.config.ranges import Range
 from core.errors import ConfigError
 
@@ -27,13 +27,44 @@ def test_environment_is_read() -> None:
            "ALLOW_PRIVATE_URLS": "yes", "ALLOWED_PORTS": "80,8080", "FETCH_DEADLINE": "2.5",
            "JPEG_DRAFT": "off"}
     settings = Settings.from_env(env=env)
-    assert settings.model_path == Path("/m/x.tflite")
+    assert settings.model_path == "/m/x.tflite"
     assert settings.model_threads == 3
     assert settings.model_labels == ("a", "b", "c")
     assert settings.allow_private_urls is True
     assert settings.allowed_ports == (80, 8080)
     assert settings.fetch_deadline == 2.5
     assert settings.jpeg_draft is False
+
+
+def test_the_root_and_the_default_model_are_the_checkouts_as_pathlib_resolves_them() -> None:
+    """The text values equal pathlib's own spelling of the checkout and its embedded model."""
+    checkout = Path(__file__).resolve().parents[2]
+    assert str(checkout) == ROOT
+    assert str(checkout / "models" / "clothing" / "model.tflite") == DEFAULT_MODEL
+
+
+PATH_VARIABLES = {"MODEL_PATH": "model_path", "MODEL_MANIFEST": "model_manifest",
+                  "MODEL_LABELS_FILE": "model_labels_file", "MODEL_CACHE_DIR": "model_cache_dir"}
+
+
+@pytest.mark.parametrize("raw", ["m.tflite", "./m.tflite", "models//x/./m.tflite", "dir/",
+                                 "/abs//dir/", "//host/share/m.onnx", "///m.onnx", "a/../b.json",
+                                 ".", "/", "x.y.z", " name with spaces.tflite"])
+def test_path_variables_are_text_spelled_as_pathlib_spells_them(raw: str) -> None:
+    """Each path setting holds the text ``pathlib.PurePosixPath`` makes of the variable (the
+    spelling every message shows); values are stripped first, as every variable's."""
+    settings = Settings.from_env(env=dict.fromkeys(PATH_VARIABLES, raw))
+    for field in PATH_VARIABLES.values():
+        value = getattr(settings, field)
+        assert isinstance(value, str) and value == str(PurePosixPath(raw.strip())), field
+
+
+def test_a_path_argument_is_kept_as_its_text() -> None:
+    """An explicit ``pathlib.Path`` argument (the CLI's --model) becomes the same text."""
+    settings = Settings.from_env(env={}, model_path=Path("/m//x.tflite"),
+                                 model_cache_dir=Path("cache/"), model_manifest="kept as given")
+    assert (settings.model_path, settings.model_cache_dir, settings.model_manifest) == \
+        ("/m/x.tflite", "cache", "kept as given")
 
 
 def test_explicit_argument_wins_over_environment() -> None:

@@ -113,7 +113,7 @@ def test_litert_writes_what_the_formula_gives(tmp_path: Path, layout: str, dtype
     model.write_bytes(b"")
     manifest = Manifest(file="m.tflite", normalization=family, color=color)
     classifier = TFLiteClassifier(recorder, Runtime("recorder", "recorder", Recorder),
-                                  manifest, model)
+                                  manifest, str(model))
     batch = pixels()
     classifier.predict(batch[:1])
     classifier.predict(batch)  # the tensor is resized to two images

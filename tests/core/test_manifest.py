@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from core.config import DEFAULT_MODEL
+from core import config
 from core.errors import ConfigError
 from core.inference.manifest import Manifest, load_manifest, sha256_of, write_manifest
+
+DEFAULT_MODEL = Path(config.DEFAULT_MODEL)  # the setting's default (text), as a Path here
 
 
 def test_round_trip(tmp_path: Path) -> None:

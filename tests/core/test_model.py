@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import errors
-from core.config import DEFAULT_MODEL
+from core import config, errors
 from core.images.resize import load_rgb
 from core.inference.classifier import Classifier
 from core.inference.input_encoding import input_table
@@ -21,6 +20,8 @@ from core.inference.manifest import Manifest
 from core.inference.normalization import affine, normalize
 from core.inference.tensor_info import TensorInfo
 from tests import images
+
+DEFAULT_MODEL = Path(config.DEFAULT_MODEL)  # the setting's default (text), as a Path here
 
 
 def pixels_of(seed: int) -> np.ndarray:
@@ -132,6 +133,13 @@ def test_missing_model_names_the_path(tmp_path: Path) -> None:
         load_classifier(tmp_path / "nope.tflite")
 
 
+@pytest.mark.parametrize("folder", [".", "/", "./"])
+def test_a_folder_without_a_file_name_is_refused_as_any_folder(folder: str) -> None:
+    """MODEL_PATH=. names no file: the same one line as any other folder, not a trace."""
+    with pytest.raises(errors.ConfigError, match=r"^MODEL_PATH (\.|/) does not exist$"):
+        load_classifier(folder)
+
+
 def test_not_a_model_is_a_config_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.tflite"
     bad.write_bytes(b"not a flatbuffer at all")
@@ -141,7 +149,7 @@ def test_not_a_model_is_a_config_error(tmp_path: Path) -> None:
 
 def test_manifest_path_can_be_the_model_path() -> None:
     loaded = load_classifier(DEFAULT_MODEL.parent / "model.json")
-    assert loaded.model_path == DEFAULT_MODEL
+    assert loaded.model_path == str(DEFAULT_MODEL)
 
 
 def test_describe(classifier: Classifier) -> None:

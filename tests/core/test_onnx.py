@@ -9,15 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import cli, errors
+from core import cli, config, errors
 from core.api.service import Service
-from core.config import DEFAULT_MODEL
 from core.images.resize import load_rgb
 from core.inference.loader import load_classifier
 from core.messages import Request
 from tests import images
 from tests.conftest import make_settings
 from tests.onnx_graphs import COURSE_2025, Graph, build, write_manifest
+
+DEFAULT_MODEL = Path(config.DEFAULT_MODEL)  # the setting's default (text), as a Path here
 
 ort = pytest.importorskip("onnxruntime", reason="never skipped: dev installs onnxruntime")
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,7 +107,7 @@ def test_health_and_model(service: Service, classifier: Classifier) -> None:
     assert model["labels"] == list(classifier.labels)
     assert model["sha256"] == classifier.sha256
     assert model["input"]["shape"] == [1, *classifier.input.shape[1:]]
-    assert model["size_bytes"] == classifier.model_path.stat().st_size
+    assert model["size_bytes"] == Path(classifier.model_path).stat().st_size
 
 
 def test_stage_prefix_is_routed(service: Service) -> None:

@@ -8,6 +8,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,8 +16,8 @@ import pytest
 from ai_edge_litert.interpreter import Interpreter
 from PIL import Image
 
+from core import config
 from core.api.service import Service
-from core.config import DEFAULT_MODEL
 from core.jobs.objects import ObjectRef, parse_object_uri
 from core.jobs.results import Results
 from core.jobs.runner import Runner
@@ -33,6 +34,8 @@ from tests.core.modelstore.conftest import (  # noqa: F401 - fixtures used by th
     s3,
     s3_endpoint,
 )
+
+DEFAULT_MODEL = Path(config.DEFAULT_MODEL)  # the setting's default (text), as a Path here
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
+from core import config
 from core.api.service import Service
-from core.config import DEFAULT_MODEL
 from core.jobs.objects import ObjectRef
 from core.jobs.results import Results
 from core.jobs.runner import Runner
@@ -21,6 +21,8 @@ from tests import storage_servers as servers
 from tests.conftest import make_settings
 from tests.core.jobs.conftest import Place, assert_scores, soon
 from tests.hostile.test_decode import png_declaring
+
+DEFAULT_MODEL = Path(config.DEFAULT_MODEL)  # the setting's default (text), as a Path here
 
 PHOTO = Path(__file__).resolve().parents[3] / "samples" / "coat.jpg"
 
