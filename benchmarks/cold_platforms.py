@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cold_zip import BARE, PHOTO
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, run_record, write_json
 
 GCP, AZURE, FLOOR = "gcp: functions-framework", "azure: function app, no host", "bare"
 GCP_FLOOR = "gcp floor: bare as a framework function"
@@ -234,11 +234,9 @@ def main() -> int:
     args = parser.parse_args()
     work = ROOT / "build" / "bench" / "cold-platforms"
     work.mkdir(parents=True, exist_ok=True)
-    record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": args.runs,
-              "load": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
-              "python": ".".join(map(str, sys.version_info[:2])),
+    record = {**run_record(args.runs), "python": ".".join(map(str, sys.version_info[:2])),
               **measure(args.gcp, args.azure, work, args.runs)}
-    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    write_json(args.out, record)
     print(markdown(record))
     return 0
 

@@ -20,11 +20,9 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import shutil
 import statistics
 import subprocess
-import time
 import zipfile
 from pathlib import Path
 from typing import IO, Any
@@ -32,7 +30,7 @@ from typing import IO, Any
 import snapshot_restore_py
 
 from benchmarks.cold_zip import OURS, PHOTO, once
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, run_record, write_json
 
 FRESH = "fresh process"
 RESTORE = "restore, warm-up in the snapshot"
@@ -233,10 +231,9 @@ def main() -> int:
     # as cold_zip's children find it (their PATH), else on this PATH (a full path to it)
     python = (shutil.which(args.python, path=ENV["PATH"]) or shutil.which(args.python)
               or args.python)
-    record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": args.runs,
-              "load": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
-              "python": args.python, **measure(args.zip, work, python, args.runs)}
-    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    record = {**run_record(args.runs), "python": args.python,
+              **measure(args.zip, work, python, args.runs)}
+    write_json(args.out, record)
     print(markdown(record))
     return 0
 

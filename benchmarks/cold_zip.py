@@ -25,7 +25,6 @@ import base64
 import functools
 import http.server
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -39,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import cold_children, cold_models
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, load_average, run_record, write_json
 from benchmarks.imageserver import Handler
 
 PHOTO = ROOT / "samples" / "coat.jpg"
@@ -212,13 +211,12 @@ def main() -> int:
     with photo_server() as url:
         kinds = {kind: setup for kind, setup in prepare(args.zip, work, args.python, url).items()
                  if kind in args.kinds}
-        load = [round(x, 2) for x in os.getloadavg()]
+        load = load_average()
         samples = measure(kinds, args.python, args.runs)
-    record = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": args.runs,
-              "load": load, "load_after": [round(x, 2) for x in os.getloadavg()],
-              "cpus": os.cpu_count(), "python": args.python, "medians_ms": medians(samples),
+    record = {**run_record(args.runs, load), "load_after": load_average(),
+              "python": args.python, "medians_ms": medians(samples),
               "verdicts": judge(samples), "runs_ms": samples}
-    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    write_json(args.out, record)
     print(json.dumps(record, indent=2))
     return 0
 

@@ -200,6 +200,18 @@ def core_env(model: Path, *image_ports: int, extra: dict[str, str] | None = None
     return env
 
 
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages, rounded: recorded beside every timing."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def run_record(runs: int, load: list[float] | None = None) -> dict[str, Any]:
+    """The head of a benchmark's data file: when (UTC), how many runs, the load average at the
+    start (``load``, or now) and the CPU count."""
+    return {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": runs,
+            "load": load_average() if load is None else load, "cpus": os.cpu_count()}
+
+
 def write_json(path: Path, data: Any) -> None:
     """Pretty JSON, parents created."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
 import shutil
 import subprocess
@@ -33,7 +32,15 @@ from typing import Any
 
 from benchmarks import cold_container, cold_models, container_bare
 from benchmarks.cold_zip import PHOTO, XCEPTION
-from benchmarks.common import DEFAULT_MODEL, OUT, PY, ROOT
+from benchmarks.common import (
+    DEFAULT_MODEL,
+    OUT,
+    PY,
+    ROOT,
+    load_average,
+    run_record,
+    write_json,
+)
 from tests.aws_lambda.runtime_api import RuntimeApi
 
 BASE = "public.ecr.aws/lambda/python"
@@ -157,16 +164,15 @@ def main() -> int:
     tag = python_tag()
     wanted = {kind: path for kind, path in models().items() if kind in args.kinds}
     images = {kind: build(kind, path, tag) for kind, path in wanted.items()}
-    load = [round(x, 2) for x in os.getloadavg()]
+    load = load_average()
     samples = measure(images, args.runs)
     base = f"{BASE}:{tag}-x86_64"
     record: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": args.runs,
-        "load": load, "load_after": [round(x, 2) for x in os.getloadavg()],
-        "cpus": os.cpu_count(), "base": base, "images": images,
+        **run_record(args.runs, load), "load_after": load_average(), "base": base,
+        "images": images,
         "sizes": {kind: sizes(pair["ours"], base) for kind, pair in images.items()},
         "verdicts": cold_container.judge(samples), "runs_ms": samples}
-    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    write_json(args.out, record)
     print(cold_container.markdown(record))
     return 0
 
