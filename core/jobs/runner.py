@@ -63,7 +63,7 @@ def read_source(pipeline: Pipeline, ref: ObjectRef, deadline: float,
     if ref.store == "url":
         timings.url = ref.key
         with timings.step("fetch"):
-            return pipeline.fetcher.fetch(ref.key, deadline), ref
+            return pipeline.fetch(ref.key, deadline), ref
     settings = pipeline.settings
     with timings.step("read"):
         blob = open_store(ref.store, settings).read(ref, settings.max_image_bytes, deadline)

@@ -86,17 +86,20 @@ class Pipeline:
                 self._fetcher = Fetcher(self.settings, policy)
             return self._fetcher
 
-    def fetch(self, url: str, deadline: float) -> bytes:
-        """The body of ``url``. Before the fetcher exists, the URL's check (its host's DNS
-        lookup among it) and, for https, the TLS context (~20 ms of OpenSSL loading certifi's
-        roots) are made on a thread of their own while this one imports urllib3 (~35 ms of
-        CPU): their waits and GIL-free work overlap that import instead of following it. The
-        fetch then connects to the addresses that check validated, as always."""
+    def fetch(self, url: str, deadline: float, started: float | None = None) -> bytes:
+        """The body of ``url``; ``deadline`` and ``started`` as in ``Fetcher.fetch``. Every URL
+        (a request's, a batch's, a stored job's) comes here. Before the fetcher exists, the
+        URL's check (its host's DNS lookup among it) and, for https, the TLS context (~20 ms of
+        OpenSSL loading certifi's roots) are made on a thread of their own while this one
+        imports urllib3 (~35 ms of CPU): their waits and GIL-free work overlap that import
+        instead of following it. The fetch then connects to the addresses that check
+        validated, as always."""
         if self._fetcher is not None:
-            return self._fetcher.fetch(url, deadline)
+            return self._fetcher.fetch(url, deadline, started)
         from core.fetch.url_policy import UrlPolicy  # without urllib3
 
-        started = time.monotonic()  # FETCH_DEADLINE counts the lookup, as in Fetcher.fetch
+        if started is None:  # FETCH_DEADLINE counts the lookup, as in Fetcher.fetch
+            started = time.monotonic()
         policy = UrlPolicy(self.settings)
         checking = Background(policy.check_first, url)
         fetcher = self._create_fetcher(policy)
@@ -185,7 +188,7 @@ class Pipeline:
 
         def fetch(url: str) -> tuple[bytes, Timings]:
             own = Timings()
-            return timed(own, "fetch", lambda: self.fetcher.fetch(url, deadline, started)), own
+            return timed(own, "fetch", lambda: self.fetch(url, deadline, started)), own
 
         batch = Batch(urls, fetch)
         allowance = self.allowance()

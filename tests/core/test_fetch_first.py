@@ -90,6 +90,30 @@ def test_the_first_lookup_runs_while_the_fetcher_is_set_up(
     assert len(resolver.threads) == 2 and resolver.threads[1] == threading.get_ident()
 
 
+def test_a_batchs_first_url_is_looked_up_while_the_fetcher_is_set_up(
+        classifier: Classifier, httpserver: HTTPServer, resolver: Resolver,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for a request with ``urls``: its fetches go through the same first-URL path
+    (each with the batch's shared FETCH_DEADLINE start)."""
+    data = images.jpeg()
+    httpserver.expect_request("/b.jpg").respond_with_data(data, content_type="image/jpeg")
+    create = Fetcher.__init__
+    began_first: list[bool] = []
+
+    def setting_up(self: Fetcher, *args: Any, **kwargs: Any) -> None:
+        began_first.append(resolver.asked.wait(10))
+        create(self, *args, **kwargs)
+
+    monkeypatch.setattr(Fetcher, "__init__", setting_up)
+    pipeline = Service(make_settings(), classifier=classifier).pipeline
+    deadline = time.monotonic() + 30
+    answers = pipeline.predict_input(PredictInput(urls=(named(httpserver, "/b.jpg"),)),
+                                     Timings(), deadline)
+    assert began_first == [True]
+    assert resolver.threads and resolver.threads[0] != threading.get_ident()
+    assert answers == [pipeline.predict_input(PredictInput(image=data), Timings(), deadline)]
+
+
 def test_the_first_https_urls_tls_context_is_made_while_the_fetcher_is_set_up(
         classifier: Classifier, resolver: Resolver, monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as probe:  # a port nothing listens on: the fetch itself is refused
