@@ -162,8 +162,7 @@ def floor_answer(model: str, threads: int, image: str, tls: bool) -> list[Any]:
 
         import certifi
 
-        # What core.fetch.pinning.tls_context makes, without importing urllib3 through
-        # core.fetch.pinning.
+        # What core.fetch.tls.tls_context makes, without importing the fetcher.
         ssl.create_default_context(cafile=certifi.where())
     detail = interpreter.get_input_details()[0]
     height, width = (int(n) for n in detail["shape"][1:3])

@@ -1,6 +1,6 @@
 """The one error hierarchy. Each class carries its HTTP status and a stable error code.
 
-Foreign exceptions (urllib3, Pillow, the interpreter) are translated into these where they arise;
+Foreign exceptions (http.client, Pillow, the runtime) are translated into these where they arise;
 ``core.api.service`` turns them into JSON responses in exactly one place. A 5xx always means a
 bug or a fault of the service itself, never something a caller sent.
 """

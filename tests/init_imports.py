@@ -27,7 +27,8 @@ FORBIDDEN: dict[str, str] = {
     "email": "pulled in by importlib.metadata and http.client; no e-mail parsing is needed",
     "http.client": "only the URL fetcher talks HTTP; an upload needs no client",
     "ssl": "a TLS context is for https image URLs, created with the fetcher on the first URL",
-    "urllib3": "the URL fetcher's pool (~30 ms, 5 MB), created on the first URL",
+    "urllib3": "the https model reader's client (MODEL_URI=https://... only, ~30 ms); image "
+               "URLs are fetched with http.client",
     "multipart": "multipart/form-data parsing, imported by the first multipart upload only",
     "python_multipart": "the same parser under its newer name",
     "waitress": "the local HTTP server, never part of a serverless function",

@@ -1,33 +1,30 @@
 """Connections pinned to a validated address: DNS rebinding cannot move a fetch.
 
-``PinnedPools`` opens one urllib3 connection pool per (scheme, validated IP, port, host name): the
-socket goes to the IP that ``core.fetch.url_policy.UrlPolicy.check`` validated, while the Host
-header,
-TLS SNI and the certificate check keep the original host name. urllib3 reads no proxy variables
-and no ``.netrc``, so nothing in the environment can redirect or decorate a fetch. A watchdog
-shuts the socket when the deadline passes while a server drips its response headers.
+A connection is the standard library's ``http.client`` one (the parser urllib3 also runs on),
+opened to the IP that ``core.fetch.url_policy.UrlPolicy.check`` validated, while the Host header,
+TLS SNI and the certificate check keep the URL's host name. Every connect goes through
+``open_socket``. Nothing reads proxy variables or ``.netrc``, so nothing in the environment can
+redirect or decorate a fetch. ``PinnedPools`` keeps one idle connection per (scheme, validated
+IP, port, host name) for the next fetch, on the thread that made it.
 """
 
 from __future__ import annotations
 
-import _thread
-import itertools
+import http.client
+import select
 import socket
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 
-import urllib3
-from urllib3.connection import HTTPConnection, HTTPSConnection
-
+from core.fetch.response import Response
 from core.fetch.target import Address, Target, host_header
 from core.fetch.tls import tls_context
+from core.fetch.watchdog import watchdog
 
-__all__ = ["LOCAL", "Address", "PinnedPools", "Target", "clip", "host_header", "tls_context"]
+__all__ = ["Address", "ConnectFailed", "PinnedPools", "Target", "clip", "host_header",
+           "open_socket", "tls_context"]
 
-LOCAL = threading.local()
-_MAX_POOLS = 8  # per thread; the oldest is closed beyond this
+_MAX_POOLS = 8  # idle connections kept per thread; the oldest is closed beyond this
+Key = tuple[str, str, int, str]
 
 
 def clip(timeout: tuple[float, float], deadline: float | None) -> tuple[float, float]:
@@ -38,124 +35,111 @@ def clip(timeout: tuple[float, float], deadline: float | None) -> tuple[float, f
     return (min(timeout[0], remaining), min(timeout[1], remaining))
 
 
-class _Reaper:
-    """One daemon thread that shuts the sockets whose deadline has passed.
-
-    A ``threading.Timer`` per request cost about 1 ms (starting a thread) on every fetch; this
-    thread is started once, sleeps until the nearest deadline and is woken only when a new
-    deadline comes before the one it sleeps towards (not once per request).
-    """
-
-    def __init__(self) -> None:
-        self._cv = threading.Condition()
-        self._watched: dict[int, tuple[float, HTTPConnection]] = {}
-        self._keys = itertools.count()
-        self._started = False
-        self._wake_at = float("inf")
-
-    def add(self, deadline: float, connection: HTTPConnection) -> int:
-        """Watch ``connection`` until ``remove``; shut it if ``deadline`` passes first."""
-        with self._cv:
-            key = next(self._keys)
-            self._watched[key] = (deadline, connection)
-            if not self._started:  # a bare thread: Thread.start would wait for it to run
-                self._started = True
-                _thread.start_new_thread(self._run, ())
-            if deadline < self._wake_at:
-                self._cv.notify()
-        return key
-
-    def remove(self, key: int) -> None:
-        """Stop watching (the response headers arrived in time, or failed)."""
-        with self._cv:
-            self._watched.pop(key, None)
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                now = time.monotonic()
-                late = [k for k, (deadline, _) in self._watched.items() if deadline <= now]
-                expired = [self._watched.pop(k)[1] for k in late]
-                if not expired:
-                    self._wake_at = min((d for d, _ in self._watched.values()),
-                                        default=float("inf"))
-                    wait = None if self._wake_at == float("inf") else self._wake_at - now
-                    self._cv.wait(wait)
-                    self._wake_at = float("-inf")  # awake: every add must notify
-            for connection in expired:
-                _shutdown(connection)
+def open_socket(address: tuple[str, int], timeout: float) -> socket.socket:
+    """A TCP connection to ``address`` (an IP): every fetch connects through here."""
+    return socket.create_connection(address, timeout)
 
 
-_REAPER = _Reaper()
+class ConnectFailed(Exception):
+    """No TCP connection to the address (refused, unreachable, or not within the timeout)."""
+
+    def __init__(self, timed_out: bool) -> None:
+        super().__init__("timed out" if timed_out else "refused or unreachable")
+        self.timed_out = timed_out
 
 
-@contextmanager
-def _watchdog(connection: HTTPConnection) -> Iterator[None]:
-    """Shut the socket down when the deadline passes while waiting for response headers."""
-    deadline: float | None = getattr(LOCAL, "deadline", None)
-    if deadline is None:
-        yield
-        return
-    key = _REAPER.add(deadline, connection)
-    try:
-        yield
-    finally:
-        _REAPER.remove(key)
+class Connection(http.client.HTTPConnection):
+    """HTTP to ``address``, the validated IP; ``timeout`` bounds the connect (and a TLS
+    handshake), ``read_timeout`` each read after it."""
 
+    def __init__(self, address: str, port: int, target: Target) -> None:
+        super().__init__(address, port)
+        self.target = target
+        self.read_timeout: float | None = None
 
-def _shutdown(connection: HTTPConnection) -> None:
-    sock = connection.sock
-    if sock is not None:
-        with suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+    def connect(self) -> None:
+        try:
+            sock = open_socket((self.host, self.port), self.timeout)  # type: ignore[arg-type]
+        except OSError as exc:
+            raise ConnectFailed(isinstance(exc, TimeoutError)) from exc
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.target.scheme == "https":  # SNI and the certificate: the URL's host name
+                sock = tls_context().wrap_socket(sock, server_hostname=self.target.host)
+            sock.settimeout(self.read_timeout)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
 
-
-class _HTTPConnection(HTTPConnection):
-    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
-        with _watchdog(self):
-            return super().getresponse()
-
-
-class _HTTPSConnection(HTTPSConnection):
-    def getresponse(self) -> urllib3.response.HTTPResponse:  # type: ignore[override]
-        with _watchdog(self):
-            return super().getresponse()
-
-
-class _HTTPPool(urllib3.HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
+    def dropped(self) -> bool:
+        """Whether the server has closed this idle connection (or sent what it should not)."""
+        if self.sock is None:
+            return True
+        poller = select.poll()  # not select(): descriptors can be above FD_SETSIZE here
+        poller.register(self.sock, select.POLLIN)
+        return bool(poller.poll(0))
 
 
 class PinnedPools:
-    """Keep-alive connection pools for one thread, each bound to one validated address."""
+    """Idle keep-alive connections for one thread, each bound to one validated address."""
 
     def __init__(self) -> None:
-        self._pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
+        self._pools: dict[Key, Connection] = {}
+        self.opened = 0  # connections made, for tests and the curious
 
-    def pool(self, target: Target, address: Address) -> urllib3.HTTPConnectionPool:
-        """The pool that connects to ``address`` for ``target``'s scheme, port and host."""
+    def get(self, target: Target, address: Address, path: str, headers: dict[str, str],
+            timeout: tuple[float, float], deadline: float | None) -> Response:
+        """GET ``path`` from ``address`` for ``target``; the response's headers read. The
+        deadline also bounds a server that drips its headers (the socket is shut at it). A
+        kept connection the server closed before answering is replaced once (a GET may be
+        sent again: nothing of it was answered)."""
         key = (target.scheme, str(address), target.port, target.host)
-        pool = self._pools.get(key)
-        if pool is None:
-            pool = self._open(target, str(address))
-            self._pools[key] = pool
-            if len(self._pools) > _MAX_POOLS:
-                self._pools.pop(next(iter(self._pools))).close()
-        return pool
+        kept = self._pools.pop(key, None)
+        if kept is not None and kept.dropped():
+            kept.close()
+            kept = None
+        headers = {**headers, "Host": host_header(target)}
+        if kept is not None:
+            try:
+                return self._exchange(key, kept, path, headers, timeout, deadline)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise  # the watchdog shut it: no time for another
+                # else closed by the server between our check and its reading the request
+        self.opened += 1
+        fresh = Connection(str(address), target.port, target)
+        return self._exchange(key, fresh, path, headers, timeout, deadline)
 
-    @staticmethod
-    def _open(target: Target, address: str) -> urllib3.HTTPConnectionPool:
-        if target.scheme == "https":
-            return _HTTPSPool(address, target.port, maxsize=1, retries=False,
-                              ssl_context=tls_context(), cert_reqs="CERT_REQUIRED",
-                              server_hostname=target.host, assert_hostname=target.host)
-        return _HTTPPool(address, target.port, maxsize=1, retries=False)
+    def _exchange(self, key: Key, connection: Connection, path: str, headers: dict[str, str],
+                  timeout: tuple[float, float], deadline: float | None) -> Response:
+        connection.timeout, connection.read_timeout = clip(timeout, deadline)
+        try:
+            if connection.sock is None:
+                connection.connect()
+            else:
+                connection.sock.settimeout(connection.read_timeout)
+            connection.request("GET", path, headers=headers)
+            sock = connection.sock  # the connection lets go of it for a response that closes
+            with watchdog(sock, deadline):
+                raw = connection.getresponse()
+        except BaseException:
+            connection.close()
+            raise
+        return Response(raw, sock, lambda reusable: self._done(key, connection, reusable))
+
+    def _done(self, key: Key, connection: Connection, reusable: bool) -> None:
+        if not reusable:
+            connection.close()
+            return
+        old = self._pools.pop(key, None)
+        if old is not None:
+            old.close()
+        self._pools[key] = connection
+        if len(self._pools) > _MAX_POOLS:
+            self._pools.pop(next(iter(self._pools))).close()
 
     def close(self) -> None:
-        """Close every pool (their sockets)."""
+        """Close every idle connection."""
         while self._pools:
             self._pools.popitem()[1].close()

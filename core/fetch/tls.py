@@ -2,7 +2,8 @@
 
 Loading that bundle costs about 20 ms of CPU with OpenSSL 3, done outside the GIL, so the first
 https URL's context is made on the thread that checks the URL while the request's thread imports
-urllib3 (``core.fetch.url_policy.UrlPolicy.check_first``); this module imports no urllib3.
+the HTTP client (``core.fetch.url_policy.UrlPolicy.check_first``); this module imports neither
+http.client nor the fetcher.
 """
 
 from __future__ import annotations

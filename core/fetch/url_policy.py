@@ -1,12 +1,11 @@
-"""Which image URLs may be fetched, and the one place a fetch connects: the SSRF seam.
+"""Which image URLs may be fetched: the SSRF seam.
 
 ``check`` validates a URL (scheme, credentials, port, host notation), resolves its host ONCE and
-refuses it when any address is non-public (IPv4 forms embedded in IPv6 are unwrapped first);
-it needs no urllib3, which this module imports only in ``get``.
-``get`` then connects to that validated address and nothing else: it takes a pool that
-``core.fetch.pinning.PinnedPools`` bound to the pinned IP, while the Host header, TLS SNI and the
-certificate check use the original host name, so DNS rebinding between check and connect cannot
-change where the request goes.
+refuses it when any address is non-public (IPv4 forms embedded in IPv6 are unwrapped first).
+The fetch then connects to a validated address and nothing else
+(``core.fetch.pinning.PinnedPools``), while the Host header, TLS SNI and the certificate check
+use the original host name, so DNS rebinding between check and connect cannot change where the
+request goes.
 """
 
 from __future__ import annotations
@@ -14,17 +13,11 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from core import errors
 from core.config import Settings
-from core.fetch.target import Address, Target, host_header
-
-if TYPE_CHECKING:
-    import urllib3
-
-    from core.fetch.pinning import PinnedPools
+from core.fetch.target import Address, Target
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -122,7 +115,7 @@ class UrlPolicy:
 
     def check_first(self, url: str) -> Target:
         """``check(url)``, then for an https URL the process's TLS context made: what the
-        first URL needs besides urllib3, run on a thread beside its import
+        first URL needs besides the HTTP client, run on a thread beside its import
         (``core.pipeline.predict.Pipeline.fetch``)."""
         target = self.check(url)
         if target.scheme == "https":
@@ -156,47 +149,22 @@ class UrlPolicy:
                    for name in self._allow_names)
 
     def resolve(self, host: str, port: int) -> tuple[Address, ...]:
-        """Every address ``host`` resolves to, in the resolver's order, without duplicates."""
+        """Every address ``host`` resolves to, in the resolver's order, without duplicates; an
+        IP address (``normalise_host`` wrote it canonically) is its own, asking no resolver.
+        The name goes to the resolver as ASCII bytes (``normalise_host`` made it so): as a str,
+        the socket module would import its IDNA codec (~3 ms) to encode it again."""
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            return (ipaddress.ip_address(host),)
+        except ValueError:
+            pass
+        try:
+            infos = socket.getaddrinfo(host.encode("ascii"), port, type=socket.SOCK_STREAM)
             found = [ipaddress.ip_address(str(info[4][0])) for info in infos]
         except (OSError, UnicodeError, ValueError) as exc:
             raise errors.URLUnreachable("the image host name could not be resolved") from exc
         if not found:
             raise errors.URLUnreachable("the image host name could not be resolved")
         return tuple(dict.fromkeys(found))
-
-    def get(self, pools: PinnedPools, target: Target, headers: dict[str, str],
-            timeout: tuple[float, float], deadline: float | None = None
-            ) -> urllib3.BaseHTTPResponse:
-        """Open ``target`` (checked by ``check``) for streaming, connected to a validated address.
-
-        Redirects are never followed here. A connect failure tries the next address (two at
-        most); ``deadline`` (time.monotonic()) also bounds a server that drips its headers.
-        urllib3's own errors propagate; core.fetch.fetcher translates them.
-        """
-        import urllib3  # here, not at import: ``check`` runs without urllib3
-        from urllib3.util import parse_url
-
-        from core.fetch.pinning import LOCAL, clip
-
-        path = parse_url(target.url).request_uri  # percent-encodes what needs it
-        headers = {**headers, "Host": host_header(target)}
-        error: urllib3.exceptions.HTTPError | None = None
-        for address in target.addresses[:2]:
-            connect, read = clip(timeout, deadline)
-            LOCAL.deadline = deadline
-            try:
-                return pools.pool(target, address).urlopen(
-                    "GET", path, headers=headers, retries=False, redirect=False,
-                    assert_same_host=False, preload_content=False, decode_content=True,
-                    timeout=urllib3.Timeout(connect=connect, read=read))
-            except (urllib3.exceptions.NewConnectionError,
-                    urllib3.exceptions.ConnectTimeoutError) as exc:
-                error = exc  # this address did not take the connection: try the next one
-            finally:
-                LOCAL.deadline = None
-        raise error or errors.URLUnreachable("the image host has no address")
 
 
 def normalise_host(raw: str) -> str:

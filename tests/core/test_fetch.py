@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import http.server
 import ssl
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -52,23 +56,62 @@ def test_the_environment_proxy_is_ignored(fetcher: Fetcher, httpserver: HTTPServ
 
 
 def test_the_default_tls_context_verifies_certificates_and_host_names() -> None:
-    # As made: urllib3 turns check_hostname off on the context it is handed once it connects
-    # (it then matches the host name itself, see test_ssrf's assert_hostname), so a context an
-    # earlier test has used no longer shows it.
     tls_context.cache_clear()
     context = tls_context()
     assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
     assert context.cert_store_stats()["x509_ca"] > 0  # certifi's bundle, not the system's
 
 
-def test_connections_are_reused_between_fetches(fetcher: Fetcher,
-                                                httpserver: HTTPServer) -> None:
+@contextmanager
+def keep_alive_server(body: bytes) -> Iterator[tuple[str, list[int]]]:
+    """An HTTP/1.1 keep-alive server on 127.0.0.1 answering ``body``; the URL and the list of
+    connections it accepted (one entry per connection, counting its requests)."""
+    accepted: list[int] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            accepted.append(0)
+            self.index = len(accepted) - 1
+
+        def do_GET(self) -> None:
+            accepted[self.index] += 1
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/k", accepted
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_connections_are_reused_between_fetches(fetcher: Fetcher) -> None:
+    with keep_alive_server(b"ok") as (url, accepted):
+        for _ in range(3):
+            assert fetcher.fetch(url) == b"ok"
+    assert accepted == [3]  # one TCP connection carried all three requests
+    assert fetcher._pools().opened == 1
+
+
+def test_a_connection_the_server_closed_is_not_reused(fetcher: Fetcher,
+                                                      httpserver: HTTPServer) -> None:
+    """pytest-httpserver answers HTTP/1.0 with Connection: close: every fetch connects anew
+    and succeeds, none on a closed socket."""
     httpserver.expect_request("/k").respond_with_data(b"ok")
     for _ in range(3):
         assert fetcher.fetch(httpserver.url_for("/k")) == b"ok"
-    pools = fetcher._pools()._pools
-    assert len(pools) == 1
-    assert next(iter(pools.values())).num_connections == 1
+    assert fetcher._pools().opened == 3
 
 
 def test_gzip_bodies_are_decoded_and_capped(fetcher: Fetcher, httpserver: HTTPServer) -> None:
@@ -85,16 +128,13 @@ def test_host_header_keeps_non_default_ports() -> None:
     assert host_header(policy.check("https://[::1]/x")) == "[::1]"
 
 
-def test_close_closes_every_threads_connections(fetcher: Fetcher,
-                                                httpserver: HTTPServer) -> None:
+def test_close_closes_every_threads_connections(fetcher: Fetcher) -> None:
     """Batch downloads run on pool threads; closing the fetcher (SnapStart's restore, shutdown)
     closes their kept-alive connections too, not only the calling thread's."""
-    httpserver.expect_request("/k").respond_with_data(b"ok")
-
     def fetch_on_this_thread() -> PinnedPools:
-        assert fetcher.fetch(httpserver.url_for("/k")) == b"ok"
+        assert fetcher.fetch(url) == b"ok"
         return fetcher._pools()
-    with ThreadPoolExecutor(2) as pool:
+    with keep_alive_server(b"ok") as (url, _), ThreadPoolExecutor(2) as pool:
         workers = [pool.submit(fetch_on_this_thread).result(timeout=30) for _ in range(2)]
         own = fetch_on_this_thread()
         assert all(p._pools for p in [*workers, own])

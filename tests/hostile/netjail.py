@@ -1,7 +1,8 @@
 """A network jail for hostile tests: a fake resolver and a connect recorder.
 
-Every outgoing TCP connection the service makes goes through
-``urllib3.util.connection.create_connection``; the jail records each (host, port) and lets only
+Every outgoing TCP connection the service makes goes through ``core.fetch.pinning.open_socket``
+(an image URL) or ``urllib3.util.connection.create_connection`` (a model by https URL); the
+jail records each (host, port) and lets only
 127.0.0.0/8 through, so a test can assert that NO connection was attempted to a forbidden address
 and that nothing ever leaves the machine. Host names resolve from a table; unknown names fail
 like NXDOMAIN (no real DNS query is ever sent).
@@ -18,8 +19,10 @@ from typing import Any
 import pytest
 import urllib3.util.connection
 
+import core.fetch.pinning
+
 _real_getaddrinfo = socket.getaddrinfo
-_real_create = urllib3.util.connection.create_connection
+_real_create = socket.create_connection
 
 
 def _is_loopback(host: str) -> bool:
@@ -42,7 +45,7 @@ class NetJail:
         self.table[name.lower()] = [list(a) for a in answers]
 
     def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
-        name = str(host).lower()
+        name = (host.decode("ascii") if isinstance(host, bytes) else str(host)).lower()
         self.resolved.append(name)
         try:
             ipaddress.ip_address(name)
@@ -86,4 +89,5 @@ def install(monkeypatch: pytest.MonkeyPatch) -> NetJail:
     jail.answer("localhost", ["127.0.0.1"])
     monkeypatch.setattr(socket, "getaddrinfo", jail.getaddrinfo)
     monkeypatch.setattr(urllib3.util.connection, "create_connection", jail.create_connection)
+    monkeypatch.setattr(core.fetch.pinning, "open_socket", jail.create_connection)
     return jail

@@ -5,13 +5,12 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-import urllib3
 
 from core import errors
 from core.api.service import Service
 from core.config import Settings
 from core.errors import ConfigError
-from core.fetch.pinning import PinnedPools, Target
+from core.fetch.pinning import ConnectFailed, PinnedPools, Target
 from core.fetch.url_policy import UrlPolicy, is_forbidden, normalise_host
 from tests import images
 from tests.hostile import servers
@@ -139,14 +138,16 @@ def test_allowlisted_network_does_not_open_other_private_ranges(jail: NetJail) -
         policy.check("http://b.corp/x.jpg")
 
 
-def test_pools_connect_to_the_pinned_address_under_the_original_name() -> None:
+def test_pools_connect_to_the_pinned_address_under_the_original_name(jail: NetJail) -> None:
+    """The socket goes to the validated IP, whatever the name would resolve to now; the Host
+    header and SNI keep the name (test_tls checks SNI and the certificate on a real server)."""
     target = Target("https://pics.example/a.jpg", "pics.example", 443,
                     (ipaddress.ip_address("93.184.215.14"),), "https")
-    pool = PinnedPools().pool(target, target.addresses[0])
-    assert (pool.host, pool.port) == ("93.184.215.14", 443)
-    assert isinstance(pool, urllib3.HTTPSConnectionPool)
-    assert pool.conn_kw["server_hostname"] == "pics.example"
-    assert pool.assert_hostname == "pics.example"
+    jail.answer("pics.example", ["127.0.0.1"])  # a rebinding answer: never asked
+    with pytest.raises(ConnectFailed):
+        PinnedPools().get(target, target.addresses[0], "/a.jpg", {}, (1.0, 1.0), None)
+    assert jail.connects == [("93.184.215.14", 443)]
+    assert jail.resolved == []
 
 
 @pytest.mark.parametrize(("address", "forbidden"), [
