@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 from core import errors
 from core.config import Settings
 from core.fetch.pinning import ConnectFailed, PinnedPools, Target
-from core.fetch.response import DecodeError, Response
+from core.fetch.response import Response
 from core.fetch.target import request_path
 from core.fetch.url_policy import UrlPolicy
 
@@ -142,7 +142,7 @@ class Fetcher:
                     raise errors.ImageTooLarge(f"the image is larger than {cap} bytes")
         except TimeoutError as exc:
             raise errors.URLTimeout("the image download took too long") from exc
-        except (http.client.HTTPException, OSError, DecodeError) as exc:
+        except (http.client.HTTPException, OSError, ValueError) as exc:  # ValueError: DecodeError
             if time.monotonic() >= deadline:
                 raise errors.URLTimeout("the image download took too long") from exc
             raise errors.URLUnreachable("the image download was interrupted") from exc
