@@ -119,7 +119,7 @@ class Fetcher:
                 # a read timeout, or the watchdog cut a header drip short at the deadline
                 raise errors.URLTimeout("the image host did not answer in time") from exc
             raise errors.URLUnreachable("the image host could not be reached") from exc
-        if failed is None or failed.timed_out:
+        if failed is not None and failed.timed_out:
             raise errors.URLTimeout("the image host did not answer in time") from failed
         raise errors.URLUnreachable("the image host could not be reached") from failed
 

@@ -5,14 +5,17 @@ server may do to a kept-alive connection, and a body cut short."""
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import socket
 import zlib
 from collections.abc import Callable
 
 import pytest
 
+import core.fetch.pinning
 from core import errors
 from core.fetch.fetcher import Fetcher
+from core.fetch.pinning import Target
 from core.fetch.response import Inflater
 from core.fetch.target import request_path
 from tests import images
@@ -114,3 +117,41 @@ def test_a_truncated_chunked_body_is_an_interrupted_download(fetcher: Fetcher) -
     with servers.serving(cut) as server, \
             pytest.raises(errors.URLUnreachable, match="interrupted"):
         fetcher.fetch(server.url())
+
+
+def _target(url: str, *ips: str) -> Target:
+    return Target(url, "pics.test", int(url.rsplit(":", 1)[1].split("/")[0]),
+                  tuple(ipaddress.ip_address(ip) for ip in ips))
+
+
+def test_an_address_that_refuses_is_followed_by_the_next(
+        fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two validated addresses: the first refuses the connection, the second answers."""
+    tried: list[str] = []
+
+    def connect(address: tuple[str, int], timeout: float) -> socket.socket:
+        tried.append(address[0])
+        if address[0] == "127.0.0.2":
+            raise ConnectionRefusedError("refused")
+        return socket.create_connection(address, timeout)
+
+    monkeypatch.setattr(core.fetch.pinning, "open_socket", connect)
+    with servers.serving(servers.body(b"ok", Content_Length=2)) as server:
+        target = _target(server.url(), "127.0.0.2", "127.0.0.1")
+        assert fetcher.fetch(target.url, checked=target) == b"ok"
+    assert tried == ["127.0.0.2", "127.0.0.1"]
+
+
+@pytest.mark.parametrize(("failure", "error"), [
+    (ConnectionRefusedError("refused"), errors.URLUnreachable),
+    (TimeoutError("timed out"), errors.URLTimeout),
+])
+def test_when_no_address_takes_the_connection(fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch,
+                                              failure: OSError, error: type[Exception]) -> None:
+    def connect(address: tuple[str, int], timeout: float) -> socket.socket:
+        raise failure
+
+    monkeypatch.setattr(core.fetch.pinning, "open_socket", connect)
+    target = _target("http://pics.test:8080/a.jpg", "127.0.0.2", "127.0.0.3")
+    with pytest.raises(error):
+        fetcher.fetch(target.url, checked=target)
