@@ -22,7 +22,7 @@ import urllib3.util.connection
 import core.fetch.pinning
 
 _real_getaddrinfo = socket.getaddrinfo
-_real_create = socket.create_connection
+_real_urllib3_create = urllib3.util.connection.create_connection  # takes socket_options
 
 
 def _is_loopback(host: str) -> bool:
@@ -67,11 +67,19 @@ class NetJail:
 
     def create_connection(self, address: tuple[str, int], *args: Any, **kwargs: Any
                           ) -> socket.socket:
-        host, port = address
+        """urllib3's connect (the https model reader), through the jail."""
+        self._admit(*address)
+        return _real_urllib3_create(address, *args, **kwargs)
+
+    def open_socket(self, address: tuple[str, int], timeout: float) -> socket.socket:
+        """The image fetcher's connect (``core.fetch.pinning.open_socket``), through the jail."""
+        self._admit(*address)
+        return socket.create_connection(address, timeout)
+
+    def _admit(self, host: str, port: int) -> None:
         self.connects.append((str(host), int(port)))
         if not _is_loopback(str(host)):
             raise ConnectionRefusedError(f"jail: no connection to {host}")
-        return _real_create(address, *args, **kwargs)
 
     def connected_to(self, predicate: Callable[[str], bool]) -> list[tuple[str, int]]:
         """Connections whose host matches ``predicate``."""
@@ -89,5 +97,5 @@ def install(monkeypatch: pytest.MonkeyPatch) -> NetJail:
     jail.answer("localhost", ["127.0.0.1"])
     monkeypatch.setattr(socket, "getaddrinfo", jail.getaddrinfo)
     monkeypatch.setattr(urllib3.util.connection, "create_connection", jail.create_connection)
-    monkeypatch.setattr(core.fetch.pinning, "open_socket", jail.create_connection)
+    monkeypatch.setattr(core.fetch.pinning, "open_socket", jail.open_socket)
     return jail
