@@ -1,4 +1,4 @@
-"""A URL that passed the policy, with the addresses its host resolved to.
+"""A URL that passed the policy, with the addresses its host resolved to, and its request target.
 
 Kept apart from ``core.fetch.pinning`` (which subclasses http.client's connection) so that
 ``core.fetch.url_policy`` checks and resolves a URL without importing the HTTP client: the first
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -40,8 +41,6 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 def request_path(url: str) -> str:
     """The request target of ``url``: its path (``/`` when empty) and query, what may not
     appear there percent-encoded (UTF-8), existing escapes kept; the fragment left out."""
-    from urllib.parse import urlsplit  # imported by http.client already, not on the init path
-
     parts = urlsplit(url)
     path = _encode(parts.path, _PATH_SAFE) or "/"
     return f"{path}?{_encode(parts.query, _QUERY_SAFE)}" if "?" in url.split("#")[0] else path

@@ -1,8 +1,8 @@
 """The first URL of a process: its host's lookup (and, for https, the TLS context) overlap
-urllib3's set-up; the lookup is never repeated.
+the HTTP client's set-up; the lookup is never repeated.
 
 Mechanism, not time: the lookup, and for https the TLS context, must have begun before the
-fetcher (whose module imports urllib3, ~35 ms of CPU in a fresh process) is created, the host is
+fetcher (whose module imports http.client, ~14 ms of CPU in a fresh process) is created, the host is
 resolved once, and the fetch connects to the address that lookup validated. The resolver is a
 stand-in (no DNS may be queried here): it answers one made-up name with 127.0.0.1, where a real
 server serves the photo.
@@ -65,20 +65,27 @@ def named(server: HTTPServer, path: str) -> str:
     return f"http://{NAME}:{urlsplit(server.url_for(path)).port}{path}"
 
 
+def hold_fetcher_until(event: threading.Event, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Creating a Fetcher waits (10 s at most) for ``event``; the list gets, per Fetcher
+    created, whether it was set by then. Sequential code would set it only after the Fetcher
+    exists: the wait would run out."""
+    create = Fetcher.__init__
+    began_first: list[bool] = []
+
+    def setting_up(self: Fetcher, *args: Any, **kwargs: Any) -> None:
+        began_first.append(event.wait(10))
+        create(self, *args, **kwargs)
+
+    monkeypatch.setattr(Fetcher, "__init__", setting_up)
+    return began_first
+
+
 def test_the_first_lookup_runs_while_the_fetcher_is_set_up(
         classifier: Classifier, httpserver: HTTPServer, resolver: Resolver,
         monkeypatch: pytest.MonkeyPatch) -> None:
     data = images.jpeg()
     httpserver.expect_request("/a.jpg").respond_with_data(data, content_type="image/jpeg")
-    create = Fetcher.__init__
-    began_first: list[bool] = []
-
-    def setting_up(self: Fetcher, *args: Any, **kwargs: Any) -> None:
-        # Sequential code resolves only after this returns: the wait would run out.
-        began_first.append(resolver.asked.wait(10))
-        create(self, *args, **kwargs)
-
-    monkeypatch.setattr(Fetcher, "__init__", setting_up)
+    began_first = hold_fetcher_until(resolver.asked, monkeypatch)
     pipeline = Service(make_settings(), classifier=classifier).pipeline
     deadline = time.monotonic() + 30
     by_url = pipeline.predict_input(PredictInput(url=named(httpserver, "/a.jpg")), Timings(),
@@ -97,14 +104,7 @@ def test_a_batchs_first_url_is_looked_up_while_the_fetcher_is_set_up(
     (each with the batch's shared FETCH_DEADLINE start)."""
     data = images.jpeg()
     httpserver.expect_request("/b.jpg").respond_with_data(data, content_type="image/jpeg")
-    create = Fetcher.__init__
-    began_first: list[bool] = []
-
-    def setting_up(self: Fetcher, *args: Any, **kwargs: Any) -> None:
-        began_first.append(resolver.asked.wait(10))
-        create(self, *args, **kwargs)
-
-    monkeypatch.setattr(Fetcher, "__init__", setting_up)
+    began_first = hold_fetcher_until(resolver.asked, monkeypatch)
     pipeline = Service(make_settings(), classifier=classifier).pipeline
     deadline = time.monotonic() + 30
     answers = pipeline.predict_input(PredictInput(urls=(named(httpserver, "/b.jpg"),)),
@@ -128,15 +128,8 @@ def test_the_first_https_urls_tls_context_is_made_while_the_fetcher_is_set_up(
         made.set()
         return make(*args, **kwargs)
 
-    create = Fetcher.__init__
-    began_first: list[bool] = []
-
-    def setting_up(self: Fetcher, *args: Any, **kwargs: Any) -> None:
-        began_first.append(made.wait(10))
-        create(self, *args, **kwargs)
-
     monkeypatch.setattr(ssl, "create_default_context", making)
-    monkeypatch.setattr(Fetcher, "__init__", setting_up)
+    began_first = hold_fetcher_until(made, monkeypatch)
     tls_context.cache_clear()
     try:
         pipeline = Service(make_settings(), classifier=classifier).pipeline

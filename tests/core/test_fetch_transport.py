@@ -9,6 +9,7 @@ import ipaddress
 import socket
 import zlib
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -120,7 +121,7 @@ def test_a_truncated_chunked_body_is_an_interrupted_download(fetcher: Fetcher) -
 
 
 def _target(url: str, *ips: str) -> Target:
-    return Target(url, "pics.test", int(url.rsplit(":", 1)[1].split("/")[0]),
+    return Target(url, "pics.test", urlsplit(url).port or 80,
                   tuple(ipaddress.ip_address(ip) for ip in ips))
 
 
