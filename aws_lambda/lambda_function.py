@@ -16,19 +16,21 @@ _STARTED = time.perf_counter()  # the imports below are the init line's imports_
 import os  # noqa: E402
 from typing import Any  # noqa: E402
 
-from aws_lambda import snapstart  # noqa: E402
-from aws_lambda.handler import handle_event  # noqa: E402
-from core.api.service import default_service  # noqa: E402
+from core.startup import InitPhase  # noqa: E402
 
-SERVICE = default_service()
-SERVICE.init["imports_ms"] = round((time.perf_counter() - _STARTED) * 1000, 1)
-SERVICE.warm()
-snapstart.register(SERVICE)
-if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # under a runtime client only
-    from aws_lambda import shutdown
+with InitPhase():  # numpy and Pillow imported first, the collector paused until init ends
+    from aws_lambda import snapstart
+    from aws_lambda.handler import handle_event
+    from core.api.service import default_service
 
-    shutdown.install(SERVICE.pipeline.reset_connections)
+    SERVICE = default_service()
+    SERVICE.init["imports_ms"] = round((time.perf_counter() - _STARTED) * 1000, 1)
+    SERVICE.warm()
+    snapstart.register(SERVICE)
+    if os.environ.get("AWS_LAMBDA_RUNTIME_API"):  # under a runtime client only
+        from aws_lambda import shutdown
 
+        shutdown.install(SERVICE.pipeline.reset_connections)
 
 def lambda_handler(event: Any, context: Any) -> Any:
     """Answer one invocation of any supported shape; never raises."""

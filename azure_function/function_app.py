@@ -23,12 +23,8 @@ from urllib.parse import unquote, urlsplit  # noqa: E402
 
 import azure.functions as func  # noqa: E402
 
-from core import errors  # noqa: E402
-from core.api.deadline import request_deadline  # noqa: E402
-from core.api.service import Service, default_service, last_resort  # noqa: E402
 from core.errors import ConfigError  # noqa: E402
-from core.messages import Invocation, Request, Response, lower_headers  # noqa: E402
-from core.telemetry.request_log import log_json  # noqa: E402
+from core.startup import InitPhase  # noqa: E402
 
 if TYPE_CHECKING:  # the jobs core loads on the first event, never on the HTTP path
     from core.jobs.objects import ObjectRef
@@ -62,9 +58,16 @@ def strip_prefix(path: str, prefix: str) -> str:
 
 
 ROUTE_PREFIX = route_prefix()
-service: Service = default_service()
-service.init["imports_ms"] = round((time.perf_counter() - _STARTED) * 1000, 1)
-service.warm()  # the model loads while the worker indexes the app, not on the first request
+with InitPhase():  # numpy and Pillow imported first, the collector paused until init ends
+    from core import errors
+    from core.api.deadline import request_deadline
+    from core.api.service import Service, default_service, last_resort
+    from core.messages import Invocation, Request, Response, lower_headers
+    from core.telemetry.request_log import log_json
+
+    service: Service = default_service()
+    service.init["imports_ms"] = round((time.perf_counter() - _STARTED) * 1000, 1)
+    service.warm()  # the model loads while the worker indexes the app, not on the first request
 
 app = func.FunctionApp(http_auth_level=auth_level())
 

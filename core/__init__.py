@@ -10,6 +10,8 @@ Packages, each owning one concern, from the top down (a package imports only tho
 * ``core.telemetry``: the request log line, its platform formats, metrics and traces.
 * ``core.messages`` (``Request``/``Response``), ``core.config`` (``Settings``) and
   ``core.errors`` (the error hierarchy): the bottom, imported by everything above.
+* ``core.startup``: an entry module's init phase (numpy and Pillow imported first, the garbage
+  collector paused until the model is loaded), beside the bottom.
 
 ``core.cli`` (``python -m core``, the ``classifier`` command) stands beside the cloud adapters,
 above ``core.api``. The contract is checked by ``tests/test_layers.py`` (``make check``).

@@ -26,27 +26,30 @@ import flask  # noqa: E402
 import functions_framework  # noqa: E402
 from cloudevents.http import CloudEvent  # noqa: E402
 
-from core import errors  # noqa: E402
-from core.api.deadline import request_deadline  # noqa: E402
-from core.api.service import Service, default_service, last_resort  # noqa: E402
-from core.messages import (  # noqa: E402
-    Invocation,
-    Request,
-    Response,
-    lower_headers,
-    parse_query,
-    read_upto,
-)
-from core.telemetry.request_log import log_json, on_platform  # noqa: E402
+from core.startup import InitPhase  # noqa: E402
 
 if TYPE_CHECKING:  # the jobs core loads on the first event, never on the HTTP path
     from core.jobs.objects import ObjectRef
     from core.jobs.runner import Outcome, Runner
 
-on_platform("gcp")  # non-request lines carry Cloud Logging's severity too
-service: Service = default_service()
-service.init["imports_ms"] = round((time.perf_counter() - _STARTED) * 1000, 1)
-service.warm()  # the model loads during the instance's start, not on the first request
+with InitPhase():  # numpy and Pillow imported first, the collector paused until init ends
+    from core import errors
+    from core.api.deadline import request_deadline
+    from core.api.service import Service, default_service, last_resort
+    from core.messages import (
+        Invocation,
+        Request,
+        Response,
+        lower_headers,
+        parse_query,
+        read_upto,
+    )
+    from core.telemetry.request_log import log_json, on_platform
+
+    on_platform("gcp")  # non-request lines carry Cloud Logging's severity too
+    service: Service = default_service()
+    service.init["imports_ms"] = round((time.perf_counter() - _STARTED) * 1000, 1)
+    service.warm()  # the model loads during the instance's start, not on the first request
 
 
 def to_core(request: flask.Request, body: bytes, started: float) -> Request:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PHOTO = ROOT / "samples" / "coat.jpg"
@@ -143,6 +144,44 @@ def modules(probe: str, model: Path | None = None) -> frozenset[str]:
     code = code.replace("MODEL_PATH", repr(str(model)))
     script = "import sys, json\n" + framework + "before = set(sys.modules)\n" + code + \
         "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+    return frozenset(run(probe, script, model))
+
+
+# Imports of the entry module only (no request), as PROBES[...] start them.
+ENTRIES = {
+    "aws_lambda": f"sys.path.insert(0, {str(ROOT / 'aws_lambda')!r})\nimport lambda_function\n",
+    "gcp_function": "import flask, functions_framework\nfrom gcp_function import main\n",
+    "azure_function": "import azure.functions\nfrom azure_function import function_app\n",
+}
+
+_LOADING = """
+import gc, json, sys
+loading = {}
+def hook(event, args):
+    if event == "import" and args[0] in ("numpy", "PIL.Image") and args[0] not in loading:
+        frame, count = sys._getframe(), 0
+        while frame is not None:
+            count += frame.f_code.co_name == "_find_and_load"
+            frame = frame.f_back
+        loading[args[0]] = count
+sys.addaudithook(hook)
+"""
+
+
+def init_state(entry: str) -> dict[str, Any]:
+    """Importing ``ENTRIES[entry]`` in a fresh interpreter: ``loading``, for numpy and
+    PIL.Image, how many module imports were in progress when each was first imported (1: only
+    the entry module's own), and the collector's state once the import returned
+    (``gc_enabled``, ``frozen``: gc.get_freeze_count())."""
+    script = _LOADING + ENTRIES[entry] + 'print(json.dumps({"loading": loading, ' \
+        '"gc_enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))\n'
+    found: dict[str, Any] = run(entry, script, None)
+    return found
+
+
+def run(probe: str, script: str, model: Path | None) -> Any:
+    """The JSON that ``script`` prints last, run as a cold start runs (``-S``, the checkout on
+    the path, ``MODEL_PATH=model`` when given)."""
     done = subprocess.run([sys.executable, "-S", "-c", script], cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=False,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": _PYTHONPATH,
@@ -150,7 +189,7 @@ def modules(probe: str, model: Path | None = None) -> frozenset[str]:
                                **({"MODEL_PATH": str(model)} if model else {})})
     if done.returncode != 0:
         raise RuntimeError(f"probe {probe} failed:\n{done.stderr[-3000:]}")
-    return frozenset(json.loads(done.stdout.strip().splitlines()[-1]))
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def forbidden(names: frozenset[str], floor: frozenset[str]) -> dict[str, str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.init_imports import FORBIDDEN, forbidden, modules
+from tests.init_imports import ENTRIES, FORBIDDEN, forbidden, init_state, modules
 from tests.onnx_graphs import COURSE_2025, Graph, build, write_manifest
 
 
@@ -50,3 +50,14 @@ def test_an_onnx_model_s_cold_path_imports_no_litert(tmp_path: Path) -> None:
     assert "onnxruntime" in ours  # the probe served the ONNX model
     found = forbidden(ours, onnx_floor)
     assert not found, "\n".join(f"{name}: {reason}" for name, reason in found.items())
+
+
+@pytest.mark.parametrize("entry", list(ENTRIES))
+def test_numpy_and_pillow_are_imported_by_the_entry_module_itself(entry: str) -> None:
+    """numpy's and Pillow's imports run while only the entry module's own import is in
+    progress, not at the end of the service's chain of nested imports (core.startup says
+    why); and once init is over the collector runs again, init's objects frozen."""
+    state = init_state(entry)
+    assert state["loading"] == {"numpy": 1, "PIL.Image": 1}
+    assert state["gc_enabled"] is True
+    assert state["frozen"] > 10_000
