@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from benchmarks.cold_container import Run, Samples, document, judge, markdown, schedule
@@ -19,8 +20,20 @@ def pair(ours: list[float], bare: list[float]) -> dict[str, list[Run]]:
 
 def test_each_round_runs_every_pair_back_to_back_the_order_flipping() -> None:
     assert schedule(["default", "onnx"], 2) == [
-        ("default", "ours"), ("default", "bare"), ("onnx", "ours"), ("onnx", "bare"),
-        ("default", "bare"), ("default", "ours"), ("onnx", "bare"), ("onnx", "ours")]
+        ("default", "ours"), ("default", "bare"), ("onnx", "bare"), ("onnx", "ours"),
+        ("default", "bare"), ("default", "ours"), ("onnx", "ours"), ("onnx", "bare")]
+
+
+def test_every_side_follows_ours_and_bare_equally_often() -> None:
+    """Over the rounds, each kind's ours and bare each come after an ours start as often as
+    after a bare one (the first start of the run follows nothing)."""
+    order = schedule(["default", "onnx", "xception"], 8)
+    after: dict[tuple[str, str], list[str]] = {}
+    for before, (kind, side) in itertools.pairwise(order):
+        after.setdefault((kind, side), []).append(before[1])
+    for (kind, side), sides in after.items():
+        skew = sides.count("ours") - sides.count("bare")
+        assert abs(skew) <= 1, (kind, side, sides)
 
 
 def test_the_difference_and_ratio_pair_the_runs_of_each_round() -> None:
