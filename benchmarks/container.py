@@ -9,7 +9,8 @@ only that runtime's packages and the model, with a handler that loads it at impo
 resizes and runs per event (``benchmarks.container_bare``). Models: the default, the ONNX
 MobileNetV2 of ``benchmarks.cold_models`` and, when it is there, the lesson's Xception (the file
 ``benchmarks.cold_zip`` finds). Every pair alternates within one run, the order flipping every
-round (``benchmarks.cold_container``, which also judges the goals and renders the docs' table).
+round and from one model to the next (``benchmarks.cold_container``, which also judges the goals
+and renders the docs' table).
 The bases are the stand-ins that `make test-deps` builds (or the real ones where they can be
 pulled: PYTHON_TAG).
 
