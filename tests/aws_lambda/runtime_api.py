@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import queue
 import re
+import sys
 import threading
 import time
 import uuid
@@ -49,6 +50,19 @@ class _Pending:
     outcome: Outcome | None = None
 
 
+class _Server(ThreadingHTTPServer):
+    """The HTTP server. A client gone mid-request is no error: a runtime client stopped while
+    its ``/next`` waited (every container start of the benchmarks ends so) would otherwise
+    print a traceback for each."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # reset, broken pipe, aborted
+            return
+        super().handle_error(request, client_address)
+
+
 class RuntimeApi:
     """The server; use as a context manager. ``posts`` records every POST in order."""
 
@@ -60,8 +74,7 @@ class RuntimeApi:
         self.snapshot_taken = threading.Event()  # the client asked for restore/next
         self._restored = threading.Event()
         self._closed = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
