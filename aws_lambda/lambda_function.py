@@ -32,6 +32,7 @@ with InitPhase():  # numpy and Pillow imported first, the collector paused until
 
         shutdown.install(SERVICE.pipeline.reset_connections)
 
+
 def lambda_handler(event: Any, context: Any) -> Any:
     """Answer one invocation of any supported shape; never raises."""
     return handle_event(SERVICE, event, context)

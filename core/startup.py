@@ -7,7 +7,7 @@ Lambda image (docs/performance.md, "Cold start"):
   as the stack falls back below it. numpy and Pillow run thousands of calls while they import;
   reached through the service's chain of nested imports (about five modules deep, six
   importlib frames each), that work sat on a chunk boundary, and each crossing was an ``mmap``
-  and a ``munmap``: 741 ``munmap`` calls in the handler's import, against 21 when the entry
+  and a ``munmap``: 741 ``munmap`` calls in the handler's import, against 19 when the entry
   module imports numpy and Pillow itself first.
 * The cyclic garbage collector ran about 45 times while the init imports built their ~25,000
   objects, freeing next to nothing: 5-8 ms. It is paused for the init phase; when the phase
