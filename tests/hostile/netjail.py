@@ -23,6 +23,7 @@ import core.fetch.pinning
 
 _real_getaddrinfo = socket.getaddrinfo
 _real_urllib3_create = urllib3.util.connection.create_connection  # takes socket_options
+_real_open_socket = core.fetch.pinning.open_socket
 
 
 def _is_loopback(host: str) -> bool:
@@ -74,7 +75,7 @@ class NetJail:
     def open_socket(self, address: tuple[str, int], timeout: float) -> socket.socket:
         """The image fetcher's connect (``core.fetch.pinning.open_socket``), through the jail."""
         self._admit(*address)
-        return socket.create_connection(address, timeout)
+        return _real_open_socket(address, timeout)
 
     def _admit(self, host: str, port: int) -> None:
         self.connects.append((str(host), int(port)))
