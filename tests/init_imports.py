@@ -68,6 +68,16 @@ FORBIDDEN: dict[str, str] = {
                  "the first URL",
 }
 
+# Each entry module: its platform's framework, imported first (its modules count as floor), and
+# the entry module's own import.
+FRAMEWORKS = {"aws_lambda": "", "gcp_function": "import flask, functions_framework\n",
+              "azure_function": "import azure.functions\n"}
+IMPORTS = {"aws_lambda": f"sys.path.insert(0, {str(ROOT / 'aws_lambda')!r})\n"
+                         "import lambda_function\n",
+           "gcp_function": "from gcp_function import main\n",
+           "azure_function": "from azure_function import function_app\n"}
+ENTRIES = {entry: FRAMEWORKS[entry] + IMPORTS[entry] for entry in IMPORTS}
+
 _REQUEST = """
 import base64
 event = {"image": base64.b64encode(open(PHOTO, "rb").read()).decode(), "top_k": 3}
@@ -89,12 +99,6 @@ with Image.open(io.BytesIO(open({str(PHOTO)!r}, "rb").read())) as p:
 it.set_tensor(d["index"], px[np.newaxis].astype(d["dtype"]))
 it.invoke()
 """,
-    "aws_lambda": _REQUEST + f"""
-sys.path.insert(0, {str(ROOT / "aws_lambda")!r})
-import lambda_function
-answer = lambda_function.lambda_handler(event, None)
-assert answer and "error" not in answer, answer
-""",
 }
 
 # The same on an ONNX model (``modules(..., model=...)``): the floor is ONNX Runtime's own.
@@ -112,8 +116,6 @@ with Image.open(io.BytesIO(open(PHOTO, "rb").read())) as p:
     px = np.asarray(p.convert("RGB").resize((w, h)), dtype=np.float32)
 session.run(None, {inp.name: px.transpose(2, 0, 1)[np.newaxis] / 255})
 """.replace("PHOTO", repr(str(PHOTO)))
-PROBES["aws_lambda_onnx"] = PROBES["aws_lambda"]
-
 _SERVICE_REQUEST = _REQUEST + """
 import json
 from core.messages import Request
@@ -122,10 +124,14 @@ response = MODULE.service.handle(Request("POST", "/predict",
                                            {"content-type": "application/json"}, body=body))
 assert response.status == 200, response.body
 """
-PROBES["gcp_function"] = "import flask, functions_framework\n" + "SPLIT\n" + \
-    "from gcp_function import main\n" + _SERVICE_REQUEST.replace("MODULE", "main")
-PROBES["azure_function"] = "import azure.functions\n" + "SPLIT\n" + \
-    "from azure_function import function_app\n" + _SERVICE_REQUEST.replace("MODULE", "function_app")
+PROBES["aws_lambda"] = IMPORTS["aws_lambda"] + _REQUEST + """
+answer = lambda_function.lambda_handler(event, None)
+assert answer and "error" not in answer, answer
+"""
+PROBES["aws_lambda_onnx"] = PROBES["aws_lambda"]
+for _entry, _module in (("gcp_function", "main"), ("azure_function", "function_app")):
+    PROBES[_entry] = FRAMEWORKS[_entry] + "SPLIT\n" + IMPORTS[_entry] + \
+        _SERVICE_REQUEST.replace("MODULE", _module)
 
 
 # The checkout, then the installed packages, without the site module (``-S``, as Lambda starts
@@ -146,13 +152,6 @@ def modules(probe: str, model: Path | None = None) -> frozenset[str]:
         "print(json.dumps(sorted(set(sys.modules) - before)))\n"
     return frozenset(run(probe, script, model))
 
-
-# Imports of the entry module only (no request), as PROBES[...] start them.
-ENTRIES = {
-    "aws_lambda": f"sys.path.insert(0, {str(ROOT / 'aws_lambda')!r})\nimport lambda_function\n",
-    "gcp_function": "import flask, functions_framework\nfrom gcp_function import main\n",
-    "azure_function": "import azure.functions\nfrom azure_function import function_app\n",
-}
 
 _LOADING = """
 import gc, json, sys
