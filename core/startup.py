@@ -26,8 +26,7 @@ class InitPhase:
     """``with InitPhase():`` around an entry module's imports and model load. A failure inside
     leaves the collector as it was and freezes nothing."""
 
-    def __init__(self) -> None:
-        self._was_enabled = gc.isenabled()
+    _was_enabled = True  # the collector's state on entry, set by __enter__
 
     def __enter__(self) -> InitPhase:
         self._was_enabled = gc.isenabled()
