@@ -54,8 +54,7 @@ def _encode(text: str, safe: frozenset[str]) -> str:
         byte = data[i]
         if chr(byte) in safe:
             out.append(chr(byte))
-        elif byte == 0x25 and data[i + 1:i + 2] and data[i + 2:i + 3] and \
-                data[i + 1] in _HEX and data[i + 2] in _HEX:
+        elif byte == 0x25 and i + 2 < len(data) and data[i + 1] in _HEX and data[i + 2] in _HEX:
             out.append("%" + data[i + 1:i + 3].decode("ascii").upper())
             i += 3
             continue
