@@ -68,6 +68,14 @@ FORBIDDEN: dict[str, str] = {
                  "the first URL",
 }
 
+# Modules the floor imports that ours must not: Pillow's Image.open imports five decoders before
+# it reads any data, ours only the one a picture's signature calls for (core.images.decoders).
+BELOW_FLOOR: dict[str, str] = {
+    name: f"the {fmt} decoder, imported by the first {fmt} picture; a JPEG upload needs none"
+    for name, fmt in (("PIL.PngImagePlugin", "PNG"), ("PIL.GifImagePlugin", "GIF"),
+                      ("PIL.BmpImagePlugin", "BMP"), ("PIL.PpmImagePlugin", "PPM"))
+}
+
 # Each entry module: its platform's framework, imported first (its modules count as floor), and
 # the entry module's own import.
 FRAMEWORKS = {"aws_lambda": "", "gcp_function": "import flask, functions_framework\n",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.init_imports import ENTRIES, FORBIDDEN, forbidden, init_state, modules
+from tests.init_imports import BELOW_FLOOR, ENTRIES, FORBIDDEN, forbidden, init_state, modules
 from tests.onnx_graphs import COURSE_2025, Graph, build, write_manifest
 
 
@@ -32,6 +32,17 @@ def test_init_and_first_upload_import_nothing_forbidden(entry: str,
     assert not found, "\n".join(f"{name}: {reason}" for name, reason in found.items())
 
 
+@pytest.mark.parametrize("entry", ["aws_lambda", "gcp_function", "azure_function"])
+def test_a_jpeg_upload_imports_fewer_decoders_than_the_floor(entry: str,
+                                                             floor: frozenset[str]) -> None:
+    """The floor's Image.open imports Pillow's five common decoders; our init and first JPEG
+    upload import JPEG's alone."""
+    assert set(BELOW_FLOOR) <= floor  # the floor does import them: ours is below it
+    ours = modules(entry)
+    assert "PIL.JpegImagePlugin" in ours
+    found = sorted(set(BELOW_FLOOR) & ours)
+    assert not found, "\n".join(f"{name}: {BELOW_FLOOR[name]}" for name in found)
+
 def test_the_check_catches_a_forbidden_import() -> None:
     """The comparison flags a forbidden submodule the floor lacks, and its reason."""
     found = forbidden(frozenset({"concurrent.futures.thread", "json"}), frozenset({"json"}))
@@ -48,6 +59,7 @@ def test_an_onnx_model_s_cold_path_imports_no_litert(tmp_path: Path) -> None:
     assert "onnxruntime" in onnx_floor and "ai_edge_litert" not in onnx_floor
     ours = modules("aws_lambda_onnx", model)
     assert "onnxruntime" in ours  # the probe served the ONNX model
+    assert set(BELOW_FLOOR) <= onnx_floor and not set(BELOW_FLOOR) & ours
     found = forbidden(ours, onnx_floor)
     assert not found, "\n".join(f"{name}: {reason}" for name, reason in found.items())
 

@@ -16,17 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import NamedTuple
 
-from PIL import (
-    BmpImagePlugin,  # noqa: F401 - registers the decoders we allow, and no others
-    GifImagePlugin,  # noqa: F401
-    Image,
-    ImageFile,
-    JpegImagePlugin,  # noqa: F401
-    PngImagePlugin,
-)
+from PIL import Image, ImageFile
 
 from core import errors
 from core.images.budget import DecodeBudget
+from core.images.decoders import format_of, open_as
 from core.images.limits import (
     CpuClock,
     CpuExceeded,
@@ -36,11 +30,9 @@ from core.images.limits import (
 )
 from core.images.rgb import SMOOTH, Box, converted_pixels, reduction, shrink_to_rgb
 
-# Only these decoders are ever run on caller bytes (the JPEG one also opens phones' MPO files).
-ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
-# Data without the WebP signature is opened without the WebP decoder, which only accepts that
-# signature anyway: its plugin (and libwebp) is then imported by the first WebP image only.
-_NOT_WEBP = tuple(name for name in ALLOWED_FORMATS if name != "WEBP")
+# Only the decoders of core.images.decoders.ALLOWED_FORMATS are ever run on caller bytes, each
+# imported by the first picture of its format (the JPEG one also opens phones' MPO files).
+
 # Signatures of image formats we recognise but refuse (415, not 422).
 _REFUSED_SIGNATURES = (
     (b"%PDF", "PDF"), (b"%!PS", "PostScript/EPS"), (b"\xc5\xd0\xd3\xc6", "EPS"),
@@ -56,7 +48,6 @@ ORIENTATION = {
     6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE, 8: Image.Transpose.ROTATE_90,
 }
 ImageFile.LOAD_TRUNCATED_IMAGES = False
-PngImagePlugin.MAX_TEXT_MEMORY = 8 * 1024 * 1024  # text chunks (zTXt/iTXt bombs) per image
 warnings.simplefilter("error", Image.DecompressionBombWarning)
 # What a hostile file can make a decoder raise; all of them mean "cannot decode" (422).
 _DECODE_ERRORS: tuple[type[BaseException], ...] = (
@@ -105,16 +96,6 @@ def decoder_errors(cpu_seconds: float | None, corrupt: str) -> Iterator[None]:
         raise errors.InvalidImage(corrupt) from exc
 
 
-def _formats_for(data: bytes) -> tuple[str, ...]:
-    """The allowed formats to try on ``data``: WebP's only when the data says RIFF...WEBP
-    (every name passed must be registered, or Pillow loads all of its plugins)."""
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        from PIL import WebPImagePlugin  # noqa: F401 - registers the WebP decoder
-
-        return ALLOWED_FORMATS
-    return _NOT_WEBP
-
-
 def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
           ) -> tuple[Image.Image, JpegShape | None]:
     if not data:
@@ -126,11 +107,14 @@ def _open(data: bytes, max_pixels: int, cpu_seconds: float | None
     jpeg = None
     if data.startswith(b"\xff\xd8"):
         jpeg = check_jpeg(data)  # scan floods are refused before Pillow parses anything
+    corrupt = "the data is not a decodable JPEG, PNG, WebP, GIF or BMP image"
+    name = format_of(data)
+    if name is None:
+        raise errors.InvalidImage(corrupt)
     stream = CpuClock(data)
     stream.start(cpu_seconds)  # from here: Pillow parses a PNG's chunks in Python while opening
-    with decoder_errors(cpu_seconds, "the data is not a decodable JPEG, PNG, WebP, GIF or BMP "
-                        "image"):
-        image = Image.open(stream, formats=_formats_for(data))
+    with decoder_errors(cpu_seconds, corrupt):
+        image = open_as(name, stream)
         width, height = image.size
     if width <= 0 or height <= 0:
         raise errors.InvalidImage("the image has no pixels")
