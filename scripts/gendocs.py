@@ -53,6 +53,7 @@ from gendocs_tables import (  # noqa: E402
     errors_table,
     recorded,
     settings_table,
+    smoothing_table,
 )
 
 # (page, marker name, generator)
@@ -68,6 +69,7 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("performance.md", "cold-container", recorded("cold_container")),
     ("../models/README.md", "calibration", calibration_table),
     ("models.md", "calibration", calibration_table),
+    ("../models/README.md", "smoothing", smoothing_table),
     ("performance.md", "batch", batch("results")),
     ("batch.md", "batch-estimates", batch("estimates")),
 )

@@ -118,6 +118,17 @@ def recorded(name: str) -> Callable[[], str]:
     return block
 
 
+def smoothing_table() -> str:
+    """The shipped model's calibration beside the recipe's with label smoothing 0.05."""
+    from models.build import calibration_docs
+
+    def load(path: Path) -> Any:
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    return calibration_docs.smoothing_table(load(calibration_docs.DATA),
+                                            load(calibration_docs.SMOOTHING_DATA), "0.05")
+
+
 def calibration_table() -> str:
     """The default model's calibration before and after its temperature."""
     from models.build import calibration_docs

@@ -32,6 +32,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--crops", type=int, default=4, help="random crops per image (finetune)")
     parser.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs")
+    parser.add_argument("--smoothing", type=float, default=None,
+                        help="label smoothing of the full recipe (default: its own, 0.1)")
     return parser.parse_args(argv)
 
 

@@ -21,7 +21,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.build import MODEL_DIR, MissingInputError, fold, heldout, package, require, shared_dir
+from models.build import (
+    MODEL_DIR,
+    MissingInputError,
+    fold,
+    full,
+    heldout,
+    package,
+    require,
+    shared_dir,
+)
 from models.build import calibration_docs as chart
 from models.build import features as feats
 from models.build import temperature as temp
@@ -106,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     blob = require(args.out / "model.tflite").read_bytes()
     document = manifest(args.out)
     describe(document["description"], 1.0)  # fails early on a calibrated model
-    held = heldout.scores(args.seed)
+    held = heldout.scores(args.seed, full.recipe(smoothing=args.smoothing))
     value = temp.fit(temp.logits_of(held.scores), held.labels)
     print(f"temperature fitted on {len(held.labels)} held-out train images: {value:.4f}")
     folded = fold.fold(blob, value)
@@ -139,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: exit code 2 with a one-line message when an input is missing."""
     parser = argparse.ArgumentParser(prog="python -m models.build.calibrate", description=__doc__)
     parser.add_argument("--seed", type=int, default=0, help="seed of the held-out split")
+    parser.add_argument("--smoothing", type=float, default=None,
+                        help="label smoothing the model was built with (python -m models.build "
+                             "--smoothing): the held-out rerun of the recipe uses it too")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="the built model's folder")
     parser.add_argument("--data", type=Path, default=chart.DATA, help="figures (JSON)")
     parser.add_argument("--chart", type=Path, default=chart.CHART, help="reliability diagram")

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from models.build import REPO_ROOT
 
 DATA = REPO_ROOT / "docs" / "data" / "calibration.json"
+# The same step's figures for the recipe built with label smoothing 0.05 (not shipped).
+SMOOTHING_DATA = REPO_ROOT / "docs" / "data" / "calibration_smoothing005.json"
 CHART = REPO_ROOT / "docs" / "reliability.png"
 
 
@@ -84,6 +87,32 @@ def table(record: dict[str, Any]) -> str:
         f"{model['invoke_ms_after']:.2f} ms against {model['invoke_ms_before']:.2f} ms).",
     ]
     return "\n".join(rows)
+
+
+def smoothing_table(shipped: dict[str, Any], other: dict[str, Any], smoothing: str) -> str:
+    """The shipped model (label smoothing 0.1) beside the recipe built with ``smoothing``, each
+    with its own temperature fitted on its own held-out rerun: the figures both steps wrote."""
+    def row(name: str, value: Callable[[dict[str, Any]], str]) -> str:
+        return f"| {name} | {value(shipped)} | {value(other)} |"
+
+    def change(split: str, key: str) -> Callable[[dict[str, Any]], str]:
+        return lambda r: f"{r[split]['before'][key]:.3f} -> {r[split]['after'][key]:.3f}"
+
+    return "\n".join([
+        f"| | label smoothing 0.1 (shipped) | label smoothing {smoothing} |",
+        "|---|---:|---:|",
+        row("temperature, fitted on held-out train", lambda r: f"{r['temperature']:.3f}"),
+        row("held-out train (460 images): top-1 of the 85% model",
+            lambda r: f"{r['fit']['after']['accuracy']:.3f}"),
+        row("held-out train: ECE before -> after", change("fit", "ece")),
+        row("validation (341 photos): top-1",
+            lambda r: f"{r['validation']['after']['accuracy']:.3f}"),
+        row("validation: ECE before -> after", change("validation", "ece")),
+        row("validation: NLL before -> after", change("validation", "nll")),
+        row("validation: lowest ECE of any temperature (chosen on validation, to report only)",
+            lambda r: f"{r['validation']['any_temperature']['lowest_ece']['ece']:.3f} (T = "
+                      f"{r['validation']['any_temperature']['lowest_ece']['temperature']:.3f})"),
+    ])
 
 
 def draw(record: dict[str, Any], out: Path) -> None:

@@ -33,6 +33,12 @@ CALIBRATION_STEP = 13  # every 13th train image (served pixels) calibrates the r
 CHOSEN = fulltune.FullTuneConfig()  # best on held-out train (models/README.md)
 
 
+def recipe(epochs: int | None = None, smoothing: float | None = None) -> fulltune.FullTuneConfig:
+    """``CHOSEN``, with the epochs or the label smoothing given on the command line."""
+    cfg = CHOSEN if epochs is None else dataclasses.replace(CHOSEN, epochs=epochs)
+    return cfg if smoothing is None else dataclasses.replace(cfg, smoothing=smoothing)
+
+
 def assemble(part: bytes, layers: list[Layer], cfg: fulltune.FullTuneConfig) -> bytes:
     """Requantised backbone (uint8 pixels -> int8 pooled features) + float head."""
     model = graph.load(part)
@@ -135,7 +141,7 @@ def build(args: argparse.Namespace) -> int:
     start = time.monotonic()
     data = inputs()
     data_dir = shared_dir() / "data" / "clothing-dataset-small"
-    cfg = CHOSEN if args.epochs is None else dataclasses.replace(CHOSEN, epochs=args.epochs)
+    cfg = recipe(args.epochs, args.smoothing)
     print(f"fine-tuning on all {len(data.labels)} train images: {cfg}", flush=True)
     _, top, part = train(data, np.arange(len(data.labels)), cfg, args.seed)
     layers = tails.head_layers(top)

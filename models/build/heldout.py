@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from models.build import CACHE_DIR, full
 from models.build import tail as tails
 from models.build.evaluate import run_graph
+from models.build.fulltune import FullTuneConfig
 from models.build.training import holdout
 
 FRACTION = 0.15
@@ -35,25 +36,25 @@ class HeldOut:
     labels: NDArray[np.int64]
 
 
-def _cache(paths: list[Path], seed: int) -> Path:
-    digest = hashlib.sha256(json.dumps([asdict(full.CHOSEN), seed, FRACTION]).encode())
+def _cache(paths: list[Path], seed: int, cfg: FullTuneConfig) -> Path:
+    digest = hashlib.sha256(json.dumps([asdict(cfg), seed, FRACTION]).encode())
     for path in paths:
         digest.update(f"{path.name}|{path.stat().st_size}".encode())
     return CACHE_DIR / f"heldout-{digest.hexdigest()[:16]}.npz"
 
 
-def scores(seed: int) -> HeldOut:
-    """Held-out served scores of the recipe trained on the rest of train (cached)."""
+def scores(seed: int, cfg: FullTuneConfig = full.CHOSEN) -> HeldOut:
+    """Held-out served scores of the recipe ``cfg`` trained on the rest of train (cached)."""
     data = full.inputs()
-    cache = _cache(data.paths, seed)
+    cache = _cache(data.paths, seed, cfg)
     if cache.exists():
         with np.load(cache) as saved:
             return HeldOut(saved["scores"], saved["labels"])
     held = holdout(data.labels, FRACTION, seed)
     rows, test = np.flatnonzero(~held), np.flatnonzero(held)
     print(f"training the recipe on {len(rows)} train images, holding out {len(test)}", flush=True)
-    _, top, part = full.train(data, rows, full.CHOSEN, seed)
-    blob = full.assemble(part, tails.head_layers(top), full.CHOSEN)
+    _, top, part = full.train(data, rows, cfg, seed)
+    blob = full.assemble(part, tails.head_layers(top), cfg)
     result = HeldOut(run_graph(blob, [data.paths[i] for i in test], 224), data.labels[test])
     cache.parent.mkdir(parents=True, exist_ok=True)
     np.savez(cache, scores=result.scores, labels=result.labels)

@@ -3,6 +3,8 @@ int8 heads against a NumPy reference, the reliability figures and the refusal to
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -170,3 +172,21 @@ def test_scaled_scores_give_back_the_unscaled_logits_up_to_a_constant() -> None:
     for t in (0.5, 0.644, 1.0, 1.3):
         np.testing.assert_allclose(numpy_softmax(recovered, t), numpy_softmax(logits, t),
                                    atol=1e-9)
+
+
+def test_a_smoothing_override_changes_the_recipe_and_its_held_out_cache(tmp_path: Path) -> None:
+    """``--smoothing`` changes only the loss's label smoothing, and the held-out rerun of that
+    recipe is cached apart from the committed recipe's."""
+    from models.build import full, heldout
+    from models.build.__main__ import parse_args
+
+    assert full.recipe() == full.CHOSEN
+    changed = full.recipe(smoothing=0.05)
+    assert changed.smoothing == 0.05 and changed != full.CHOSEN
+    assert dataclasses.replace(changed, smoothing=full.CHOSEN.smoothing) == full.CHOSEN
+    assert parse_args(["--smoothing", "0.05"]).smoothing == 0.05
+    assert parse_args([]).smoothing is None
+    photo = tmp_path / "a.jpg"
+    photo.write_bytes(b"x")
+    assert heldout._cache([photo], 0, changed) != heldout._cache([photo], 0, full.CHOSEN)
+    assert heldout._cache([photo], 0, full.recipe()) == heldout._cache([photo], 0, full.CHOSEN)
