@@ -20,7 +20,7 @@ from PIL import Image, JpegImagePlugin, UnidentifiedImageError  # noqa: F401 - J
 PNG_TEXT_MEMORY = 8 * 1024 * 1024  # a PNG's text chunks (zTXt/iTXt bombs) per image
 
 # Format -> the Pillow plugin that decodes it, and the test of a picture's first bytes (each the
-# same test as that plugin's own, which tests.images.test_decoders checks).
+# same test as that plugin's own, which tests/core/test_decoders.py checks).
 _DECODERS: dict[str, tuple[str, Callable[[bytes], bool]]] = {
     "JPEG": ("JpegImagePlugin", lambda head: head.startswith(b"\xff\xd8\xff")),
     "PNG": ("PngImagePlugin", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
@@ -57,8 +57,8 @@ def open_as(name: str, stream: IO[bytes]) -> Image.Image:
     ``Image.open(stream, formats=[name])`` opens it but without importing any other plugin.
 
     Pillow's bomb check follows, as in ``Image.open`` (the caller's own pixel limit after it).
-    Raises ``PIL.UnidentifiedImageError`` when the plugin does not accept the data (WebP
-    without libwebp), and whatever the plugin raises on a malformed header."""
+    Raises ``PIL.UnidentifiedImageError`` when the plugin does not accept the data (RIFF/WEBP
+    without a VP8 chunk, or WebP without libwebp), and whatever it raises on a bad header."""
     factory, accept = _registered(name)
     stream.seek(0)
     if accept is not None and accept(stream.read(16)) is not True:
