@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from core.messages import Request, Response
+from tests.docker.engine import docker
 from tests.docker.lesson import photo_b64, photo_host, reference, wait_for_port
 from tests.processes import free_port
 from tests.sam.tool import CONTAINER_OPTIONS, command, environment
@@ -34,6 +35,7 @@ def api(sam_built: Path) -> Iterator[str]:
     """`sam local start-api` of the built template; yields its base URL."""
     port = free_port()
     log = sam_built.parent / "start-api.log"
+    before = sam_containers()
     with log.open("wb") as out:
         process = subprocess.Popen(
             command("local", "start-api", "-t", str(sam_built), "--host", "127.0.0.1",
@@ -50,6 +52,15 @@ def api(sam_built: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
+        # SAM does not always remove its warm container when it exits: one was found still
+        # running after the suite. Whatever this server created goes with it.
+        for leftover in sorted(sam_containers() - before):
+            docker("rm", "-f", leftover, check=False)
+
+
+def sam_containers() -> set[str]:
+    """The ids of the containers SAM CLI created (running or not), by its label."""
+    return set(docker("ps", "-aq", "--filter", "label=sam.cli.container.type").split())
 
 
 def in_process(method: str, path: str, body: bytes = b"",
