@@ -122,11 +122,9 @@ def smoothing_table() -> str:
     """The shipped model's calibration beside the recipe's with label smoothing 0.05."""
     from models.build import calibration_docs
 
-    def load(path: Path) -> Any:
-        return json.loads(path.read_text(encoding="utf-8"))
-
-    return calibration_docs.smoothing_table(load(calibration_docs.DATA),
-                                            load(calibration_docs.SMOOTHING_DATA), "0.05")
+    other = json.loads(calibration_docs.SMOOTHING_DATA.read_text(encoding="utf-8"))
+    return calibration_docs.smoothing_table(
+        json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")), other, "0.05")
 
 
 def calibration_table() -> str:

@@ -32,7 +32,7 @@ def test_init_and_first_upload_import_nothing_forbidden(entry: str,
     assert not found, "\n".join(f"{name}: {reason}" for name, reason in found.items())
 
 
-@pytest.mark.parametrize("entry", ["aws_lambda", "gcp_function", "azure_function"])
+@pytest.mark.parametrize("entry", list(ENTRIES))
 def test_a_jpeg_upload_imports_fewer_decoders_than_the_floor(entry: str,
                                                              floor: frozenset[str]) -> None:
     """The floor's Image.open imports Pillow's five common decoders; our init and first JPEG
@@ -42,6 +42,7 @@ def test_a_jpeg_upload_imports_fewer_decoders_than_the_floor(entry: str,
     assert "PIL.JpegImagePlugin" in ours
     found = sorted(set(BELOW_FLOOR) & ours)
     assert not found, "\n".join(f"{name}: {BELOW_FLOOR[name]}" for name in found)
+
 
 def test_the_check_catches_a_forbidden_import() -> None:
     """The comparison flags a forbidden submodule the floor lacks, and its reason."""
