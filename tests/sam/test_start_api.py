@@ -52,8 +52,8 @@ def api(sam_built: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=30)
-        # SAM does not always remove its warm container when it exits: one was found still
-        # running after the suite. Whatever this server created goes with it.
+        # SAM does not always remove its warm container when it exits on Ctrl+C, so whatever
+        # it created while it ran is removed here.
         for leftover in sorted(sam_containers() - before):
             docker("rm", "-f", leftover, check=False)
 
