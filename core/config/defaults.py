@@ -15,6 +15,10 @@ if os.path.isfile(_BUNDLED):
     with open(_BUNDLED, encoding="utf-8") as _pointer:
         DEFAULT_MODEL = join(ROOT, _pointer.read().strip())
 DEFAULT_MAX_PIXELS = 25_000_000  # a 24 MP camera photo fits; ~100 MB as RGBA at most
+# Pillow's own decompression-bomb limit (PIL.Image.MAX_IMAGE_PIXELS, 1 GiB / 4 / 3): every
+# decode refuses more whatever MAX_IMAGE_PIXELS says, so the setting may not exceed it.
+# Written out because the settings load before Pillow; a test holds it to Pillow's value.
+PILLOW_MAX_PIXELS = 89_478_485
 
 HOUR = 3600.0
 GIB = 1 << 30

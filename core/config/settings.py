@@ -15,7 +15,7 @@ from core.config.checks import check_settings
 from core.config.choices import METRICS_MODES
 from core.config.defaults import DEFAULT_MAX_PIXELS as DEFAULT_MAX_PIXELS
 from core.config.defaults import DEFAULT_MODEL as DEFAULT_MODEL
-from core.config.defaults import GIB, HOUR
+from core.config.defaults import GIB, HOUR, PILLOW_MAX_PIXELS
 from core.config.defaults import ROOT as ROOT
 from core.config.defaults import available_cpus as available_cpus
 from core.config.environment import read_env
@@ -48,8 +48,9 @@ class Settings(ModelSettings):
         values=count(1, GIB)))
     max_image_pixels: int = field(default=DEFAULT_MAX_PIXELS, metadata=_meta(
         "MAX_IMAGE_PIXELS",
-        "largest image, width x height from the header before decoding (413)",
-        values=count(1, 1_000_000_000)))
+        "largest image, width x height from the header before decoding (413); at most "
+        "Pillow's own decompression-bomb limit, which refuses larger images in any case",
+        values=count(1, PILLOW_MAX_PIXELS)))
     max_batch: int = field(default=16, metadata=_meta(
         "MAX_BATCH_URLS",
         "most URLs (or images) in one request", values=count(1, 1024)))

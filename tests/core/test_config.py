@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import warnings
 from dataclasses import Field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -85,6 +87,8 @@ def test_explicit_argument_wins_over_environment() -> None:
     ({"SERVER_TIMEOUT": "0.5"}, "SERVER_TIMEOUT must be a whole number from 1 to 86400"),
     ({"LAMBDA_DEADLINE_MARGIN_MS": "1.5"}, "LAMBDA_DEADLINE_MARGIN_MS has a bad value"),
     ({"REQUEST_DEADLINE_SECONDS": "0"}, "REQUEST_DEADLINE_SECONDS must be a number above 0"),
+    ({"MAX_IMAGE_PIXELS": "100000000"},
+     "MAX_IMAGE_PIXELS must be a whole number from 1 to 89478485, got 100000000"),
 ])
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
@@ -156,3 +160,42 @@ def test_a_bad_setting_stops_the_cli_with_one_line(capsys: pytest.CaptureFixture
     assert main(["info"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "FETCH_DEADLINE" in err
+
+
+def test_the_pixel_limit_reaches_pillow_s_own_and_no_further() -> None:
+    """Pillow refuses an image over its bomb limit whatever the setting says, so the setting's
+    range ends there: Pillow's value, read from Pillow itself."""
+    from PIL import Image
+
+    from core.config.defaults import PILLOW_MAX_PIXELS
+
+    assert PILLOW_MAX_PIXELS == Image.MAX_IMAGE_PIXELS
+    top = Settings.from_env(env={"MAX_IMAGE_PIXELS": str(Image.MAX_IMAGE_PIXELS)})
+    assert top.max_image_pixels == Image.MAX_IMAGE_PIXELS
+    with pytest.raises(ConfigError, match="MAX_IMAGE_PIXELS"):
+        Settings.from_env(env={"MAX_IMAGE_PIXELS": str(Image.MAX_IMAGE_PIXELS + 1)})
+
+
+def _bmp_header(width: int, height: int) -> bytes:
+    """A 24-bit BMP's file and info headers, no pixels: enough for Pillow to open it."""
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, 0, 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", 14 + 40, 0, 0, 54) + info
+
+
+def test_an_image_at_the_top_of_the_range_opens_and_one_pixel_row_more_is_413() -> None:
+    """At the highest setting a 9459 x 9459 header (89,472,681 pixels) passes both Pillow's
+    check and ours (opened only: the header has no pixels to decode); 9460 x 9460 is refused
+    with 413 however high the setting."""
+    from PIL import Image
+
+    from core.config.defaults import PILLOW_MAX_PIXELS
+    from core.errors import ImageTooLarge
+    from core.images.decode import _open
+
+    with warnings.catch_warnings():  # as core.images.decode sets it at import (pytest resets it)
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image, _ = _open(_bmp_header(9459, 9459), PILLOW_MAX_PIXELS, None)
+        assert image.size == (9459, 9459)
+        with pytest.raises(ImageTooLarge) as raised:
+            _open(_bmp_header(9460, 9460), PILLOW_MAX_PIXELS, None)
+    assert raised.value.status == 413
