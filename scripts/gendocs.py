@@ -16,7 +16,9 @@ committed table differs from what the code generates (``make docs`` and the test
 * the package map (docs/architecture.md): a mermaid diagram of which package imports which,
   read from the source's import statements;
 * the default model's calibration figures (models/README.md, docs/models.md) from
-  ``docs/data/calibration.json``, the JSON that ``python -m models.build.calibrate`` writes;
+  ``docs/data/calibration.json``, the JSON that ``python -m models.build.calibrate`` writes,
+  and the card's two comparisons with the figures the same step wrote for experiments
+  (``calibration_smoothing005.json``, ``calibration_crossval.json``);
 * the default model's answers for the sample photos quoted in README.md, getting-started and
   deploy-aws (``models.build.examples``), from the model itself;
 * the batch throughput (docs/performance.md, its figure docs/batch-throughput.svg) and the
@@ -50,6 +52,7 @@ from gendocs_tables import (  # noqa: E402
     calibration_table,
     cold_table,
     cost_table,
+    crossval_table,
     errors_table,
     recorded,
     settings_table,
@@ -70,6 +73,7 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("../models/README.md", "calibration", calibration_table),
     ("models.md", "calibration", calibration_table),
     ("../models/README.md", "smoothing", smoothing_table),
+    ("../models/README.md", "crossval", crossval_table),
     ("performance.md", "batch", batch("results")),
     ("batch.md", "batch-estimates", batch("estimates")),
 )

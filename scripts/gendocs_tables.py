@@ -122,9 +122,20 @@ def smoothing_table() -> str:
     """The shipped model's calibration beside the recipe's with label smoothing 0.05."""
     from models.build import calibration_docs
 
-    other = json.loads(calibration_docs.SMOOTHING_DATA.read_text(encoding="utf-8"))
-    return calibration_docs.smoothing_table(
-        json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")), other, "0.05")
+    return calibration_docs.side_by_side(
+        json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")),
+        json.loads(calibration_docs.SMOOTHING_DATA.read_text(encoding="utf-8")),
+        ("label smoothing 0.1 (shipped)", "label smoothing 0.05"))
+
+
+def crossval_table() -> str:
+    """The shipped temperature (one held-out 15%) beside one fitted by cross-validation."""
+    from models.build import calibration_docs
+
+    return calibration_docs.side_by_side(
+        json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")),
+        json.loads(calibration_docs.CROSSVAL_DATA.read_text(encoding="utf-8")),
+        ("one held-out 15% (shipped)", "5-fold cross-validation"))
 
 
 def calibration_table() -> str:

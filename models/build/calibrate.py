@@ -1,11 +1,12 @@
 """``python -m models.build.calibrate``: fold a fitted temperature into the built model's head.
 
 The model trained with label smoothing is under-confident. The temperature is fitted on train
-images the recipe was not trained on (:mod:`models.build.heldout`), divided into the head's
-dense layer (:mod:`models.build.fold`), and the validation split is then scored once, before
-and after, only to report: the top-1 class of every validation photo must be unchanged, else
-the step fails. It writes model.tflite and model.json, docs/data/calibration.json (the figures
-the model card quotes, via scripts/gendocs.py) and docs/reliability.png.
+images the recipe was not trained on (:mod:`models.build.heldout`: one held-out 15% by default;
+``--folds K`` for K-fold cross-validation over all of train), divided into the head's dense
+layer (:mod:`models.build.fold`), and the validation split is then scored once, before and
+after, only to report: the top-1 class of every validation photo must be unchanged, else the
+step fails. It writes model.tflite and model.json, docs/data/calibration.json (the figures the
+model card quotes, via scripts/gendocs.py) and docs/reliability.png.
 """
 
 from __future__ import annotations
@@ -41,13 +42,13 @@ ROUNDS = 15  # alternated rounds of 50 invokes each, scaled and unscaled model
 FOLD_TOLERANCE = 1e-5  # folded graph vs softmax(log p / T) in float64, per probability
 
 
-def describe(text: str, value: float) -> str:
+def describe(text: str, value: float, where: str = "held-out train") -> str:
     """The manifest's description with the temperature appended (fails if already there: the
     build rewrites the manifest, so a model with it in has been calibrated already)."""
     if MARK in text:
         raise SystemExit("error: the model already has a temperature folded in; rebuild it "
                          "with `python -m models.build` first")
-    return f"{text} {MARK} {value:.4f} (fitted on held-out train) before the softmax."
+    return f"{text} {MARK} {value:.4f} (fitted on {where}) before the softmax."
 
 
 def check(before: NDArray[np.float32], after: NDArray[np.float32], value: float) -> int:
@@ -63,20 +64,41 @@ def check(before: NDArray[np.float32], after: NDArray[np.float32], value: float)
     return changed
 
 
-def record(value: float, held: heldout.HeldOut, before: NDArray[np.float32],
+def fit_set(held: heldout.HeldOut, value: float, folds: int | None) -> dict[str, Any]:
+    """Figures of the set T was fitted on. With folds, each fold's "after" uses the temperature
+    fitted on the other folds only, so those figures are out of sample too."""
+    logits = temp.logits_of(held.scores)
+    scaled, per_fold = temp.softmax(logits, value), []
+    for index in range(folds or 0):
+        inside = held.folds == index
+        per_fold.append(temp.fit(logits[~inside], held.labels[~inside]))
+        scaled[inside] = temp.softmax(logits[inside], per_fold[-1])
+    figures: dict[str, Any] = {
+        "set": (f"held-out {heldout.FRACTION:.0%} of train, the recipe retrained on the rest"
+                if folds is None else f"{folds}-fold cross-validation over all of train, each fold "
+                f"scored by the recipe retrained on the other {folds - 1}"),
+        "images": len(held.labels),
+        "trained_on": round(1 - heldout.FRACTION if folds is None else (folds - 1) / folds, 6),
+        "before": temp.reliability(held.scores, held.labels),
+        "after": temp.reliability(scaled, held.labels),
+        "top1_changed": int((scaled.argmax(axis=1) != held.scores.argmax(axis=1)).sum()),
+        "ece_of_a_calibrated_model": temp.sampling_floor(scaled),
+    }
+    if folds is not None:  # each fold's own lowest-NLL T is reported only, to show the spread
+        own = [temp.fit(logits[held.folds == i], held.labels[held.folds == i])
+               for i in range(folds)]
+        figures.update(folds=folds, fold_temperatures=[round(t, 6) for t in per_fold],
+                       own_fold_temperatures=[round(t, 6) for t in own])
+    return figures
+
+
+def record(value: float, fit: dict[str, Any], before: NDArray[np.float32],
            after: NDArray[np.float32], labels: NDArray[np.int64]) -> dict[str, Any]:
     """The figures of the data file (all fitted or measured here)."""
-    logits = temp.logits_of(held.scores)
-    scaled = temp.softmax(logits, value)
     return {
         "temperature": round(value, 6),
         "bins": temp.BINS,
-        "fit": {
-            "set": f"held-out {heldout.FRACTION:.0%} of train, the recipe retrained on the rest",
-            "images": len(held.labels),
-            "before": temp.reliability(held.scores, held.labels),
-            "after": temp.reliability(scaled, held.labels),
-        },
+        "fit": fit,
         "validation": {
             "images": len(labels),
             "top1_changed": check(before, after, value),
@@ -115,13 +137,16 @@ def run(args: argparse.Namespace) -> int:
     blob = require(args.out / "model.tflite").read_bytes()
     document = manifest(args.out)
     describe(document["description"], 1.0)  # fails early on a calibrated model
-    held = heldout.scores(args.seed, full.recipe(smoothing=args.smoothing))
+    cfg = full.recipe(smoothing=args.smoothing)
+    held = (heldout.scores(args.seed, cfg) if args.folds is None
+            else heldout.crossval(args.seed, cfg, args.folds))
     value = temp.fit(temp.logits_of(held.scores), held.labels)
-    print(f"temperature fitted on {len(held.labels)} held-out train images: {value:.4f}")
+    print(f"temperature fitted on {len(held.labels)} train images scored by models not trained "
+          f"on them: {value:.4f}")
     folded = fold.fold(blob, value)
     paths, labels = feats.list_split(data_dir, "validation")
     before, after = run_graph(blob, paths, 224), run_graph(folded, paths, 224)
-    data = record(value, held, before, after, labels)
+    data = record(value, fit_set(held, value, args.folds), before, after, labels)
     sample = np.full((1, 224, 224, 3), 128, np.uint8)
     new, old, ratio = latency_ratio(folded, blob, sample, rounds=ROUNDS)
     data["model"] = {"bytes_before": len(blob), "bytes_after": len(folded),
@@ -139,7 +164,8 @@ def run(args: argparse.Namespace) -> int:
     args.data.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     chart.draw(data, args.chart)
     (args.out / "model.tflite").write_bytes(folded)
-    write_manifest(args.out, document, folded, describe(document["description"], value))
+    where = "held-out train" if args.folds is None else "cross-validated train"
+    write_manifest(args.out, document, folded, describe(document["description"], value, where))
     print(f"wrote {args.out / 'model.tflite'}, model.json, {args.data} and {args.chart}")
     return 0
 
@@ -147,15 +173,22 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: exit code 2 with a one-line message when an input is missing."""
     parser = argparse.ArgumentParser(prog="python -m models.build.calibrate", description=__doc__)
-    parser.add_argument("--seed", type=int, default=0, help="seed of the held-out split")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the folds or the held-out split")
+    parser.add_argument("--folds", type=int, default=None,
+                        help=f"fit on K-fold cross-validated train (K more trainings of the "
+                             f"recipe) instead of one held-out {heldout.FRACTION:.0%}% of it")
     parser.add_argument("--smoothing", type=float, default=None,
                         help="label smoothing the model was built with (python -m models.build "
                              "--smoothing): the held-out rerun of the recipe uses it too")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="the built model's folder")
     parser.add_argument("--data", type=Path, default=chart.DATA, help="figures (JSON)")
     parser.add_argument("--chart", type=Path, default=chart.CHART, help="reliability diagram")
+    args = parser.parse_args(argv)
+    if args.folds is not None and args.folds < 2:
+        parser.error(f"--folds must be at least 2, not {args.folds}")
     try:
-        return run(parser.parse_args(argv))
+        return run(args)
     except (MissingInputError, fold.FoldError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -32,8 +32,9 @@ def test_the_card_s_figures_are_the_data_file_s(path: Any) -> None:
     assert text == calibration_docs.table(DATA)
     val = DATA["validation"]
     row = next(line for line in text.splitlines() if "expected calibration error" in line)
-    cells = [cell.strip(" *") for cell in row.split("|")[2:4]]
-    assert cells == [f"{val['before']['ece']:.3f}", f"{val['after']['ece']:.3f}"]
+    cells = [cell.strip(" *") for cell in row.split("|")[2:6]]
+    assert cells == [f"{part[when]['ece']:.3f}" for part in (val, DATA["fit"])
+                     for when in ("before", "after")]
     assert "15 equal-width bins" in row
     assert f"T = {DATA['temperature']:.3f}" in text
     assert "reliability.png" in path.read_text(encoding="utf-8")
@@ -42,13 +43,17 @@ def test_the_card_s_figures_are_the_data_file_s(path: Any) -> None:
     assert reach["lowest_ece"]["ece"] <= val["after"]["ece"]
 
 
+CROSSVAL: dict[str, Any] = json.loads(calibration_docs.CROSSVAL_DATA.read_text())
+
+
+@pytest.mark.parametrize("record", [DATA, CROSSVAL], ids=["shipped", "crossval"])
 @pytest.mark.parametrize("split", ["fit", "validation"])
-def test_the_data_file_is_consistent(split: str) -> None:
-    part = DATA[split]
+def test_the_data_file_is_consistent(record: dict[str, Any], split: str) -> None:
+    part = record[split]
     for when in ("before", "after"):
         figures = part[when]
         bins = figures["bins"]
-        assert len(bins) == DATA["bins"] == 15
+        assert len(bins) == record["bins"] == 15
         assert sum(b["count"] for b in bins) == part["images"]
         ece = sum(b["count"] * abs(b["accuracy"] - b["confidence"]) for b in bins) / part["images"]
         assert ece == pytest.approx(figures["ece"], abs=1e-5)
@@ -63,14 +68,18 @@ def test_the_data_file_describes_the_committed_model() -> None:
     blob = (ROOT / "models" / "clothing" / manifest["file"]).read_bytes()
     assert hashlib.sha256(blob).hexdigest() == manifest["sha256"] == DATA["model"]["sha256_after"]
     assert len(blob) == DATA["model"]["bytes_after"] == DATA["model"]["bytes_before"]
-    assert f"{MARK} {DATA['temperature']:.4f}" in manifest["description"]
+    assert f"{MARK} {DATA['temperature']:.4f} (fitted on held-out train)" in manifest[
+        "description"]
+    assert DATA["fit"]["top1_changed"] == 0 and "folds" not in DATA["fit"]
     assert DATA["validation"]["top1_changed"] == 0
     val = DATA["validation"]
     assert val["after"]["ece"] < val["before"]["ece"] / 2
 
 
-def test_the_reliability_diagram_is_a_png() -> None:
-    assert (ROOT / "docs" / "reliability.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+@pytest.mark.parametrize("name", ["reliability.png", "reliability-crossval.png"])
+def test_the_reliability_diagrams_are_pngs_the_card_shows(name: str) -> None:
+    assert (ROOT / "docs" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"../docs/{name}" in (ROOT / "models" / "README.md").read_text(encoding="utf-8")
 
 
 def test_quoted_answers_are_the_model_s() -> None:
@@ -88,3 +97,20 @@ def test_quoted_answers_are_the_model_s() -> None:
     fresh = examples.rewrite(stale)
     assert fresh == f'`{{"outwear": {coat["outwear"]}, "longsleeve": {coat["longsleeve"]}, ...}}`'
     assert np.isclose(sum(examples.answer("astronaut.jpg").values()), 1.0, atol=1e-4)
+
+
+def test_the_cross_validated_temperature_is_the_shipped_model_s_and_the_card_quotes_it() -> None:
+    """The experiment scaled the same unscaled model (same sha256 before), all of train in
+    five folds, and the card's comparison is generated from both files."""
+    fit = CROSSVAL["fit"]
+    assert CROSSVAL["model"]["sha256_before"] == DATA["model"]["sha256_before"]
+    assert CROSSVAL["model"]["sha256_after"] != DATA["model"]["sha256_after"]
+    assert fit["folds"] == len(fit["fold_temperatures"]) == len(fit["own_fold_temperatures"]) == 5
+    assert fit["images"] == 3068 and fit["trained_on"] == 0.8 and fit["top1_changed"] == 0
+    assert CROSSVAL["validation"]["before"] == DATA["validation"]["before"]
+    card = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- gen:crossval:start -->\n(.*?)\n<!-- gen:crossval:end -->", card, re.S)
+    assert found is not None
+    assert found[1] == calibration_docs.side_by_side(
+        DATA, CROSSVAL, ("one held-out 15% (shipped)", "5-fold cross-validation"))
+    assert f"| {fit['before']['ece']:.3f} -> {fit['after']['ece']:.3f} |" in found[1]
