@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"recipe) instead of one held-out {heldout.FRACTION:.0%}% of it")
     parser.add_argument("--smoothing", type=float, default=None,
                         help="label smoothing the model was built with (python -m models.build "
-                             "--smoothing): the held-out rerun of the recipe uses it too")
+                             "--smoothing): the reruns of the recipe use it too")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="the built model's folder")
     parser.add_argument("--data", type=Path, default=chart.DATA, help="figures (JSON)")
     parser.add_argument("--chart", type=Path, default=chart.CHART, help="reliability diagram")

@@ -182,9 +182,12 @@ def draw(record: dict[str, Any], out: Path) -> None:
     for row, (part, label) in enumerate(((validation, "validation"), (fit, name))):
         where = f"{label}, {part['images']:,} photos"
         _panel(axes[row][0], part["before"], f"{where}, before")
-        _panel(axes[row][1], part["after"], f"after (T = {record['temperature']:.3f})"
-               if row == 0 else "after (each fold: T of the other folds)"
-               if "fold_temperatures" in fit else "after")
+        after = "after"
+        if row == 0:
+            after = f"after (T = {record['temperature']:.3f})"
+        elif "fold_temperatures" in fit:
+            after = "after (each fold: T of the other folds)"
+        _panel(axes[row][1], part["after"], after)
         axes[row][0].set_ylabel("accuracy")
     axes[0][0].legend(loc="upper left", fontsize=7)
     fig.suptitle("Reliability before and after the temperature (the number above a bar: "
