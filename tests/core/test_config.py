@@ -192,10 +192,11 @@ def test_an_image_at_the_top_of_the_range_opens_and_one_pixel_row_more_is_413() 
     from core.errors import ImageTooLarge
     from core.images.decode import _open
 
-    with warnings.catch_warnings():  # as core.images.decode sets it at import (pytest resets it)
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        image, _ = _open(_bmp_header(9459, 9459), PILLOW_MAX_PIXELS, None)
-        assert image.size == (9459, 9459)
-        with pytest.raises(ImageTooLarge) as raised:
-            _open(_bmp_header(9460, 9460), PILLOW_MAX_PIXELS, None)
+    with pytest.raises(Image.DecompressionBombWarning):  # an error, as the service has it
+        warnings.warn("bomb", Image.DecompressionBombWarning, stacklevel=1)
+    image, _ = _open(_bmp_header(9459, 9459), PILLOW_MAX_PIXELS, None)
+    assert image.size == (9459, 9459)
+    with pytest.raises(ImageTooLarge) as raised:
+        _open(_bmp_header(9460, 9460), PILLOW_MAX_PIXELS, None)
     assert raised.value.status == 413
+    assert raised.value.__cause__.__class__ is Image.DecompressionBombWarning  # Pillow's check
