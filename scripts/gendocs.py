@@ -45,18 +45,19 @@ from gendocs_packages import COMPONENTS as COMPONENTS  # noqa: E402
 from gendocs_packages import package_edges as package_edges  # noqa: E402
 from gendocs_packages import package_map  # noqa: E402
 from gendocs_tables import (  # noqa: E402
+    CROSSVAL_NAMES,
     DOCS,
+    SMOOTHING_NAMES,
     batch,
     batch_figure,
     bench_tables,
     calibration_table,
     cold_table,
+    compared,
     cost_table,
-    crossval_table,
     errors_table,
     recorded,
     settings_table,
-    smoothing_table,
 )
 
 # (page, marker name, generator)
@@ -72,8 +73,8 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("performance.md", "cold-container", recorded("cold_container")),
     ("../models/README.md", "calibration", calibration_table),
     ("models.md", "calibration", calibration_table),
-    ("../models/README.md", "smoothing", smoothing_table),
-    ("../models/README.md", "crossval", crossval_table),
+    ("../models/README.md", "smoothing", compared("SMOOTHING_DATA", SMOOTHING_NAMES)),
+    ("../models/README.md", "crossval", compared("CROSSVAL_DATA", CROSSVAL_NAMES)),
     ("performance.md", "batch", batch("results")),
     ("batch.md", "batch-estimates", batch("estimates")),
 )

@@ -118,24 +118,22 @@ def recorded(name: str) -> Callable[[], str]:
     return block
 
 
-def smoothing_table() -> str:
-    """The shipped model's calibration beside the recipe's with label smoothing 0.05."""
-    from models.build import calibration_docs
+def compared(attribute: str, names: tuple[str, str]) -> Callable[[], str]:
+    """The shipped model's calibration beside an experiment's (the data file that
+    ``models.build.calibration_docs.<attribute>`` names), the columns headed ``names``."""
+    def block() -> str:
+        from models.build import calibration_docs
 
-    return calibration_docs.side_by_side(
-        json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")),
-        json.loads(calibration_docs.SMOOTHING_DATA.read_text(encoding="utf-8")),
-        ("label smoothing 0.1 (shipped)", "label smoothing 0.05"))
+        other = getattr(calibration_docs, attribute)
+        return calibration_docs.side_by_side(
+            json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")),
+            json.loads(other.read_text(encoding="utf-8")), names)
+    return block
 
 
-def crossval_table() -> str:
-    """The shipped temperature (one held-out 15%) beside one fitted by cross-validation."""
-    from models.build import calibration_docs
-
-    return calibration_docs.side_by_side(
-        json.loads(CALIBRATION_JSON.read_text(encoding="utf-8")),
-        json.loads(calibration_docs.CROSSVAL_DATA.read_text(encoding="utf-8")),
-        ("one held-out 15% (shipped)", "5-fold cross-validation"))
+# The card's two comparisons: label smoothing 0.05, and T fitted by 5-fold cross-validation.
+SMOOTHING_NAMES = ("label smoothing 0.1 (shipped)", "label smoothing 0.05")
+CROSSVAL_NAMES = ("one held-out 15% (shipped)", "5-fold cross-validation")
 
 
 def calibration_table() -> str:

@@ -68,10 +68,11 @@ def fit_set(held: heldout.HeldOut, value: float, folds: int | None) -> dict[str,
     """Figures of the set T was fitted on. With folds, each fold's "after" uses the temperature
     fitted on the other folds only, so those figures are out of sample too."""
     logits = temp.logits_of(held.scores)
-    scaled, per_fold = temp.softmax(logits, value), []
+    scaled, per_fold, own = temp.softmax(logits, value), [], []
     for index in range(folds or 0):
         inside = held.folds == index
         per_fold.append(temp.fit(logits[~inside], held.labels[~inside]))
+        own.append(temp.fit(logits[inside], held.labels[inside]))  # reported only: the spread
         scaled[inside] = temp.softmax(logits[inside], per_fold[-1])
     figures: dict[str, Any] = {
         "set": (f"held-out {heldout.FRACTION:.0%} of train, the recipe retrained on the rest"
@@ -84,9 +85,7 @@ def fit_set(held: heldout.HeldOut, value: float, folds: int | None) -> dict[str,
         "top1_changed": int((scaled.argmax(axis=1) != held.scores.argmax(axis=1)).sum()),
         "ece_of_a_calibrated_model": temp.sampling_floor(scaled),
     }
-    if folds is not None:  # each fold's own lowest-NLL T is reported only, to show the spread
-        own = [temp.fit(logits[held.folds == i], held.labels[held.folds == i])
-               for i in range(folds)]
+    if folds is not None:
         figures.update(folds=folds, fold_temperatures=[round(t, 6) for t in per_fold],
                        own_fold_temperatures=[round(t, 6) for t in own])
     return figures
@@ -164,8 +163,8 @@ def run(args: argparse.Namespace) -> int:
     args.data.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     chart.draw(data, args.chart)
     (args.out / "model.tflite").write_bytes(folded)
-    where = "held-out train" if args.folds is None else "cross-validated train"
-    write_manifest(args.out, document, folded, describe(document["description"], value, where))
+    description = describe(document["description"], value, chart.fit_name(data["fit"]))
+    write_manifest(args.out, document, folded, description)
     print(f"wrote {args.out / 'model.tflite'}, model.json, {args.data} and {args.chart}")
     return 0
 

@@ -66,9 +66,14 @@ def _reach(figures: dict[str, Any]) -> str:
             "computed after the fit, to report, not to choose T.")
 
 
+def fit_name(fit: dict[str, Any]) -> str:
+    """What the record's fit set is called: by cross-validation, or one held-out part."""
+    return "cross-validated train" if "folds" in fit else "held-out train"
+
+
 def _fit_sentence(fit: dict[str, Any]) -> str:
     share = f"{fit['trained_on']:.0%}"
-    if "fold_temperatures" not in fit:
+    if "folds" not in fit:
         return (f"The temperature T was fitted (lowest negative log-likelihood) on the "
                 f"{fit['set']} ({fit['images']} images). That assumes the final model, trained "
                 f"on all of train, is as under-confident on new photos as the recipe trained on "
@@ -86,7 +91,7 @@ def _fit_sentence(fit: dict[str, Any]) -> str:
 def table(record: dict[str, Any]) -> str:
     """The card's calibration table and the sentence saying where each figure comes from."""
     val, fit, model = record["validation"], record["fit"], record["model"]
-    name = "cross-validated train" if "fold_temperatures" in fit else "held-out train"
+    name = fit_name(fit)
     after = f"after (T = {record['temperature']:.3f})"
     rows = [
         f"| | validation ({val['images']} photos): before | {after} "
@@ -177,7 +182,7 @@ def draw(record: dict[str, Any], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     fit, validation = record["fit"], record["validation"]
-    name = "cross-validated train" if "fold_temperatures" in fit else "held-out train"
+    name = fit_name(fit)
     fig, axes = plt.subplots(2, 2, figsize=(10, 8.4), sharey=True)
     for row, (part, label) in enumerate(((validation, "validation"), (fit, name))):
         where = f"{label}, {part['images']:,} photos"
@@ -185,7 +190,7 @@ def draw(record: dict[str, Any], out: Path) -> None:
         after = "after"
         if row == 0:
             after = f"after (T = {record['temperature']:.3f})"
-        elif "fold_temperatures" in fit:
+        elif "folds" in fit:
             after = "after (each fold: T of the other folds)"
         _panel(axes[row][1], part["after"], after)
         axes[row][0].set_ylabel("accuracy")

@@ -12,12 +12,12 @@ from numpy.typing import NDArray
 
 from models.build import calibrate, calibration_docs, full, heldout
 from models.build.evaluate import calibration_error
+from tests.models.test_calibrate import numpy_softmax
 
 
 def drawn(logits: NDArray[np.float64], t: float, rng: np.random.Generator) -> NDArray[np.int64]:
     """Labels drawn from ``softmax(logits / t)``: scores with a known right temperature."""
-    e = np.exp(logits / t - (logits / t).max(axis=1, keepdims=True))
-    p = e / e.sum(axis=1, keepdims=True)
+    p = numpy_softmax(logits, t)
     labels: NDArray[np.int64] = (rng.random((len(p), 1)) > p.cumsum(axis=1)).sum(axis=1)
     return labels.astype(np.int64)
 
@@ -58,8 +58,7 @@ def cross_validated(seed: int = 7) -> tuple[heldout.HeldOut, NDArray[np.float64]
     logits = rng.standard_normal((2000, 5)) * 2.5
     folds = np.repeat(np.arange(5), 400).astype(np.int64)
     labels = np.where(folds == 0, drawn(logits, 0.5, rng), drawn(logits, 1.5, rng))
-    e = np.exp(logits - logits.max(axis=1, keepdims=True))
-    scores = (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+    scores = numpy_softmax(logits, 1.0).astype(np.float32)
     return heldout.HeldOut(scores, labels, folds), logits
 
 
@@ -80,9 +79,8 @@ def test_the_fit_set_scales_each_fold_by_the_other_folds_temperature() -> None:
     assert fit["own_fold_temperatures"][0] < 0.7 < 1.2 < min(fit["own_fold_temperatures"][1:])
     # fold 0 is judged by the others' T (about 1.5) although its own labels follow 0.5
     assert fit["fold_temperatures"][0] > 1.2 and fit["fold_temperatures"][1] < 1.5
-    scaled = np.concatenate([
-        np.exp(logits[held.folds == i] / t) / np.exp(logits[held.folds == i] / t).sum(
-            axis=1, keepdims=True) for i, t in enumerate(fit["fold_temperatures"])])
+    scaled = np.concatenate([numpy_softmax(logits[held.folds == i], t)
+                             for i, t in enumerate(fit["fold_temperatures"])])
     assert fit["after"]["ece"] == pytest.approx(
         calibration_error(scaled.astype(np.float32), held.labels), abs=1e-5)
     assert fit["before"]["ece"] == pytest.approx(calibration_error(held.scores, held.labels),
@@ -99,8 +97,7 @@ def test_the_single_hold_out_is_scaled_by_the_fitted_temperature() -> None:
     fit = calibrate.fit_set(part, 0.5, folds=None)
     assert fit["set"].startswith("held-out 15% of train") and fit["images"] == 400
     assert "fold_temperatures" not in fit
-    logits = np.log(part.scores.astype(np.float64)) / 0.5
-    scaled = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    scaled = numpy_softmax(np.log(part.scores.astype(np.float64)), 0.5)
     assert fit["after"]["ece"] == pytest.approx(
         calibration_error(scaled.astype(np.float32), part.labels), abs=1e-5)
 
