@@ -18,7 +18,9 @@ committed table differs from what the code generates (``make docs`` and the test
 * the default model's calibration figures (models/README.md, docs/models.md) from
   ``docs/data/calibration.json``, the JSON that ``python -m models.build.calibrate`` writes,
   and the card's two comparisons with the figures the same step wrote for experiments
-  (``calibration_smoothing005.json``, ``calibration_crossval.json``);
+  (``calibration_smoothing005.json``, ``calibration_crossval.json``), and the richer maps
+  than one temperature fitted beside it (``calibration_richer.json``, written by
+  ``python -m models.build.calibration_richer``);
 * the default model's answers for the sample photos quoted in README.md, getting-started and
   deploy-aws (``models.build.examples``), from the model itself;
 * the batch throughput (docs/performance.md, its figure docs/batch-throughput.svg) and the
@@ -57,6 +59,7 @@ from gendocs_tables import (  # noqa: E402
     cost_table,
     errors_table,
     recorded,
+    richer_table,
     settings_table,
 )
 
@@ -75,6 +78,7 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("models.md", "calibration", calibration_table),
     ("../models/README.md", "smoothing", compared("SMOOTHING_DATA", SMOOTHING_NAMES)),
     ("../models/README.md", "crossval", compared("CROSSVAL_DATA", CROSSVAL_NAMES)),
+    ("../models/README.md", "richer", richer_table),
     ("performance.md", "batch", batch("results")),
     ("batch.md", "batch-estimates", batch("estimates")),
 )

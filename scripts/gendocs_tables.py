@@ -136,6 +136,14 @@ SMOOTHING_NAMES = ("label smoothing 0.1 (shipped)", "label smoothing 0.05")
 CROSSVAL_NAMES = ("one held-out 15% (shipped)", "5-fold cross-validation")
 
 
+def richer_table() -> str:
+    """Richer top-1-preserving maps than one temperature, fitted beside it (the card)."""
+    from models.build import calibration_richer
+
+    return calibration_richer.table(
+        json.loads(calibration_richer.DATA.read_text(encoding="utf-8")))
+
+
 def calibration_table() -> str:
     """The default model's calibration before and after its temperature."""
     from models.build import calibration_docs

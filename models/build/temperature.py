@@ -82,12 +82,14 @@ def reliability(scores: NDArray[np.floating[Any]], labels: NDArray[np.int64],
     }
 
 
-def sampling_floor(scores: NDArray[np.floating[Any]], draws: int = 1000,
-                   seed: int = 0) -> dict[str, float]:
+def sampling_floor(scores: NDArray[np.floating[Any]], draws: int = 1000, seed: int = 0,
+                   observed: float | None = None) -> dict[str, float]:
     """The ECE a perfectly calibrated model with these scores shows from sampling alone.
 
     Each draw takes every image's class at random from its own scores (so the scores are
-    exactly right on average) and measures the ECE; returns the median and 5th/95th percentiles.
+    exactly right on average) and measures the ECE; returns the median and 5th/95th percentiles
+    and, given the ``observed`` ECE, the share of draws at or above it (how often exactly right
+    scores would read that much or more).
     """
     rng = np.random.default_rng(seed)
     cumulative = scores.astype(np.float64).cumsum(axis=1)
@@ -96,8 +98,11 @@ def sampling_floor(scores: NDArray[np.floating[Any]], draws: int = 1000,
         drawn = (rng.random((len(scores), 1)) > cumulative).sum(axis=1)
         values.append(reliability(scores, np.minimum(drawn, scores.shape[1] - 1))["ece"])
     low, median, high = np.percentile(values, [5, 50, 95])
-    return {"median": round(float(median), 6), "p5": round(float(low), 6),
-            "p95": round(float(high), 6)}
+    out = {"median": round(float(median), 6), "p5": round(float(low), 6),
+           "p95": round(float(high), 6)}
+    if observed is not None:
+        out["at_least_observed"] = round(float(np.mean(np.asarray(values) >= observed)), 6)
+    return out
 
 
 def lowest_ece(logits: F64, labels: NDArray[np.int64], low: float = 0.3, high: float = 1.5,

@@ -114,3 +114,29 @@ def test_the_cross_validated_temperature_is_the_shipped_model_s_and_the_card_quo
     assert found is not None
     assert found[1] == calibration_docs.side_by_side(DATA, CROSSVAL, GENDOCS.CROSSVAL_NAMES)
     assert f"| {fit['before']['ece']:.3f} -> {fit['after']['ece']:.3f} |" in found[1]
+
+
+def test_the_richer_maps_were_fitted_beside_the_shipped_temperature_and_the_card_quotes_them(
+) -> None:
+    """The experiment scored the committed model; its temperature refitted on the same held-out
+    scores is the shipped one and reads the shipped figures on validation; no map moved a
+    top-1 class; the card's table is generated from the file."""
+    from models.build import calibration_richer
+
+    record = json.loads(calibration_richer.DATA.read_text(encoding="utf-8"))
+    assert record["model"] == {"sha256": DATA["model"]["sha256_after"],
+                               "temperature": DATA["temperature"]}
+    held, crossed = record["fits"]
+    plain = held["calibrators"]["temperature"]
+    assert plain["parameters"]["T"] == pytest.approx(DATA["temperature"], abs=1e-5)
+    assert plain["validation"]["ece"] == pytest.approx(DATA["validation"]["after"]["ece"], abs=1e-5)
+    assert record["validation"]["shipped"]["ece"] == DATA["validation"]["after"]["ece"]
+    assert crossed["calibrators"]["temperature"]["parameters"]["T"] == pytest.approx(
+        CROSSVAL["temperature"], abs=1e-5)
+    assert (held["images"], crossed["images"]) == (DATA["fit"]["images"], 3068)
+    for part in record["fits"]:
+        for figures in part["calibrators"].values():
+            assert figures["validation"]["top1_changed"] == figures["fit_set"]["top1_changed"] == 0
+    card = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- gen:richer:start -->\n(.*?)\n<!-- gen:richer:end -->", card, re.S)
+    assert found is not None and found[1] == calibration_richer.table(record)
