@@ -33,6 +33,7 @@ from models.build import (
     shared_dir,
 )
 from models.build import calibration_docs as chart
+from models.build import calibrators as cal
 from models.build import features as feats
 from models.build import temperature as temp
 from models.build.evaluate import latency_ratio, run_graph
@@ -68,12 +69,10 @@ def fit_set(held: heldout.HeldOut, value: float, folds: int | None) -> dict[str,
     """Figures of the set T was fitted on. With folds, each fold's "after" uses the temperature
     fitted on the other folds only, so those figures are out of sample too."""
     logits = temp.logits_of(held.scores)
-    scaled, per_fold, own = temp.softmax(logits, value), [], []
-    for index in range(folds or 0):
-        inside = held.folds == index
-        per_fold.append(temp.fit(logits[~inside], held.labels[~inside]))
-        own.append(temp.fit(logits[inside], held.labels[inside]))  # reported only: the spread
-        scaled[inside] = temp.softmax(logits[inside], per_fold[-1])
+    if folds is None:
+        scaled = temp.softmax(logits, value)
+    else:
+        scaled, per_fold = cal.cross_fitted("temperature", logits, held.labels, held.folds)
     figures: dict[str, Any] = {
         "set": (f"held-out {heldout.FRACTION:.0%} of train, the recipe retrained on the rest"
                 if folds is None else f"{folds}-fold cross-validation over all of train, each fold "
@@ -86,7 +85,9 @@ def fit_set(held: heldout.HeldOut, value: float, folds: int | None) -> dict[str,
         "ece_of_a_calibrated_model": temp.sampling_floor(scaled),
     }
     if folds is not None:
-        figures.update(folds=folds, fold_temperatures=[round(t, 6) for t in per_fold],
+        own = [temp.fit(logits[held.folds == i], held.labels[held.folds == i])
+               for i in range(folds)]  # reported only: the spread
+        figures.update(folds=folds, fold_temperatures=[round(t, 6) for (t,) in per_fold],
                        own_fold_temperatures=[round(t, 6) for t in own])
     return figures
 

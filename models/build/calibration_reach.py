@@ -14,13 +14,32 @@ import argparse
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
-from models.build import MODEL_DIR, REPO_ROOT, calibrate, require, shared_dir
+import numpy as np
+from numpy.typing import NDArray
+
+from models.build import MODEL_DIR, calibrate, require, shared_dir
 from models.build import features as feats
 from models.build import temperature as temp
+from models.build.calibration_docs import DATA
 from models.build.evaluate import run_graph
 
-DATA = REPO_ROOT / "docs" / "data" / "calibration.json"
+F64 = NDArray[np.float64]
+Labels = NDArray[np.int64]
+
+
+def shipped_validation(data: Path, model: Path) -> tuple[dict[str, Any], F64, Labels, F64]:
+    """The calibration record ``data``, and the validation scores of ``model`` (which must be
+    the one the record describes, by sha256), their labels and the unscaled logits."""
+    record: dict[str, Any] = json.loads(data.read_text(encoding="utf-8"))
+    blob = require(model).read_bytes()
+    if hashlib.sha256(blob).hexdigest() != record["model"]["sha256_after"]:
+        raise SystemExit(f"error: {model} is not the model {data} describes")
+    paths, labels = feats.list_split(require(shared_dir() / "data" / "clothing-dataset-small"),
+                                     "validation")
+    scores = run_graph(blob, paths, 224).astype(np.float64)
+    return record, scores, labels, temp.logits_of(scores) * record["temperature"]
 
 
 def main() -> int:
@@ -29,14 +48,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--model", type=Path, default=MODEL_DIR / "model.tflite")
     args = parser.parse_args()
-    record = json.loads(args.data.read_text(encoding="utf-8"))
-    blob = require(args.model).read_bytes()
-    if hashlib.sha256(blob).hexdigest() != record["model"]["sha256_after"]:
-        raise SystemExit(f"error: {args.model} is not the model {args.data} describes")
-    paths, labels = feats.list_split(require(shared_dir() / "data" / "clothing-dataset-small"),
-                                     "validation")
-    scaled = run_graph(blob, paths, 224)
-    logits = temp.logits_of(scaled) * record["temperature"]
+    record, _, labels, logits = shipped_validation(args.data, args.model)
     record["validation"]["any_temperature"] = calibrate.reach(logits, labels)
     args.data.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(record["validation"]["any_temperature"], indent=2))

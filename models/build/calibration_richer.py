@@ -15,7 +15,6 @@ docs/data/calibration_richer.json; nothing here changes the shipped model.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -23,21 +22,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.build import MODEL_DIR, REPO_ROOT, full, heldout, require, shared_dir
+from models.build import MODEL_DIR, REPO_ROOT, full, heldout
+from models.build import calibration_docs as chart
 from models.build import calibrators as cal
-from models.build import features as feats
 from models.build import temperature as temp
-from models.build.evaluate import run_graph
+from models.build.calibration_reach import shipped_validation
 
 DATA = REPO_ROOT / "docs" / "data" / "calibration_richer.json"
-SHIPPED = REPO_ROOT / "docs" / "data" / "calibration.json"
 F64 = NDArray[np.float64]
 Labels = NDArray[np.int64]
 
 
 def _figures(probabilities: F64, labels: Labels, reference: F64) -> dict[str, Any]:
     bins = temp.reliability(probabilities, labels)
-    return {"ece": bins["ece"], "nll": round(cal.nll(probabilities, labels), 6),
+    return {"ece": bins["ece"], "nll": bins["nll"],
             "mean_confidence": bins["mean_confidence"], "accuracy": bins["accuracy"],
             "top1_changed": int((probabilities.argmax(axis=1) != reference.argmax(axis=1)).sum())}
 
@@ -50,7 +48,7 @@ def fit_set(name: str, held: heldout.HeldOut, folds: NDArray[np.int64], val_logi
     families: dict[str, Any] = {}
     for family, apply in cal.FAMILIES.items():
         params = cal.fit(family, logits, held.labels, grid)
-        crossed = cal.cross_fitted(family, logits, held.labels, folds, grid)
+        crossed, _ = cal.cross_fitted(family, logits, held.labels, folds, grid)
         families[family] = {
             "parameters": dict(zip(cal.PARAMETERS[family], (round(p, 6) for p in params),
                                    strict=True)),
@@ -103,14 +101,6 @@ def table(data: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def validation(model: Path, temperature: float) -> tuple[F64, Labels, F64]:
-    """The shipped model's validation scores, their labels and the unscaled logits."""
-    paths, labels = feats.list_split(
-        require(shared_dir() / "data" / "clothing-dataset-small"), "validation")
-    scores = run_graph(model.read_bytes(), paths, 224).astype(np.float64)
-    return scores, labels, temp.logits_of(scores) * temperature
-
-
 def main() -> int:
     """Fit every family on both sets and write the data file."""
     parser = argparse.ArgumentParser(prog="python -m models.build.calibration_richer")
@@ -118,21 +108,16 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=MODEL_DIR / "model.tflite")
     parser.add_argument("--data", type=Path, default=DATA, help="figures (JSON)")
     args = parser.parse_args()
-    shipped_record = json.loads(SHIPPED.read_text(encoding="utf-8"))
-    blob = require(args.model).read_bytes()
-    sha256 = hashlib.sha256(blob).hexdigest()
-    if sha256 != shipped_record["model"]["sha256_after"]:
-        raise SystemExit(f"error: {args.model} is not the model {SHIPPED} describes")
-    t = float(shipped_record["temperature"])
-    scores, labels, logits = validation(args.model, t)
+    shipped, scores, labels, logits = shipped_validation(chart.DATA, args.model)
     held = heldout.scores(args.seed, full.CHOSEN)
     crossed = heldout.crossval(args.seed, full.CHOSEN, heldout.FOLDS)
-    sets = [fit_set("held-out 15% of train", held,
+    sets = [fit_set(f"held-out {heldout.FRACTION:.0%} of train", held,
                     heldout.stratified_folds(held.labels, heldout.FOLDS, args.seed),
                     logits, labels),
             fit_set(f"{heldout.FOLDS}-fold cross-validated train", crossed, crossed.folds,
                     logits, labels)]
-    data = record(sets, scores, labels, sha256, t)
+    data = record(sets, scores, labels, shipped["model"]["sha256_after"],
+                  shipped["temperature"])
     args.data.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     for part in sets:
         for family, figures in part["calibrators"].items():

@@ -47,11 +47,7 @@ def margin_temperature(logits: F64, t0: float, k: float) -> NDArray[np.float64]:
 
 def margin(logits: F64, params: tuple[float, ...]) -> F64:
     """``softmax(z / t)`` with each row's own ``t`` (:func:`margin_temperature`)."""
-    t = margin_temperature(logits, params[0], params[1])
-    scaled = logits / t[:, None]
-    exp = np.exp(scaled - scaled.max(axis=1, keepdims=True))
-    out: F64 = exp / exp.sum(axis=1, keepdims=True)
-    return out
+    return temp.softmax(logits, margin_temperature(logits, params[0], params[1])[:, None])
 
 
 def scaled(logits: F64, params: tuple[float, ...]) -> F64:
@@ -90,10 +86,10 @@ def _best(logits: F64, labels: Labels, apply: Map,
 
 def fit(name: str, logits: F64, labels: Labels, grid: Grid = DEFAULT_GRID) -> tuple[float, ...]:
     """The lowest-NLL parameters of family ``name`` on ``(logits, labels)``."""
-    t = temp.fit(logits, labels)
     if name == "temperature":
-        return (t,)
+        return (temp.fit(logits, labels),)
     if name == "ensemble":
+        t = temp.fit(logits, labels)
         steps = np.arange(0.0, 1.0 + grid.weight_step / 2, grid.weight_step)
         pairs = [(t, round(float(a), 6), round(float(b), 6))
                  for a in steps for b in steps if a + b <= 1.0 + 1e-9]
@@ -108,11 +104,12 @@ def fit(name: str, logits: F64, labels: Labels, grid: Grid = DEFAULT_GRID) -> tu
 
 
 def cross_fitted(name: str, logits: F64, labels: Labels, folds: NDArray[np.int64],
-                 grid: Grid = DEFAULT_GRID) -> F64:
-    """Every row mapped by the parameters fitted on the other folds only (out of sample)."""
-    out = np.zeros_like(logits)
+                 grid: Grid = DEFAULT_GRID) -> tuple[F64, list[tuple[float, ...]]]:
+    """Every row mapped by the parameters fitted on the other folds only (out of sample), and
+    those parameters, fold by fold in the order of the fold numbers."""
+    out, fitted = np.zeros_like(logits), []
     for index in np.unique(folds):
         inside = folds == index
-        params = fit(name, logits[~inside], labels[~inside], grid)
-        out[inside] = FAMILIES[name](logits[inside], params)
-    return out
+        fitted.append(fit(name, logits[~inside], labels[~inside], grid))
+        out[inside] = FAMILIES[name](logits[inside], fitted[-1])
+    return out, fitted

@@ -22,8 +22,9 @@ def logits_of(probabilities: NDArray[np.floating[Any]]) -> F64:
     return np.log(np.maximum(probabilities.astype(np.float64), np.finfo(np.float64).tiny))
 
 
-def softmax(logits: F64, temperature: float = 1.0) -> F64:
-    """Row-wise ``softmax(logits / temperature)`` in float64."""
+def softmax(logits: F64, temperature: float | F64 = 1.0) -> F64:
+    """Row-wise ``softmax(logits / temperature)`` in float64; ``temperature`` is one number or
+    a column of one per row."""
     scaled = logits / temperature
     exp = np.exp(scaled - scaled.max(axis=1, keepdims=True))
     out: F64 = exp / exp.sum(axis=1, keepdims=True)

@@ -36,12 +36,19 @@ def numpy_softmax(z: NDArray[np.float64], t: float) -> NDArray[np.float64]:
     return out
 
 
+def draw_labels(p: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:
+    """One label per row drawn from that row's probabilities."""
+    counts: NDArray[np.int64] = (rng.random((len(p), 1)) > p.cumsum(axis=1)).sum(axis=1)
+    labels: NDArray[np.int64] = np.minimum(counts, p.shape[1] - 1).astype(np.int64)
+    return labels
+
+
 def test_fit_recovers_the_temperature_the_labels_were_drawn_with() -> None:
     rng = np.random.default_rng(0)
     logits = rng.standard_normal((20000, 5)) * 3.0
     for true_t in (0.6, 1.7):
         p = numpy_softmax(logits, true_t)
-        labels = (rng.random((len(p), 1)) > p.cumsum(axis=1)).sum(axis=1).astype(np.int64)
+        labels = draw_labels(p, rng)
         fitted = temp.fit(logits, labels)
         assert fitted == pytest.approx(true_t, rel=0.05)
         assert temp.nll(logits, labels, fitted) < temp.nll(logits, labels, 1.0)

@@ -14,16 +14,9 @@ from models.build import calibration_richer as richer
 from models.build import calibrators as cal
 from models.build import heldout
 from models.build import temperature as temp
-from tests.models.test_calibrate import numpy_softmax
+from tests.models.test_calibrate import draw_labels, numpy_softmax
 
 COARSE = cal.Grid(weight_step=0.05, t0_step=0.05, k_step=0.1)
-
-
-def drawn(p: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.int64]:
-    """One label per row drawn from that row's probabilities."""
-    counts: NDArray[np.int64] = (rng.random((len(p), 1)) > p.cumsum(axis=1)).sum(axis=1)
-    labels: NDArray[np.int64] = np.minimum(counts, p.shape[1] - 1).astype(np.int64)
-    return labels
 
 
 def margin_reference(z: NDArray[np.float64], t0: float, k: float) -> NDArray[np.float64]:
@@ -68,18 +61,18 @@ def test_the_maps_match_references_at_their_edges_and_in_between() -> None:
 def test_fits_recover_the_map_the_labels_were_drawn_with() -> None:
     rng = np.random.default_rng(3)
     z = rng.standard_normal((20000, 10)) * 3.0
-    plain = drawn(numpy_softmax(z, 0.7), rng)
+    plain = draw_labels(numpy_softmax(z, 0.7), rng)
     t, w2, w3 = cal.fit("ensemble", z, plain, COARSE)
     assert t == pytest.approx(0.7, rel=0.05) and w2 <= 0.05 and w3 <= 0.05
     assert cal.fit("margin", z, plain, COARSE) == pytest.approx((0.7, 0.0), abs=0.06)
 
-    hesitant = drawn(margin_reference(z, 0.5, 1.0), rng)
+    hesitant = draw_labels(margin_reference(z, 0.5, 1.0), rng)
     t0, k = cal.fit("margin", z, hesitant, COARSE)
     assert t0 == pytest.approx(0.5, abs=0.1) and k == pytest.approx(1.0, abs=0.25)
     fitted_t = temp.fit(z, hesitant)
     assert cal.nll(cal.margin(z, (t0, k)), hesitant) < temp.nll(z, hesitant, fitted_t) - 0.005
 
-    noisy = drawn(0.7 * numpy_softmax(z, 0.5) + 0.3 / 10, rng)
+    noisy = draw_labels(0.7 * numpy_softmax(z, 0.5) + 0.3 / 10, rng)
     t, w2, w3 = cal.fit("ensemble", z, noisy, COARSE)
     assert w3 >= 0.15
     assert cal.nll(cal.ensemble(z, (t, w2, w3)), noisy) < temp.nll(z, noisy, t) - 0.01
@@ -88,17 +81,18 @@ def test_fits_recover_the_map_the_labels_were_drawn_with() -> None:
 def test_cross_fitting_never_reads_the_fold_it_maps() -> None:
     rng = np.random.default_rng(4)
     z = rng.standard_normal((1000, 10)) * 3.0
-    labels = drawn(numpy_softmax(z, 0.6), rng)
+    labels = draw_labels(numpy_softmax(z, 0.6), rng)
     folds = np.repeat(np.arange(4), 250).astype(np.int64)
     for family in cal.FAMILIES:
-        out = cal.cross_fitted(family, z, labels, folds, COARSE)
+        out, fitted = cal.cross_fitted(family, z, labels, folds, COARSE)
         scrambled = labels.copy()
         scrambled[folds == 0] = rng.integers(0, 10, 250)  # fold 0's own labels, ruined
-        again = cal.cross_fitted(family, z, scrambled, folds, COARSE)
+        again, _ = cal.cross_fitted(family, z, scrambled, folds, COARSE)
         assert np.array_equal(out[folds == 0], again[folds == 0]), family
         assert not np.array_equal(out[folds == 1], again[folds == 1]), family
         own = cal.fit(family, z[folds != 2], labels[folds != 2], COARSE)
         assert np.allclose(out[folds == 2], cal.FAMILIES[family](z[folds == 2], own))
+        assert fitted[2] == own and len(fitted) == 4
 
 
 def test_an_unknown_family_is_named() -> None:
@@ -120,7 +114,7 @@ def test_the_sampling_floor_reports_how_often_chance_reads_the_observed_ece() ->
 def test_the_experiment_s_table_is_its_record() -> None:
     rng = np.random.default_rng(6)
     z = rng.standard_normal((400, 10)) * 3.0
-    labels = drawn(numpy_softmax(z, 0.6), rng)
+    labels = draw_labels(numpy_softmax(z, 0.6), rng)
     held = heldout.HeldOut(numpy_softmax(z[:300], 1.0).astype(np.float32), labels[:300],
                            np.zeros(300, dtype=np.int64))
     folds = heldout.stratified_folds(held.labels, 3, 0)

@@ -12,14 +12,12 @@ from numpy.typing import NDArray
 
 from models.build import calibrate, calibration_docs, full, heldout
 from models.build.evaluate import calibration_error
-from tests.models.test_calibrate import numpy_softmax
+from tests.models.test_calibrate import draw_labels, numpy_softmax
 
 
 def drawn(logits: NDArray[np.float64], t: float, rng: np.random.Generator) -> NDArray[np.int64]:
     """Labels drawn from ``softmax(logits / t)``: scores with a known right temperature."""
-    p = numpy_softmax(logits, t)
-    labels: NDArray[np.int64] = (rng.random((len(p), 1)) > p.cumsum(axis=1)).sum(axis=1)
-    return labels.astype(np.int64)
+    return draw_labels(numpy_softmax(logits, t), rng)
 
 
 def grid_temperature(logits: NDArray[np.float64], labels: NDArray[np.int64]) -> float:
