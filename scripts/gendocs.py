@@ -20,7 +20,9 @@ committed table differs from what the code generates (``make docs`` and the test
   and the card's two comparisons with the figures the same step wrote for experiments
   (``calibration_smoothing005.json``, ``calibration_crossval.json``), and the richer maps
   than one temperature fitted beside it (``calibration_richer.json``, written by
-  ``python -m models.build.calibration_richer``);
+  ``python -m models.build.calibration_richer``), and the shipped model on every labelled photo
+  it never saw, validation and the dataset's test split (``calibration_unseen.json``, written
+  by ``python -m models.build.calibration_unseen``);
 * the default model's answers for the sample photos quoted in README.md, getting-started and
   deploy-aws (``models.build.examples``), from the model itself;
 * the batch throughput (docs/performance.md, its figure docs/batch-throughput.svg) and the
@@ -61,6 +63,7 @@ from gendocs_tables import (  # noqa: E402
     recorded,
     richer_table,
     settings_table,
+    unseen_table,
 )
 
 # (page, marker name, generator)
@@ -79,6 +82,8 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("../models/README.md", "smoothing", compared("SMOOTHING_DATA", SMOOTHING_NAMES)),
     ("../models/README.md", "crossval", compared("CROSSVAL_DATA", CROSSVAL_NAMES)),
     ("../models/README.md", "richer", richer_table),
+    ("../models/README.md", "unseen", unseen_table),
+    ("models.md", "unseen", unseen_table),
     ("performance.md", "batch", batch("results")),
     ("batch.md", "batch-estimates", batch("estimates")),
 )

@@ -144,6 +144,14 @@ def richer_table() -> str:
         json.loads(calibration_richer.DATA.read_text(encoding="utf-8")))
 
 
+def unseen_table() -> str:
+    """The shipped model's calibration on every labelled photo it never saw (the card)."""
+    from models.build import calibration_unseen
+
+    return calibration_unseen.table(
+        json.loads(calibration_unseen.DATA.read_text(encoding="utf-8")))
+
+
 def calibration_table() -> str:
     """The default model's calibration before and after its temperature."""
     from models.build import calibration_docs

@@ -111,9 +111,9 @@ def record(value: float, fit: dict[str, Any], before: NDArray[np.float32],
 
 
 def reach(logits: NDArray[np.float64], labels: NDArray[np.int64]) -> dict[str, Any]:
-    """What temperature scaling at best does on the validation split, read after the fit and
-    only to report it: the lowest ECE over a grid of temperatures, and validation's own
-    lowest-NLL temperature (beside the one fitted on held-out train)."""
+    """What temperature scaling at best does on a set of photos not fitted on (validation),
+    read after the fit and only to report it: the lowest ECE over a grid of temperatures, and
+    the set's own lowest-NLL temperature (beside the one fitted on held-out train)."""
     return {"lowest_ece": temp.lowest_ece(logits, labels),
             "nll_optimal_temperature": round(temp.fit(logits, labels), 6)}
 

@@ -25,7 +25,8 @@ CROSSVAL_DATA = REPO_ROOT / "docs" / "data" / "calibration_crossval.json"
 CHART = REPO_ROOT / "docs" / "reliability.png"
 
 
-def _panel(ax: Any, figures: dict[str, Any], title: str) -> None:
+def panel(ax: Any, figures: dict[str, Any], title: str) -> None:
+    """One reliability panel of ``figures`` (a set's bins) on the axes ``ax``."""
     bins = figures["bins"]
     width = 1.0 / len(bins)
     centres = [(i + 0.5) * width for i in range(len(bins))]
@@ -186,13 +187,13 @@ def draw(record: dict[str, Any], out: Path) -> None:
     fig, axes = plt.subplots(2, 2, figsize=(10, 8.4), sharey=True)
     for row, (part, label) in enumerate(((validation, "validation"), (fit, name))):
         where = f"{label}, {part['images']:,} photos"
-        _panel(axes[row][0], part["before"], f"{where}, before")
+        panel(axes[row][0], part["before"], f"{where}, before")
         after = "after"
         if row == 0:
             after = f"after (T = {record['temperature']:.3f})"
         elif "folds" in fit:
             after = "after (each fold: T of the other folds)"
-        _panel(axes[row][1], part["after"], after)
+        panel(axes[row][1], part["after"], after)
         axes[row][0].set_ylabel("accuracy")
     axes[0][0].legend(loc="upper left", fontsize=7)
     fig.suptitle("Reliability before and after the temperature (the number above a bar: "

@@ -29,16 +29,29 @@ F64 = NDArray[np.float64]
 Labels = NDArray[np.int64]
 
 
-def shipped_validation(data: Path, model: Path) -> tuple[dict[str, Any], F64, Labels, F64]:
-    """The calibration record ``data``, and the validation scores of ``model`` (which must be
-    the one the record describes, by sha256), their labels and the unscaled logits."""
+def shipped(data: Path, model: Path) -> tuple[dict[str, Any], bytes]:
+    """The calibration record ``data`` and the bytes of ``model``, which must be the model the
+    record describes (by sha256)."""
     record: dict[str, Any] = json.loads(data.read_text(encoding="utf-8"))
     blob = require(model).read_bytes()
     if hashlib.sha256(blob).hexdigest() != record["model"]["sha256_after"]:
         raise SystemExit(f"error: {model} is not the model {data} describes")
-    paths, labels = feats.list_split(require(shared_dir() / "data" / "clothing-dataset-small"),
-                                     "validation")
-    scores = run_graph(blob, paths, 224).astype(np.float64)
+    return record, blob
+
+
+def scored(blob: bytes, root: Path, split: str) -> tuple[F64, Labels]:
+    """The scores of the model ``blob`` on ``root/split``, through the served pixels, and the
+    photos' labels."""
+    paths, labels = feats.list_split(root, split)
+    return run_graph(blob, paths, 224).astype(np.float64), labels
+
+
+def shipped_validation(data: Path, model: Path) -> tuple[dict[str, Any], F64, Labels, F64]:
+    """The calibration record ``data``, and the validation scores of ``model`` (which must be
+    the one the record describes, by sha256), their labels and the unscaled logits."""
+    record, blob = shipped(data, model)
+    scores, labels = scored(blob, require(shared_dir() / "data" / "clothing-dataset-small"),
+                            "validation")
     return record, scores, labels, temp.logits_of(scores) * record["temperature"]
 
 

@@ -6,6 +6,7 @@ import itertools
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
@@ -66,7 +67,7 @@ def latency_ratio(new: bytes, old: bytes, sample: NDArray[np.generic], rounds: i
 
 
 def calibration_error(
-    scores: NDArray[np.float32], truth: NDArray[np.int64], bins: int = 15
+    scores: NDArray[np.floating[Any]], truth: NDArray[np.int64], bins: int = 15
 ) -> float:
     """Expected calibration error: |accuracy - confidence| over equal-width confidence bins."""
     confidence = scores.max(axis=1)

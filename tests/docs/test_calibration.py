@@ -140,3 +140,43 @@ def test_the_richer_maps_were_fitted_beside_the_shipped_temperature_and_the_card
     card = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
     found = re.search(r"<!-- gen:richer:start -->\n(.*?)\n<!-- gen:richer:end -->", card, re.S)
     assert found is not None and found[1] == calibration_richer.table(record)
+
+
+def test_the_unseen_figures_are_the_committed_model_s_and_the_card_quotes_them() -> None:
+    """Validation and the test split were scored by the committed model with its own
+    temperature; validation reads what the calibration step read from the unscaled model
+    directly; "both" is the two splits' photos together, bin by bin; both pages quote the
+    file, and the goal sentence says what the file says."""
+    from models.build import calibration_unseen, testsplit
+
+    record = json.loads(calibration_unseen.DATA.read_text(encoding="utf-8"))
+    assert record["model"] == {"sha256": DATA["model"]["sha256_after"],
+                               "temperature": DATA["temperature"]}
+    assert record["test_split"] == {"repository": testsplit.REPOSITORY,
+                                    "commit": testsplit.COMMIT, "tree": testsplit.TREE}
+    val, test, both = record["sets"]
+    assert [p["set"] for p in record["sets"]] == ["validation", "test", "validation and test"]
+    assert (val["images"], test["images"], both["images"]) == (341, 372, 713)
+    for when in ("before", "after"):
+        assert val[when]["ece"] == pytest.approx(DATA["validation"][when]["ece"], abs=1e-5)
+        for index, row in enumerate(both[when]["bins"]):
+            parts = [p[when]["bins"][index] for p in (val, test)]
+            assert row["count"] == sum(p["count"] for p in parts)
+            if row["count"]:
+                right = sum(p["count"] * p["accuracy"] for p in parts)
+                assert row["accuracy"] == pytest.approx(right / row["count"], abs=1e-5)
+    for part in record["sets"]:
+        assert part["top1_changed"] == 0
+        assert part["before"]["accuracy"] == part["after"]["accuracy"]
+        bins = part["after"]["bins"]
+        ece = sum(b["count"] * abs(b["accuracy"] - b["confidence"]) for b in bins) / part["images"]
+        assert ece == pytest.approx(part["after"]["ece"], abs=1e-5)
+    verdict = "met" if both["after"]["ece"] <= record["goal"] == 0.03 else "not met"
+    for path in PAGES:
+        page = path.read_text(encoding="utf-8")
+        found = re.search(r"<!-- gen:unseen:start -->\n(.*?)\n<!-- gen:unseen:end -->", page, re.S)
+        assert found is not None and found[1] == calibration_unseen.table(record)
+        assert f"the ECE after is {both['after']['ece']:.3f}: the goal of 0.03 or less is " \
+               f"{verdict}." in found[1]
+        assert "reliability-unseen.png" in page
+    assert (ROOT / "docs" / "reliability-unseen.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
