@@ -174,33 +174,43 @@ def side_by_side(shipped: dict[str, Any], other: dict[str, Any], names: tuple[st
     ])
 
 
-def draw(record: dict[str, Any], out: Path) -> None:
-    """Write the PNG of ``record`` (the calibration data file) to ``out``: validation on top,
-    the set T was fitted on below, each before and after."""
+Row = tuple[dict[str, Any], dict[str, Any], str, str]
+
+
+def draw_rows(rows: list[Row], title: str, out: Path) -> None:
+    """Write a PNG to ``out``: a row of two panels per (figures before, figures after, title
+    before, title after), under ``title``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fit, validation = record["fit"], record["validation"]
-    name = fit_name(fit)
-    fig, axes = plt.subplots(2, 2, figsize=(10, 8.4), sharey=True)
-    for row, (part, label) in enumerate(((validation, "validation"), (fit, name))):
-        where = f"{label}, {part['images']:,} photos"
-        panel(axes[row][0], part["before"], f"{where}, before")
-        after = "after"
-        if row == 0:
-            after = f"after (T = {record['temperature']:.3f})"
-        elif "folds" in fit:
-            after = "after (each fold: T of the other folds)"
-        panel(axes[row][1], part["after"], after)
-        axes[row][0].set_ylabel("accuracy")
+    fig, axes = plt.subplots(len(rows), 2, figsize=(10, 4.2 * len(rows)), sharey=True)
+    for index, (before, after, before_title, after_title) in enumerate(rows):
+        panel(axes[index][0], before, before_title)
+        panel(axes[index][1], after, after_title)
+        axes[index][0].set_ylabel("accuracy")
     axes[0][0].legend(loc="upper left", fontsize=7)
-    fig.suptitle("Reliability before and after the temperature (the number above a bar: "
-                 "photos in that bin)", fontsize=10)
+    fig.suptitle(f"{title} (the number above a bar: photos in that bin)", fontsize=10)
     fig.tight_layout()
     fig.savefig(out, dpi=100, metadata={"Software": None})
     plt.close(fig)
+
+
+def draw(record: dict[str, Any], out: Path) -> None:
+    """Write the PNG of ``record`` (the calibration data file) to ``out``: validation on top,
+    the set T was fitted on below, each before and after."""
+    fit, validation = record["fit"], record["validation"]
+    rows: list[Row] = []
+    for part, label in ((validation, "validation"), (fit, fit_name(fit))):
+        after = "after"
+        if part is validation:
+            after = f"after (T = {record['temperature']:.3f})"
+        elif "folds" in fit:
+            after = "after (each fold: T of the other folds)"
+        rows.append((part["before"], part["after"],
+                     f"{label}, {part['images']:,} photos, before", after))
+    draw_rows(rows, "Reliability before and after the temperature", out)
 
 
 def main() -> int:

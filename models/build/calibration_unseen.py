@@ -104,25 +104,11 @@ def table(data: dict[str, Any]) -> str:
 
 def draw(data: dict[str, Any], out: Path) -> None:
     """The reliability diagram: a row per set, before and after the temperature."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sets = data["sets"]
-    fig, axes = plt.subplots(len(sets), 2, figsize=(10, 4.2 * len(sets)), sharey=True)
-    for row, part in enumerate(sets):
-        where = f"{part['set']}, {part['images']} photos"
-        chart.panel(axes[row][0], part["before"], f"{where}, before")
-        chart.panel(axes[row][1], part["after"],
-                    f"after (T = {data['model']['temperature']:.3f})")
-        axes[row][0].set_ylabel("accuracy")
-    axes[0][0].legend(loc="upper left", fontsize=7)
-    fig.suptitle("The shipped model on photos it never saw (the number above a bar: photos in "
-                 "that bin)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(out, dpi=100, metadata={"Software": None})
-    plt.close(fig)
+    after = f"after (T = {data['model']['temperature']:.3f})"
+    chart.draw_rows([(part["before"], part["after"],
+                      f"{part['set']}, {part['images']} photos, before", after)
+                     for part in data["sets"]],
+                    "The shipped model on photos it never saw", out)
 
 
 def main() -> int:

@@ -17,6 +17,7 @@ import hashlib
 import io
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
 from pathlib import Path
@@ -122,13 +123,13 @@ def main() -> int:
                         help="git URL or local repository holding the pinned commit")
     parser.add_argument("--out", type=Path, default=DATA_DIR)
     args = parser.parse_args()
-    if verified(args.out):
+    if verified(args.out, TREE):
         print(f"{args.out / SPLIT}: already the pinned split")
         return 0
     try:
-        fetch(args.source, args.out)
+        fetch(args.source, args.out, COMMIT, TREE)
     except MissingInputError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{args.out / SPLIT}: fetched and verified (tree {TREE[:12]})")
     return 0

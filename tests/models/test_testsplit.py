@@ -76,3 +76,20 @@ def test_overlap_names_test_photos_also_in_train_by_name_or_bytes(repo: Path) ->
     (train / "dress" / "inner.jpg").write_bytes(b"other bytes, same name as test/a/inner.jpg")
     (train / "copy.jpg").write_bytes(b"three")  # the bytes of test/a0
     assert testsplit.overlap(repo, (train,)) == ["test/a/inner.jpg", "test/a0"]
+
+
+def test_the_command_fetches_once_and_says_why_it_cannot(repo: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(testsplit, "COMMIT", git(repo, "rev-parse", "HEAD"))
+    monkeypatch.setattr(testsplit, "TREE", git(repo, "rev-parse", "HEAD:test"))
+    out = tmp_path / "out"
+    argv = ["testsplit", "--source", str(repo), "--out", str(out)]
+    monkeypatch.setattr("sys.argv", argv)
+    assert testsplit.main() == 0 and "fetched and verified" in capsys.readouterr().out
+    assert testsplit.main() == 0 and "already the pinned split" in capsys.readouterr().out
+    monkeypatch.setattr("sys.argv", [*argv[:2], str(tmp_path / "no-repo"), *argv[3:4],
+                                     str(tmp_path / "elsewhere")])
+    assert testsplit.main() == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: git fetch") and "Traceback" not in err
