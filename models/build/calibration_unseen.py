@@ -16,13 +16,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from models.build import MODEL_DIR, REPO_ROOT, calibrate, require, shared_dir, testsplit
+from models.build import (
+    MODEL_DIR,
+    REPO_ROOT,
+    MissingInputError,
+    calibrate,
+    require,
+    shared_dir,
+    testsplit,
+)
 from models.build import calibration_docs as chart
 from models.build import temperature as temp
 from models.build.calibration_reach import scored, shipped
@@ -111,20 +120,15 @@ def draw(data: dict[str, Any], out: Path) -> None:
                     "The shipped model on photos it never saw", out)
 
 
-def main() -> int:
+def run(args: argparse.Namespace) -> None:
     """Score both splits with the shipped model; write the data file and the diagram."""
-    parser = argparse.ArgumentParser(prog="python -m models.build.calibration_unseen")
-    parser.add_argument("--model", type=Path, default=MODEL_DIR / "model.tflite")
-    parser.add_argument("--data", type=Path, default=DATA, help="figures (JSON)")
-    parser.add_argument("--chart", type=Path, default=CHART, help="reliability diagram (PNG)")
-    args = parser.parse_args()
     calibration, blob = shipped(chart.DATA, args.model)
     dataset = require(shared_dir() / "data" / "clothing-dataset-small")
     test_root = testsplit.locate()
     shared = testsplit.overlap(test_root, (dataset / "train", dataset / "validation"))
     if shared:
-        raise SystemExit(f"error: {len(shared)} test photos are also in train or validation, "
-                         f"by name or bytes: {', '.join(shared[:5])}")
+        raise MissingInputError(f"{len(shared)} test photos are also in train or validation, "
+                                f"by name or bytes: {', '.join(shared[:5])}")
     splits = {"validation": scored(blob, dataset, "validation"),
               testsplit.SPLIT: scored(blob, test_root, testsplit.SPLIT)}
     data = record(splits, calibration["model"]["sha256_after"], calibration["temperature"])
@@ -132,6 +136,19 @@ def main() -> int:
     draw(data, args.chart)
     print(table(data))
     print(f"wrote {args.data} and {args.chart}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options and run; a missing or unclean input is one line on stderr."""
+    parser = argparse.ArgumentParser(prog="python -m models.build.calibration_unseen")
+    parser.add_argument("--model", type=Path, default=MODEL_DIR / "model.tflite")
+    parser.add_argument("--data", type=Path, default=DATA, help="figures (JSON)")
+    parser.add_argument("--chart", type=Path, default=CHART, help="reliability diagram (PNG)")
+    try:
+        run(parser.parse_args(argv))
+    except MissingInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

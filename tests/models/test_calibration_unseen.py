@@ -4,6 +4,8 @@ goal sentence follows the figure."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -67,3 +69,14 @@ def test_the_goal_sentence_follows_the_figure(drawn: tuple[
     record["goal"] = ece - 0.001
     assert "is not met." in unseen.table(record)
     assert unseen.table(record).count("\n|") == 8
+
+
+def test_without_the_data_it_says_what_is_missing_and_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHARED_DIR", str(tmp_path / "shared"))
+    out = tmp_path / "figures.json"
+    assert unseen.main(["--data", str(out), "--chart", str(tmp_path / "chart.png")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: missing build input: ") and "shared" in err
+    assert "Traceback" not in err and not out.exists()
