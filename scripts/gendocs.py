@@ -60,10 +60,9 @@ from gendocs_tables import (  # noqa: E402
     compared,
     cost_table,
     errors_table,
+    model_table,
     recorded,
-    richer_table,
     settings_table,
-    unseen_table,
 )
 
 # (page, marker name, generator)
@@ -81,9 +80,9 @@ TABLES: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("models.md", "calibration", calibration_table),
     ("../models/README.md", "smoothing", compared("SMOOTHING_DATA", SMOOTHING_NAMES)),
     ("../models/README.md", "crossval", compared("CROSSVAL_DATA", CROSSVAL_NAMES)),
-    ("../models/README.md", "richer", richer_table),
-    ("../models/README.md", "unseen", unseen_table),
-    ("models.md", "unseen", unseen_table),
+    ("../models/README.md", "richer", model_table("calibration_richer")),
+    ("../models/README.md", "unseen", model_table("calibration_unseen")),
+    ("models.md", "unseen", model_table("calibration_unseen")),
     ("performance.md", "batch", batch("results")),
     ("batch.md", "batch-estimates", batch("estimates")),
 )

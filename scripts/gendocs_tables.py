@@ -136,20 +136,13 @@ SMOOTHING_NAMES = ("label smoothing 0.1 (shipped)", "label smoothing 0.05")
 CROSSVAL_NAMES = ("one held-out 15% (shipped)", "5-fold cross-validation")
 
 
-def richer_table() -> str:
-    """Richer top-1-preserving maps than one temperature, fitted beside it (the card)."""
-    from models.build import calibration_richer
-
-    return calibration_richer.table(
-        json.loads(calibration_richer.DATA.read_text(encoding="utf-8")))
-
-
-def unseen_table() -> str:
-    """The shipped model's calibration on every labelled photo it never saw (the card)."""
-    from models.build import calibration_unseen
-
-    return calibration_unseen.table(
-        json.loads(calibration_unseen.DATA.read_text(encoding="utf-8")))
+def model_table(name: str) -> Callable[[], str]:
+    """The table ``models.build.<name>.table`` renders from that module's own data file
+    (``DATA``): the richer maps beside the temperature, the photos the model never saw."""
+    def block() -> str:
+        module = importlib.import_module(f"models.build.{name}")
+        return str(module.table(json.loads(module.DATA.read_text(encoding="utf-8"))))
+    return block
 
 
 def calibration_table() -> str:

@@ -54,7 +54,7 @@ def describe(text: str, value: float, where: str = "held-out train") -> str:
 
 def check(before: NDArray[np.float32], after: NDArray[np.float32], value: float) -> int:
     """Exit unless top-1 is unchanged everywhere and ``after`` is softmax(log before / T)."""
-    changed = int((before.argmax(axis=1) != after.argmax(axis=1)).sum())
+    changed = temp.top1_changed(before, after)
     if changed:
         raise SystemExit(f"error: the temperature changed the top-1 class of {changed} photos")
     expected = temp.softmax(temp.logits_of(before), value)
@@ -81,7 +81,7 @@ def fit_set(held: heldout.HeldOut, value: float, folds: int | None) -> dict[str,
         "trained_on": round(1 - heldout.FRACTION if folds is None else (folds - 1) / folds, 6),
         "before": temp.reliability(held.scores, held.labels),
         "after": temp.reliability(scaled, held.labels),
-        "top1_changed": int((scaled.argmax(axis=1) != held.scores.argmax(axis=1)).sum()),
+        "top1_changed": temp.top1_changed(held.scores, scaled),
         "ece_of_a_calibrated_model": temp.sampling_floor(scaled),
     }
     if folds is not None:

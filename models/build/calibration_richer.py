@@ -37,7 +37,7 @@ def _figures(probabilities: F64, labels: Labels, reference: F64) -> dict[str, An
     bins = temp.reliability(probabilities, labels)
     return {"ece": bins["ece"], "nll": bins["nll"],
             "mean_confidence": bins["mean_confidence"], "accuracy": bins["accuracy"],
-            "top1_changed": int((probabilities.argmax(axis=1) != reference.argmax(axis=1)).sum())}
+            "top1_changed": temp.top1_changed(reference, probabilities)}
 
 
 def fit_set(name: str, held: heldout.HeldOut, folds: NDArray[np.int64], val_logits: F64,

@@ -48,7 +48,7 @@ def figures(name: str, after: F64, labels: Labels, temperature: float) -> dict[s
     before = temp.softmax(temp.logits_of(after) * temperature)
     own = temp.reliability(after, labels)
     return {"set": name, "images": len(labels),
-            "top1_changed": int((before.argmax(axis=1) != after.argmax(axis=1)).sum()),
+            "top1_changed": temp.top1_changed(before, after),
             "before": temp.reliability(before, labels), "after": own,
             "ece_of_a_calibrated_model": temp.sampling_floor(after, observed=own["ece"])}
 

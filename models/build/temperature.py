@@ -31,6 +31,11 @@ def softmax(logits: F64, temperature: float | F64 = 1.0) -> F64:
     return out
 
 
+def top1_changed(before: NDArray[np.floating[Any]], after: NDArray[np.floating[Any]]) -> int:
+    """How many rows' top-1 class differs between two score (or logit) arrays."""
+    return int((before.argmax(axis=1) != after.argmax(axis=1)).sum())
+
+
 def nll(logits: F64, labels: NDArray[np.int64], temperature: float) -> float:
     """Mean negative log-likelihood of ``labels`` under ``softmax(logits / temperature)``."""
     scaled = logits / temperature

@@ -20,9 +20,9 @@ DATA: dict[str, Any] = json.loads((ROOT / "docs" / "data" / "calibration.json").
 PAGES = (ROOT / "models" / "README.md", ROOT / "docs" / "models.md")
 
 
-def block(page: str) -> str:
-    found = re.search(r"<!-- gen:calibration:start -->\n(.*?)\n<!-- gen:calibration:end -->",
-                      page, re.S)
+def block(page: str, name: str = "calibration") -> str:
+    """The generated text between the page's ``gen:<name>`` markers."""
+    found = re.search(rf"<!-- gen:{name}:start -->\n(.*?)\n<!-- gen:{name}:end -->", page, re.S)
     assert found is not None
     return found[1]
 
@@ -109,11 +109,9 @@ def test_the_cross_validated_temperature_is_the_shipped_model_s_and_the_card_quo
     assert fit["folds"] == len(fit["fold_temperatures"]) == len(fit["own_fold_temperatures"]) == 5
     assert fit["images"] == 3068 and fit["trained_on"] == 0.8 and fit["top1_changed"] == 0
     assert CROSSVAL["validation"]["before"] == DATA["validation"]["before"]
-    card = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"<!-- gen:crossval:start -->\n(.*?)\n<!-- gen:crossval:end -->", card, re.S)
-    assert found is not None
-    assert found[1] == calibration_docs.side_by_side(DATA, CROSSVAL, GENDOCS.CROSSVAL_NAMES)
-    assert f"| {fit['before']['ece']:.3f} -> {fit['after']['ece']:.3f} |" in found[1]
+    text = block((ROOT / "models" / "README.md").read_text(encoding="utf-8"), "crossval")
+    assert text == calibration_docs.side_by_side(DATA, CROSSVAL, GENDOCS.CROSSVAL_NAMES)
+    assert f"| {fit['before']['ece']:.3f} -> {fit['after']['ece']:.3f} |" in text
 
 
 def test_the_richer_maps_were_fitted_beside_the_shipped_temperature_and_the_card_quotes_them(
@@ -138,8 +136,7 @@ def test_the_richer_maps_were_fitted_beside_the_shipped_temperature_and_the_card
         for figures in part["calibrators"].values():
             assert figures["validation"]["top1_changed"] == figures["fit_set"]["top1_changed"] == 0
     card = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
-    found = re.search(r"<!-- gen:richer:start -->\n(.*?)\n<!-- gen:richer:end -->", card, re.S)
-    assert found is not None and found[1] == calibration_richer.table(record)
+    assert block(card, "richer") == calibration_richer.table(record)
 
 
 def test_the_unseen_figures_are_the_committed_model_s_and_the_card_quotes_them() -> None:
@@ -174,9 +171,9 @@ def test_the_unseen_figures_are_the_committed_model_s_and_the_card_quotes_them()
     verdict = "met" if both["after"]["ece"] <= record["goal"] == 0.03 else "not met"
     for path in PAGES:
         page = path.read_text(encoding="utf-8")
-        found = re.search(r"<!-- gen:unseen:start -->\n(.*?)\n<!-- gen:unseen:end -->", page, re.S)
-        assert found is not None and found[1] == calibration_unseen.table(record)
+        text = block(page, "unseen")
+        assert text == calibration_unseen.table(record)
         assert f"the ECE after is {both['after']['ece']:.3f}: the goal of 0.03 or less is " \
-               f"{verdict}." in found[1]
+               f"{verdict}." in text
         assert "reliability-unseen.png" in page
     assert (ROOT / "docs" / "reliability-unseen.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

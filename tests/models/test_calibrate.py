@@ -197,3 +197,11 @@ def test_a_smoothing_override_changes_the_recipe_and_its_held_out_cache(tmp_path
     photo.write_bytes(b"x")
     assert heldout._cache([photo], 0, changed) != heldout._cache([photo], 0, full.CHOSEN)
     assert heldout._cache([photo], 0, full.recipe()) == heldout._cache([photo], 0, full.CHOSEN)
+
+
+def test_top1_changed_counts_the_rows_whose_top_class_moved() -> None:
+    before = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])
+    after = np.array([[0.4, 0.5, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7]])
+    assert temp.top1_changed(before, after) == 1
+    assert temp.top1_changed(before, before) == 0
+    assert temp.top1_changed(before, before[:, ::-1]) == 2  # only the middle row keeps its class

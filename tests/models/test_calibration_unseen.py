@@ -13,12 +13,7 @@ from numpy.typing import NDArray
 from models.build import calibration_unseen as unseen
 from models.build.evaluate import calibration_error
 from tests.models.test_calibrate import draw_labels
-
-
-def softmax(z: NDArray[np.float64], t: float) -> NDArray[np.float64]:
-    e = np.exp((z - z.max(axis=1, keepdims=True)) / t)
-    out: NDArray[np.float64] = e / e.sum(axis=1, keepdims=True)
-    return out
+from tests.models.test_calibrate import numpy_softmax as softmax
 
 
 @pytest.fixture(scope="module")
